@@ -1,0 +1,95 @@
+#pragma once
+// The pipeline file as plain values: what dependency_graph.yaml says, checked, with
+// defaults filled in and paths made absolute. No YAML types leak past config/.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "orchestrator/util/time.h"
+
+namespace orch {
+
+enum class Schedule { Daily, Intraday };
+enum class Session { Regular, Extended };        // extended = pre + regular + post
+enum class DailyDays { Trading, Weekdays, All };  // which days --full runs the daily DAG
+
+struct RetryPolicy {
+  int max_attempts = 1;           // attempts in all, the first included
+  std::vector<Seconds> backoff;   // wait before attempt 2, 3, ...; the last value repeats
+  // The wait before `attempt` (2-based: the wait before the second attempt is backoff[0]).
+  Seconds backoff_before(int attempt) const;
+};
+
+struct TaskSpec {
+  std::string name;
+  std::string script;                    // as written in the file
+  std::filesystem::path script_path;     // absolute (relative to the pipeline file's folder)
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;  // in file order
+  Schedule schedule = Schedule::Daily;
+  int tier = 0;                          // explicit, or 1 + highest tier of its dependencies
+  bool tier_explicit = false;
+  std::vector<std::string> dependencies;
+  Seconds max_runtime{3600};
+  bool critical = false;
+  std::string data_source;               // default: snake_case(name)
+  std::optional<RetryPolicy> retry;      // per-task override of the global policy
+  int line = 0;                          // 1-based line of the task in the file
+  // daily only
+  std::optional<TimeOfDay> time;         // not-before time on the trading date
+  // intraday only
+  Seconds interval{0};                   // interval_minutes * 60 or interval_seconds
+  bool market_hours_only = false;
+  Session session = Session::Regular;
+};
+
+struct MarketHours {
+  std::string calendar = "NYSE";
+  TimeOfDay open{std::chrono::hours(9) + std::chrono::minutes(30)};
+  TimeOfDay close{std::chrono::hours(16)};
+  TimeOfDay pre_market_open{std::chrono::hours(4)};
+  TimeOfDay post_market_close{std::chrono::hours(20)};
+  std::vector<std::chrono::year_month_day> extra_closures;
+  std::map<std::chrono::sys_days, TimeOfDay> extra_early_closes;
+};
+
+struct AlertCommand {
+  std::vector<std::string> command;
+  Seconds timeout{30};
+};
+
+struct FreshnessThresholds {
+  std::map<std::string, Seconds> green;   // age < green is green
+  std::map<std::string, Seconds> yellow;  // age < yellow is yellow, else red
+};
+
+struct PipelineConfig {
+  std::filesystem::path file;      // absolute path of the pipeline file
+  std::filesystem::path base_dir;  // its folder: tasks' working directory, base of relative paths
+  std::string timezone = "America/New_York";
+  std::filesystem::path database;  // absolute
+  std::filesystem::path log_dir;   // absolute
+  int max_parallel = 4;
+  Seconds kill_grace{10};
+  DailyDays daily_days = DailyDays::Trading;
+  std::optional<std::filesystem::path> metrics_file;  // absolute
+  std::optional<AlertCommand> on_failure;
+  MarketHours market_hours;
+  RetryPolicy retry_policy;
+  FreshnessThresholds freshness;
+  std::vector<TaskSpec> daily;
+  std::vector<TaskSpec> intraday;
+
+  const RetryPolicy& retry_for(const TaskSpec& task) const {
+    return task.retry ? *task.retry : retry_policy;
+  }
+};
+
+// "Asset Collection" -> "asset_collection": the default data_source of a task.
+std::string snake_case(std::string_view name);
+
+}  // namespace orch

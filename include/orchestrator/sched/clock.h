@@ -1,0 +1,45 @@
+#pragma once
+// Where "now" comes from. The real clock may be shifted (--now): it then starts at the given
+// instant and advances in real time. Deadlines use the monotonic reading, never wall time.
+#include <optional>
+
+#include "orchestrator/util/time.h"
+
+namespace orch {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual WallTime now() const = 0;   // the (possibly shifted) wall clock, UTC
+  virtual MonoTime mono() const = 0;  // monotonic; only differences mean anything
+};
+
+class SystemClock final : public Clock {
+ public:
+  // With `start`, now() reads `start` at construction and advances in real time from there.
+  explicit SystemClock(std::optional<WallTime> start = std::nullopt);
+  WallTime now() const override;
+  MonoTime mono() const override;
+
+ private:
+  std::chrono::system_clock::duration offset_{0};
+};
+
+// A clock that moves only when told to: unit tests never sleep.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(WallTime start) : wall_(start) {}
+  WallTime now() const override { return wall_; }
+  MonoTime mono() const override { return MonoTime{} + elapsed_; }
+  void advance(Millis d) {
+    wall_ += d;
+    elapsed_ += d;
+  }
+  void jump_wall(Millis d) { wall_ += d; }  // a wall-clock step; monotonic time unaffected
+
+ private:
+  WallTime wall_;
+  Millis elapsed_{0};
+};
+
+}  // namespace orch

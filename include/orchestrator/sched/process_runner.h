@@ -1,0 +1,64 @@
+#pragma once
+// The process set the scheduler drives (ninja's CommandRunner): start a command with a
+// deadline, wait for completions or a timeout, stop everything. Implementations: the
+// POSIX one in exec/, and FakeProcessRunner in tests.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/util/expected.h"
+#include "orchestrator/util/time.h"
+
+namespace orch {
+
+using ProcessId = std::uint64_t;
+
+struct ProcessRequest {
+  std::string task_name;                 // for messages and fakes
+  std::vector<std::string> argv;         // resolved: argv[0] is the program to execute
+  std::vector<std::string> env;          // the whole environment, "KEY=VALUE"
+  std::filesystem::path cwd;
+  std::filesystem::path log_path;        // stdout and stderr of the attempt (created)
+  Millis timeout{0};                     // SIGTERM to the group after this; 0 = none
+  Millis kill_grace{10000};              // SIGKILL this long after SIGTERM
+};
+
+enum class ExitKind {
+  Exited,     // exit_code is set (0 = success)
+  Signaled,   // killed by `signal` (not by us)
+  TimedOut,   // we ended it at its deadline
+  Stopped,    // we ended it because the orchestrator is stopping
+};
+
+struct ProcessCompletion {
+  ProcessId id = 0;
+  ExitKind kind = ExitKind::Exited;
+  int exit_code = 0;
+  int signal = 0;
+  Millis duration{0};
+  std::optional<std::int64_t> records_processed;  // last RECORDS_PROCESSED=<n> line
+  std::optional<std::string> data_as_of;          // last DATA_AS_OF=<iso> line, as printed
+  std::string last_output_line;                   // last non-empty line, for error messages
+
+  bool succeeded() const { return kind == ExitKind::Exited && exit_code == 0; }
+};
+
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  // Starts the process; an Error with retriable=false when trying again cannot help
+  // (missing script, not executable, bad interpreter).
+  virtual Expected<ProcessId> start(const ProcessRequest& request) = 0;
+  // Returns the processes that finished, waiting at most `max_wait` for the first one.
+  // Returns early (possibly empty) when a stop signal arrived: see stop_signal().
+  virtual std::vector<ProcessCompletion> wait(Millis max_wait) = 0;
+  // SIGINT/SIGTERM/SIGHUP received, or 0.
+  virtual int stop_signal() const = 0;
+  // Ends every running process (SIGTERM, SIGKILL after its grace) and reports them as Stopped.
+  virtual std::vector<ProcessCompletion> stop_all() = 0;
+  virtual std::size_t running() const = 0;
+};
+
+}  // namespace orch

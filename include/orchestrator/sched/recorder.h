@@ -1,0 +1,59 @@
+#pragma once
+// What the scheduler tells the status store, one call per state change. Each call is
+// committed before it returns, so a crash loses nothing that already happened. The SQLite
+// implementation is store/StatusStore; tests use an in-memory fake.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "orchestrator/util/expected.h"
+#include "orchestrator/util/time.h"
+
+namespace orch {
+
+enum class TaskStatus { Pending, Running, Success, Failed, Timeout, Skipped, Interrupted };
+std::string_view to_string(TaskStatus s);  // "PENDING", "RUNNING", ... as in the database
+std::optional<TaskStatus> parse_task_status(std::string_view s);
+
+struct AttemptStart {
+  std::int64_t run_id = 0;
+  std::string task_name;
+  int attempt = 1;              // 1-based
+  WallTime scheduled_at;        // the not-before instant, or the run's start
+  WallTime started_at;
+  std::string log_path;
+  std::string command;          // the argv joined for humans
+};
+
+struct AttemptEnd {
+  TaskStatus status = TaskStatus::Success;  // Success, Failed, Timeout or Interrupted
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  WallTime ended_at;
+  Millis duration{0};
+  std::optional<std::int64_t> records_processed;
+  std::optional<std::string> data_as_of;
+  std::string error;            // empty on success
+  bool final = true;            // false when another attempt follows
+};
+
+class RunRecorder {
+ public:
+  virtual ~RunRecorder() = default;
+  // Marks the task RUNNING and adds its history row; the first attempt of a run counts once
+  // in total_runs. Returns the history row's id.
+  virtual Expected<std::int64_t> attempt_started(const AttemptStart& start) = 0;
+  // Closes the history row; when `end.final`, applies the run's outcome to the counters.
+  virtual Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
+                                  const AttemptEnd& end) = 0;
+  // A run whose next attempt will not happen (critical stop, signal): the final outcome
+  // without an attempt. `status` is Failed or Interrupted.
+  virtual Status run_abandoned(std::int64_t run_id, const std::string& task_name,
+                               TaskStatus status, const std::string& reason, WallTime when) = 0;
+  // The task will not run in this run (an upstream failed, a critical task failed).
+  virtual Status task_skipped(std::int64_t run_id, const std::string& task_name,
+                              const std::string& reason, WallTime when) = 0;
+};
+
+}  // namespace orch

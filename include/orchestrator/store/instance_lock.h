@@ -1,0 +1,36 @@
+#pragma once
+// One orchestrator per mode and database: an flock on "<db>.<mode>.lock" holding the
+// owner's PID. The kernel drops it when the holder dies, so a killed holder never blocks.
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+
+#include "orchestrator/util/expected.h"
+
+namespace orch {
+
+class InstanceLock {
+ public:
+  struct Busy {
+    pid_t holder = 0;  // 0 when the PID could not be read
+  };
+  // Takes the lock without waiting. On failure: the Error's message names the holder's PID
+  // when another process holds it (`*busy` is then set), or the I/O problem otherwise.
+  static Expected<InstanceLock> acquire(const std::filesystem::path& db, const std::string& mode,
+                                        Busy* busy = nullptr);
+  // True when nobody holds the lock of `mode` right now (probes and releases at once).
+  static bool is_free(const std::filesystem::path& db, const std::string& mode);
+  static std::filesystem::path path_for(const std::filesystem::path& db, const std::string& mode);
+
+  InstanceLock(InstanceLock&& other) noexcept;
+  InstanceLock& operator=(InstanceLock&& other) noexcept;
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+  ~InstanceLock();
+
+ private:
+  explicit InstanceLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace orch

@@ -1,0 +1,63 @@
+#pragma once
+// The SQLite status database: data_pipeline_status (contract section 4), the runs table
+// (one row per orchestrator invocation) and task_runs (one row per attempt). WAL, a busy
+// timeout, BEGIN IMMEDIATE for every write, one transaction per state change.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "orchestrator/sched/recorder.h"
+#include "orchestrator/util/expected.h"
+#include "orchestrator/util/time.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace orch {
+
+class StatusStore final : public RunRecorder {
+ public:
+  // Opens (creating the file, its folder and the schema on first use) the database.
+  static Expected<std::unique_ptr<StatusStore>> open(const std::filesystem::path& path);
+  ~StatusStore() override;
+
+  // Rows left RUNNING by an orchestrator of `mode` that is gone become INTERRUPTED.
+  // `mode_is_dead(mode)` tells whether no live process holds that mode's lock; it is
+  // asked once per mode that has RUNNING rows. Returns the number of task rows changed.
+  Expected<int> recover_interrupted(const std::function<bool(const std::string& mode)>& mode_is_dead,
+                                    WallTime now);
+
+  // Adds a PENDING row for every task not yet in data_pipeline_status.
+  Status ensure_tasks(const std::vector<std::string>& names, WallTime now);
+
+  // A new run (one invocation of a mode); its id is ORCHESTRATOR_RUN_ID.
+  Expected<std::int64_t> begin_run(const std::string& mode, const std::string& trading_date,
+                                   WallTime started_at);
+  // status: "SUCCESS", "FAILED" or "INTERRUPTED".
+  Status end_run(std::int64_t run_id, const std::string& status, WallTime ended_at);
+
+  // Tasks with a successful attempt recorded for this trading date (YYYY-MM-DD).
+  Expected<std::set<std::string>> succeeded_on(const std::string& trading_date);
+
+  // RunRecorder
+  Expected<std::int64_t> attempt_started(const AttemptStart& start) override;
+  Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
+                          const AttemptEnd& end) override;
+  Status run_abandoned(std::int64_t run_id, const std::string& task_name, TaskStatus status,
+                       const std::string& reason, WallTime when) override;
+  Status task_skipped(std::int64_t run_id, const std::string& task_name,
+                      const std::string& reason, WallTime when) override;
+
+  SQLite::Database& db();  // for the later health layer; same connection
+
+ private:
+  explicit StatusStore(std::unique_ptr<SQLite::Database> db);
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace orch

@@ -1,0 +1,211 @@
+#include "orchestrator/sched/runner.h"
+
+#include <algorithm>
+
+namespace orch {
+
+namespace {
+
+AttemptOutcome outcome_of(const ProcessCompletion& c) {
+  switch (c.kind) {
+    case ExitKind::Exited: return c.exit_code == 0 ? AttemptOutcome::Success : AttemptOutcome::Failure;
+    case ExitKind::Signaled: return AttemptOutcome::Failure;
+    case ExitKind::TimedOut: return AttemptOutcome::Timeout;
+    case ExitKind::Stopped: return AttemptOutcome::Interrupted;
+  }
+  return AttemptOutcome::Failure;
+}
+
+TaskStatus attempt_status(AttemptOutcome o) {
+  switch (o) {
+    case AttemptOutcome::Success: return TaskStatus::Success;
+    case AttemptOutcome::Timeout: return TaskStatus::Timeout;
+    case AttemptOutcome::Interrupted: return TaskStatus::Interrupted;
+    default: return TaskStatus::Failed;
+  }
+}
+
+std::string describe_failure(const ProcessCompletion& c, Millis timeout) {
+  std::string what;
+  switch (c.kind) {
+    case ExitKind::Exited: what = "exit code " + std::to_string(c.exit_code); break;
+    case ExitKind::Signaled: what = "killed by signal " + std::to_string(c.signal); break;
+    case ExitKind::TimedOut: what = "timed out after " + format_duration(timeout); break;
+    case ExitKind::Stopped: what = "stopped by the orchestrator"; break;
+  }
+  if (!c.last_output_line.empty() && c.kind != ExitKind::Stopped) what += ": " + c.last_output_line;
+  return what;
+}
+
+}  // namespace
+
+Runner::Runner(Plan& plan, ProcessRunner& processes, RunRecorder& recorder, StatusSink& sink,
+               const Clock& clock, std::int64_t run_id, LaunchFn launch)
+    : plan_(plan),
+      processes_(processes),
+      recorder_(recorder),
+      sink_(sink),
+      clock_(clock),
+      run_id_(run_id),
+      launch_(std::move(launch)),
+      announced_wait_(plan.size(), false) {}
+
+bool Runner::check(const Status& s) {
+  if (!s && !result_.store_error) result_.store_error = s.error().message;
+  return s.has_value();
+}
+
+RunResult Runner::run() {
+  const MonoTime started = clock_.mono();
+  for (std::size_t i = 0; i < plan_.size(); ++i) {
+    if (plan_.state(static_cast<int>(i)) == TaskState::AlreadyDone) ++result_.summary.already_done;
+  }
+  while (!plan_.done() && !result_.store_error) {
+    if (int sig = processes_.stop_signal()) {
+      stop(sig);
+      break;
+    }
+    start_ready();
+    if (plan_.done() || result_.store_error) break;
+    announce_waits();
+    const WallTime now = clock_.now();
+    const auto wake = plan_.next_wakeup(now);
+    Millis max_wait = kMaxSleep;
+    if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
+    for (const ProcessCompletion& c : processes_.wait(max_wait)) {
+      auto it = std::find_if(active_.begin(), active_.end(),
+                             [&](const auto& a) { return a.first == c.id; });
+      if (it == active_.end()) continue;
+      const Active a = it->second;
+      active_.erase(it);
+      finish(a, c);
+    }
+  }
+  if (result_.store_error && processes_.running() > 0) processes_.stop_all();
+  result_.summary.elapsed = std::chrono::duration_cast<Millis>(clock_.mono() - started);
+  sink_.run_finished(result_.summary);
+  return result_;
+}
+
+void Runner::start_ready() {
+  for (auto ids = plan_.ready(clock_.now()); !ids.empty() && !result_.store_error;
+       ids = plan_.ready(clock_.now())) {
+    for (int id : ids) {
+      if (result_.store_error) break;
+      start_one(id);
+    }
+  }
+}
+
+void Runner::start_one(int id) {
+  const int attempt = plan_.attempts(id) + 1;
+  Launch launch = launch_(id, attempt);
+  plan_.mark_started(id);
+  AttemptStart start{run_id_, plan_.task(id).name, attempt, launch.scheduled_at, clock_.now(),
+                     launch.request.log_path.string(), launch.command};
+  auto row = recorder_.attempt_started(start);
+  if (!row) {
+    check(Status(row.error()));
+    return;
+  }
+  sink_.task_started(plan_.task(id).name, attempt, plan_.task(id).retry.max_attempts,
+                     launch.request.argv);
+  if (launch.unstartable) {
+    finish_unstartable(id, *row, *launch.unstartable);
+    return;
+  }
+  auto pid = processes_.start(launch.request);
+  if (!pid) {
+    finish_unstartable(id, *row, pid.error());
+    return;
+  }
+  active_.push_back({*pid, Active{id, *row, launch.request.timeout}});
+}
+
+void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& error) {
+  AttemptEnd end;
+  end.ended_at = clock_.now();
+  end.error = error.message;
+  record_attempt_end(id, attempt_row, std::move(end),
+                     error.retriable ? AttemptOutcome::Failure : AttemptOutcome::PermanentFailure,
+                     error.message);
+}
+
+void Runner::finish(const Active& a, const ProcessCompletion& c) {
+  AttemptEnd end;
+  end.ended_at = clock_.now();
+  end.duration = c.duration;
+  if (c.kind == ExitKind::Exited) end.exit_code = c.exit_code;
+  if (c.signal != 0) end.signal = c.signal;
+  end.records_processed = c.records_processed;
+  end.data_as_of = c.data_as_of;
+  const AttemptOutcome outcome = outcome_of(c);
+  std::string reason;
+  if (outcome != AttemptOutcome::Success) reason = end.error = describe_failure(c, a.timeout);
+  record_attempt_end(a.task, a.attempt_row, std::move(end), outcome, reason);
+}
+
+void Runner::record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end,
+                                AttemptOutcome outcome, const std::string& reason) {
+  const Plan::Finish fin = plan_.mark_finished(id, outcome, end.ended_at);
+  end.status = attempt_status(outcome);
+  end.final = fin.final();
+  check(recorder_.attempt_finished(attempt_row, plan_.task(id).name, end));
+  const std::string& name = plan_.task(id).name;
+  if (outcome == AttemptOutcome::Success) {
+    sink_.task_succeeded(name, end.duration, end.records_processed);
+    ++result_.summary.succeeded;
+  } else if (outcome == AttemptOutcome::Interrupted) {
+    sink_.task_failed(name, plan_.attempts(id), reason, std::nullopt);
+    ++result_.summary.interrupted;
+  } else {
+    std::optional<Millis> retry_in;
+    if (fin.retry_at) retry_in = std::chrono::ceil<Millis>(*fin.retry_at - end.ended_at);
+    sink_.task_failed(name, plan_.attempts(id), reason, retry_in);
+    if (fin.final()) ++result_.summary.failed;
+  }
+  flush_plan_events();
+}
+
+void Runner::flush_plan_events() {
+  const WallTime now = clock_.now();
+  for (const PlanSkip& skip : plan_.take_skips()) {
+    check(recorder_.task_skipped(run_id_, plan_.task(skip.task).name, skip.reason, now));
+    sink_.task_skipped(plan_.task(skip.task).name, skip.reason);
+    ++result_.summary.skipped;
+  }
+  for (const PlanAbandon& a : plan_.take_abandons()) {
+    const bool interrupted = a.state == TaskState::Interrupted;
+    check(recorder_.run_abandoned(run_id_, plan_.task(a.task).name,
+                                  interrupted ? TaskStatus::Interrupted : TaskStatus::Failed,
+                                  a.reason, now));
+    sink_.task_failed(plan_.task(a.task).name, plan_.attempts(a.task), a.reason, std::nullopt);
+    ++(interrupted ? result_.summary.interrupted : result_.summary.failed);
+  }
+}
+
+void Runner::announce_waits() {
+  for (int id : plan_.waiting_for_time(clock_.now())) {
+    if (announced_wait_[id]) continue;
+    announced_wait_[id] = true;
+    sink_.task_waiting(plan_.task(id).name, *plan_.task(id).not_before);
+  }
+}
+
+// A stop signal: abandon pending retries, end every running task (TERM, then KILL after
+// its grace) and record each as INTERRUPTED. Waiting tasks are left as they were.
+void Runner::stop(int signal) {
+  result_.stop_signal = signal;
+  plan_.interrupt();
+  flush_plan_events();
+  for (const ProcessCompletion& c : processes_.stop_all()) {
+    auto it = std::find_if(active_.begin(), active_.end(),
+                           [&](const auto& a) { return a.first == c.id; });
+    if (it == active_.end()) continue;
+    const Active a = it->second;
+    active_.erase(it);
+    finish(a, c);
+  }
+}
+
+}  // namespace orch

@@ -1,0 +1,160 @@
+// The Runner loop on a fake clock and a fake process set: nothing sleeps, every instant is exact.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "fakes.h"
+#include "orchestrator/sched/runner.h"
+
+using namespace orch;
+using namespace orch::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const WallTime T0 = WallTime{} + std::chrono::hours(24 * 20000);
+
+PlanTask task(std::string name, int tier, std::vector<int> deps = {}, int attempts = 1,
+              std::vector<Seconds> backoff = {}) {
+  PlanTask t;
+  t.name = std::move(name);
+  t.tier = tier;
+  t.deps = std::move(deps);
+  t.retry.max_attempts = attempts;
+  t.retry.backoff = std::move(backoff);
+  return t;
+}
+
+struct Harness {
+  FakeClock clock{T0};
+  FakeProcessRunner procs{clock};
+  FakeRecorder recorder;
+  CollectingSink sink;
+  Millis timeout{60000};
+
+  RunResult run(Plan& plan) {
+    Runner r(plan, procs, recorder, sink, clock, 7, [&](int id, int) {
+      Launch l;
+      l.request.task_name = plan.task(id).name;
+      l.request.argv = {"/bin/" + plan.task(id).name};
+      l.request.timeout = timeout;
+      l.scheduled_at = T0;
+      return l;
+    });
+    return r.run();
+  }
+  std::vector<std::string> started() const {
+    std::vector<std::string> out;
+    for (const auto& s : procs.starts) out.push_back(s.task);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tasks run in tier order and every state change is recorded") {
+  Harness h;
+  Plan plan({task("A", 0), task("B", 1, {0}), task("C", 2, {1})}, 4);
+  auto r = h.run(plan);
+  CHECK(h.started() == std::vector<std::string>{"A", "B", "C"});
+  CHECK(h.recorder.events ==
+        std::vector<std::string>{"start A 1", "end A SUCCESS final", "start B 1",
+                                 "end B SUCCESS final", "start C 1", "end C SUCCESS final"});
+  CHECK(r.summary.succeeded == 3);
+  CHECK_FALSE(r.any_failed());
+  CHECK(h.clock.now() == T0 + 3s);
+}
+
+TEST_CASE("a retried task waits its backoff on the clock and counts as one run") {
+  Harness h;
+  h.procs.script["A"] = {exits(1000ms, 1), exits(1000ms, 1), exits(1000ms, 0)};
+  Plan plan({task("A", 0, {}, 3, {10s, 30s})}, 1);
+  auto r = h.run(plan);
+  REQUIRE(h.procs.starts.size() == 3);
+  CHECK(h.procs.starts[0].at == T0);
+  CHECK(h.procs.starts[1].at == T0 + 11s);
+  CHECK(h.procs.starts[2].at == T0 + 42s);
+  CHECK(h.recorder.total_runs["A"] == 1);
+  CHECK(h.recorder.events[1] == "end A FAILED retry");
+  CHECK(h.recorder.events.back() == "end A SUCCESS final");
+  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(),
+                  "fail A: exit code 1: boom retry in 10000ms") != h.sink.lines.end());
+  CHECK(r.summary.succeeded == 1);
+  CHECK(r.summary.failed == 0);
+}
+
+TEST_CASE("a task over its runtime is a TIMEOUT and is retried") {
+  Harness h;
+  h.timeout = 5000ms;
+  h.procs.script["A"] = {exits(60000ms, 0), exits(1000ms, 0)};
+  Plan plan({task("A", 0, {}, 2, {1s})}, 1);
+  auto r = h.run(plan);
+  CHECK(h.recorder.events[1] == "end A TIMEOUT retry");
+  CHECK(h.procs.starts[1].at == T0 + 6s);
+  CHECK(r.summary.succeeded == 1);
+}
+
+TEST_CASE("tasks of a tier share the job slots") {
+  Harness h;
+  Plan plan({task("A", 0), task("B", 0), task("C", 0), task("D", 0), task("E", 1)}, 2);
+  h.run(plan);
+  CHECK(h.procs.max_parallel_seen == 2);
+  CHECK(h.clock.now() == T0 + 3s);  // two waves of 1 s, then E
+}
+
+TEST_CASE("a not-before time is honoured to the millisecond") {
+  Harness h;
+  auto t = task("A", 0);
+  t.not_before = T0 + 125s + 250ms;
+  Plan plan({t, task("B", 0)}, 2);
+  h.run(plan);
+  CHECK(h.procs.starts[0].task == "B");
+  CHECK(h.procs.starts[1].at == T0 + 125s + 250ms);
+  CHECK(h.sink.lines[0] == "run B 1");
+  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "wait A") != h.sink.lines.end());
+}
+
+TEST_CASE("a failure skips the dependents and the run reports failure") {
+  Harness h;
+  h.procs.script["A"] = {exits(1000ms, 3)};
+  Plan plan({task("A", 0), task("B", 1, {0}), task("C", 1)}, 2);
+  auto r = h.run(plan);
+  CHECK(h.started() == std::vector<std::string>{"A", "C"});
+  CHECK(std::find(h.recorder.events.begin(), h.recorder.events.end(),
+                  "skip B: dependency 'A' failed") != h.recorder.events.end());
+  CHECK(r.summary.failed == 1);
+  CHECK(r.summary.skipped == 1);
+  CHECK(r.any_failed());
+}
+
+TEST_CASE("a script that cannot start fails without a process and is not retried") {
+  Harness h;
+  h.procs.script["A"] = {cannot_start("cannot execute: bad interpreter")};
+  Plan plan({task("A", 0, {}, 3, {1s})}, 1);
+  auto r = h.run(plan);
+  CHECK(h.procs.starts.empty());
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A FAILED final"});
+  CHECK(r.summary.failed == 1);
+}
+
+TEST_CASE("a stop signal ends running tasks as INTERRUPTED and leaves the rest unrun") {
+  Harness h;
+  h.procs.script["A"] = {exits(100000ms, 0)};
+  h.procs.signal_at = T0 + 5s;
+  Plan plan({task("A", 0), task("B", 1)}, 1);
+  auto r = h.run(plan);
+  CHECK(r.stop_signal == 15);
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A INTERRUPTED final"});
+  CHECK(r.summary.interrupted == 1);
+  CHECK(h.started() == std::vector<std::string>{"A"});
+}
+
+TEST_CASE("when the store cannot record a start, nothing is run") {
+  Harness h;
+  h.recorder.fail_writes = true;
+  Plan plan({task("A", 0), task("B", 0)}, 2);
+  auto r = h.run(plan);
+  CHECK(h.procs.starts.empty());
+  REQUIRE(r.store_error);
+  CHECK(*r.store_error == "disk full");
+}

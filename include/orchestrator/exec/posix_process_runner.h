@@ -49,11 +49,14 @@ class PosixProcessRunner final : public ProcessRunner {
   void enforce_deadlines(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
   ProcessCompletion complete(const Proc& p, int wait_status, MonoTime now);
+  void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
 
   std::map<pid_t, Proc> procs_;
   std::vector<Lingering> lingering_;
   ProcessId next_id_ = 1;
   sigset_t old_mask_{};
+  sigset_t wait_mask_{};              // old_mask_ without our four signals
+  int old_subreaper_ = 0;
   struct sigaction old_actions_[4]{};
 };
 

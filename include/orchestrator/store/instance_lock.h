@@ -19,6 +19,8 @@ class InstanceLock {
   static Expected<InstanceLock> acquire(const std::filesystem::path& db, const std::string& mode,
                                         Busy* busy = nullptr);
   // True when nobody holds the lock of `mode` right now (probes and releases at once).
+  // flock locks belong to open file descriptions, so a process that holds the lock and asks
+  // about its own mode gets false. A missing lock file is free.
   static bool is_free(const std::filesystem::path& db, const std::string& mode);
   static std::filesystem::path path_for(const std::filesystem::path& db, const std::string& mode);
 

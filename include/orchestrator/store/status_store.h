@@ -29,6 +29,8 @@ class StatusStore final : public RunRecorder {
   // Rows left RUNNING by an orchestrator of `mode` that is gone become INTERRUPTED.
   // `mode_is_dead(mode)` tells whether no live process holds that mode's lock; it is
   // asked once per mode that has RUNNING rows. Returns the number of task rows changed.
+  // A caller holding its own mode's lock must answer true for that mode (is_free says false
+  // to the holder). Rows RUNNING that no open run owns (no run_id) are interrupted too.
   Expected<int> recover_interrupted(const std::function<bool(const std::string& mode)>& mode_is_dead,
                                     WallTime now);
 

@@ -1,0 +1,27 @@
+#pragma once
+// How one attempt of a task is launched: its argv (no shell), its environment (contract
+// section 5), its working directory, its log file and its deadline.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "orchestrator/config/config.h"
+#include "orchestrator/sched/runner.h"
+
+namespace orch {
+
+struct LaunchContext {
+  const PipelineConfig* config = nullptr;
+  std::string mode;                    // daily | intraday | update-stale
+  std::int64_t run_id = 0;
+  std::string trading_date;            // YYYY-MM-DD
+  std::vector<std::string> base_env;   // the orchestrator's own environment
+};
+
+Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
+                   WallTime scheduled_at, WallTime now);
+
+// The process environment as "KEY=VALUE" strings.
+std::vector<std::string> current_environment();
+
+}  // namespace orch

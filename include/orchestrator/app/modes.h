@@ -1,0 +1,10 @@
+#pragma once
+// One entry point per mode; each returns the process exit code (app/exit_codes.h).
+#include "orchestrator/app/options.h"
+
+namespace orch {
+
+int run_daily(const GlobalOptions& global, const RunOptions& options);
+int run_validate(const GlobalOptions& global, bool json);
+
+}  // namespace orch

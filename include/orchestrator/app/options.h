@@ -1,0 +1,30 @@
+#pragma once
+// What the command line asked for, as plain values (cli/ fills them, app/ acts on them).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/ui/logging.h"
+#include "orchestrator/util/time.h"
+
+namespace orch {
+
+struct GlobalOptions {
+  std::filesystem::path config = "dependency_graph.yaml";
+  std::optional<std::filesystem::path> db;  // overrides `database:`
+  std::optional<WallTime> now;              // --now / ORCHESTRATOR_NOW
+  Verbosity verbosity = Verbosity::Normal;
+  ColorMode color = ColorMode::Auto;
+};
+
+struct RunOptions {
+  bool dry_run = false;
+  bool force = false;       // daily: rerun tasks that already succeeded for the trading date
+  bool no_wait = false;     // daily: ignore `time`
+  std::vector<std::string> tasks;  // --task: restrict the run
+  std::optional<int> jobs;  // -j
+  bool json = false;
+};
+
+}  // namespace orch

@@ -1,0 +1,125 @@
+// --daily: the daily DAG once, in tier and dependency order, each task not before its time
+// on the trading date, skipping what already succeeded for that date unless --force.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/launch.h"
+#include "orchestrator/app/modes.h"
+#include "orchestrator/app/pipeline.h"
+#include "orchestrator/app/session.h"
+#include "orchestrator/app/plan_report.h"
+#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/ui/console_status.h"
+
+namespace orch {
+
+namespace {
+
+// The Plan's view of the selected tasks: dependencies outside the selection are dropped.
+std::vector<PlanTask> plan_tasks(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
+                                 std::chrono::year_month_day trading_date, bool no_wait,
+                                 const std::set<std::string>& already_done) {
+  std::vector<PlanTask> out;
+  for (const TaskSpec* t : tasks) {
+    PlanTask pt;
+    pt.name = t->name;
+    pt.tier = t->tier;
+    pt.critical = t->critical;
+    pt.retry = p.config.retry_for(*t);
+    if (t->time && !no_wait) pt.not_before = p.zone.at(trading_date, *t->time);
+    pt.already_done = already_done.contains(t->name);
+    for (const auto& dep : t->dependencies) {
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (tasks[i]->name == dep) pt.deps.push_back(static_cast<int>(i));
+      }
+    }
+    out.push_back(std::move(pt));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_daily(const GlobalOptions& global, const RunOptions& options) {
+  auto pipeline = load_pipeline(global, false);
+  if (!pipeline) return exit_code::kUsage;
+  const PipelineConfig& cfg = pipeline->config;
+  auto selected = select_tasks(cfg.daily, options.tasks);
+  if (!selected) {
+    spdlog::error("{}", selected.error().message);
+    return exit_code::kUsage;
+  }
+  const int jobs = options.jobs.value_or(cfg.max_parallel);
+  const WallTime start = pipeline->clock->now();
+  const auto trading_day = pipeline->zone.date_of(start);
+  const std::string trading_date = format_date(trading_day);
+
+  if (options.dry_run) {
+    print_dry_run(*pipeline, *selected, trading_day, options.no_wait, jobs);
+    return exit_code::kOk;
+  }
+
+  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  int code = exit_code::kOk;
+  auto session = open_store_session(*pipeline, "daily", &code);
+  if (!session) {
+    spdlog::error("{}", session.error().message);
+    return code;
+  }
+  StatusStore& store = *session->store;
+  std::vector<std::string> names;
+  for (const auto& t : cfg.daily) names.push_back(t.name);
+  std::set<std::string> done;
+  if (!options.force) {
+    auto succeeded = store.succeeded_on(trading_date);
+    if (!succeeded) {
+      spdlog::error("{}", succeeded.error().message);
+      return exit_code::kStoreError;
+    }
+    done = *succeeded;
+  }
+  auto run_id = store.ensure_tasks(names, start) ? store.begin_run("daily", trading_date, start)
+                                                 : Expected<std::int64_t>(make_error("cannot add task rows"));
+  if (!run_id) {
+    spdlog::error("{}", run_id.error().message);
+    return exit_code::kStoreError;
+  }
+
+  Plan plan(plan_tasks(*pipeline, *selected, trading_day, options.no_wait, done), jobs);
+  spdlog::info("Daily pipeline: {} task(s), trading date {} ({}), run {}", selected->size(),
+               trading_date, cfg.timezone, *run_id);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    if (plan.state(static_cast<int>(i)) == TaskState::AlreadyDone) {
+      spdlog::info("{} already succeeded for {} (--force runs it again)", plan.task(i).name,
+                   trading_date);
+    }
+  }
+  LaunchContext ctx{&cfg, "daily", *run_id, trading_date, current_environment()};
+  ConsoleStatus sink(console_style(global.color), "Daily pipeline",
+                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
+  Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id,
+                [&](int id, int attempt) {
+                  const TaskSpec& t = *(*selected)[id];
+                  WallTime scheduled = plan.task(id).not_before.value_or(start);
+                  if (t.time && options.no_wait) scheduled = pipeline->zone.at(trading_day, *t.time);
+                  return make_launch(ctx, t, attempt, scheduled, pipeline->clock->now());
+                });
+  RunResult result = runner.run();
+
+  const WallTime end = pipeline->clock->now();
+  if (result.store_error) {
+    spdlog::error("status database error, run stopped: {}", *result.store_error);
+    (void)store.end_run(*run_id, "FAILED", end);
+    return exit_code::kStoreError;
+  }
+  if (result.stop_signal) {
+    (void)store.end_run(*run_id, "INTERRUPTED", end);
+    spdlog::warn("stopped by signal {}", result.stop_signal);
+    return exit_code::signal_exit(result.stop_signal);
+  }
+  (void)store.end_run(*run_id, result.any_failed() ? "FAILED" : "SUCCESS", end);
+  return result.any_failed() ? exit_code::kFailed : exit_code::kOk;
+}
+
+}  // namespace orch

@@ -1,0 +1,69 @@
+#include "orchestrator/app/launch.h"
+
+#include <algorithm>
+
+#include "orchestrator/exec/command.h"
+
+extern char** environ;
+
+namespace orch {
+
+namespace {
+
+void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
+  const std::string prefix = key + "=";
+  std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
+  env.push_back(prefix + value);
+}
+
+// "20261121T143005Z": sortable and safe in file names.
+std::string compact_utc(WallTime t) {
+  std::string iso = format_iso_utc(std::chrono::floor<std::chrono::seconds>(t));
+  std::erase_if(iso, [](char c) { return c == '-' || c == ':'; });
+  return iso;
+}
+
+}  // namespace
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  return env;
+}
+
+Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
+                   WallTime scheduled_at, WallTime now) {
+  const PipelineConfig& cfg = *ctx.config;
+  Launch l;
+  l.scheduled_at = scheduled_at;
+  ProcessRequest& r = l.request;
+  r.task_name = task.name;
+  r.cwd = cfg.base_dir;
+  r.timeout = task.max_runtime;
+  r.kill_grace = cfg.kill_grace;
+  r.log_path = cfg.log_dir / snake_case(task.name) /
+               (compact_utc(now) + "-run" + std::to_string(ctx.run_id) + "-attempt" +
+                std::to_string(attempt) + ".log");
+  auto argv = resolve_command(task.script_path, task.args);
+  if (argv) {
+    r.argv = *argv;
+  } else {
+    r.argv.push_back(task.script_path.string());
+    r.argv.insert(r.argv.end(), task.args.begin(), task.args.end());
+    l.unstartable = argv.error();
+  }
+  l.command = format_command(r.argv);
+
+  r.env = ctx.base_env;
+  for (const auto& [key, value] : task.env) set_env(r.env, key, value);
+  set_env(r.env, "ORCHESTRATOR_TASK", task.name);
+  set_env(r.env, "ORCHESTRATOR_RUN_ID", std::to_string(ctx.run_id));
+  set_env(r.env, "ORCHESTRATOR_ATTEMPT", std::to_string(attempt));
+  set_env(r.env, "ORCHESTRATOR_DB", cfg.database.string());
+  set_env(r.env, "ORCHESTRATOR_SCHEDULED_AT", format_iso_utc(scheduled_at));
+  set_env(r.env, "ORCHESTRATOR_TRADING_DATE", ctx.trading_date);
+  set_env(r.env, "ORCHESTRATOR_MODE", ctx.mode);
+  return l;
+}
+
+}  // namespace orch

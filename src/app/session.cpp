@@ -1,0 +1,50 @@
+#include "orchestrator/app/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "orchestrator/app/exit_codes.h"
+#include "orchestrator/ui/logging.h"
+
+namespace orch {
+
+Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
+                                          int* exit_code) {
+  const PipelineConfig& cfg = pipeline.config;
+  if (auto logs = add_file_logging(cfg.log_dir); !logs) {
+    spdlog::warn("{} (logging to the console only)", logs.error().message);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.database.parent_path(), ec);
+  if (ec) {
+    *exit_code = exit_code::kStoreError;
+    return make_error("cannot create the database folder " +
+                      cfg.database.parent_path().string() + ": " + ec.message());
+  }
+  InstanceLock::Busy busy;
+  auto lock = InstanceLock::acquire(cfg.database, mode, &busy);
+  if (!lock) {
+    *exit_code = busy.holder != 0 || lock.error().message.find("another") != std::string::npos
+                     ? exit_code::kLocked
+                     : exit_code::kStoreError;
+    return lock.error();
+  }
+  auto store = StatusStore::open(cfg.database);
+  if (!store) {
+    *exit_code = exit_code::kStoreError;
+    return store.error();
+  }
+  auto recovered = (*store)->recover_interrupted(
+      [&](const std::string& m) { return m == mode || InstanceLock::is_free(cfg.database, m); },
+      pipeline.clock->now());
+  if (!recovered) {
+    *exit_code = exit_code::kStoreError;
+    return recovered.error();
+  }
+  if (*recovered > 0) {
+    spdlog::warn("marked {} task(s) INTERRUPTED: the orchestrator that ran them is gone",
+                 *recovered);
+  }
+  return StoreSession{std::move(*lock), std::move(*store)};
+}
+
+}  // namespace orch

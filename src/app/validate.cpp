@@ -1,0 +1,63 @@
+// --validate: load and check the pipeline file, print the plan (tiers), exit 0 or 2.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/modes.h"
+#include "orchestrator/app/plan_report.h"
+#include "orchestrator/calendar/zone.h"
+#include "orchestrator/config/loader.h"
+
+namespace orch {
+
+namespace {
+
+void print_tiers(const char* title, const std::vector<std::vector<std::string>>& tiers,
+                 const std::vector<TaskSpec>& tasks) {
+  fmt::print("{} ({} task(s) in {} tier(s)):\n", title, tasks.size(), tiers.size());
+  for (const auto& names : tiers) {
+    int tier = 0;
+    for (const auto& t : tasks) {
+      if (t.name == names.front()) tier = t.tier;
+    }
+    std::string line;
+    for (const auto& n : names) line += (line.empty() ? "" : ", ") + n;
+    fmt::print("  tier {}: {}\n", tier, line);
+  }
+}
+
+}  // namespace
+
+int run_validate(const GlobalOptions& global, bool json) {
+  LoadResult loaded = load_config(global.config);
+  std::vector<std::string> errors, warnings;
+  for (const auto& e : loaded.errors) errors.push_back(e.format());
+  for (const auto& m : loaded.missing_scripts) errors.push_back(m.format());
+  for (const auto& w : loaded.warnings) warnings.push_back(w.format());
+  std::vector<std::vector<std::string>> daily, intraday;
+  if (loaded.config) {
+    daily = tier_names(loaded.config->daily);
+    intraday = tier_names(loaded.config->intraday);
+  }
+  const bool ok = errors.empty();
+  if (json) {
+    nlohmann::json out = {{"ok", ok},         {"errors", errors},   {"warnings", warnings},
+                          {"tiers", daily},   {"intraday_tiers", intraday}};
+    fmt::print("{}\n", out.dump(2));
+    return ok ? exit_code::kOk : exit_code::kUsage;
+  }
+  for (const auto& e : errors) fmt::print(stderr, "error: {}\n", e);
+  for (const auto& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (loaded.config) {
+    print_tiers("Daily schedule", daily, loaded.config->daily);
+    print_tiers("Intraday schedule", intraday, loaded.config->intraday);
+  }
+  if (!ok) {
+    fmt::print(stderr, "{}: {} error(s); nothing was run\n", global.config.string(), errors.size());
+    return exit_code::kUsage;
+  }
+  fmt::print("{} is valid\n", global.config.string());
+  return exit_code::kOk;
+}
+
+}  // namespace orch

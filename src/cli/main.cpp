@@ -1,0 +1,117 @@
+// Command-line wiring only (CLI11): parse, pick exactly one mode, map errors to exit codes.
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/modes.h"
+
+namespace {
+
+// Started with fds 0-2 closed, our own files (database, lock) would land on them and a
+// stray write to "stdout" would corrupt them: park /dev/null there first.
+void ensure_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int null_fd = open("/dev/null", O_RDWR);
+      if (null_fd > 2) close(null_fd);
+    }
+  }
+}
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_standard_fds();
+  using namespace orch;
+  CLI::App app{"orchestrator: runs a trading data pipeline of collector scripts as a tiered DAG",
+               "orchestrator"};
+  app.set_version_flag("--version", std::string("orchestrator ") + ORCH_VERSION);
+
+  GlobalOptions global;
+  RunOptions run;
+  std::string config = env_or("ORCHESTRATOR_CONFIG", "dependency_graph.yaml");
+  std::string db, now_text = env_or("ORCHESTRATOR_NOW", "");
+  bool verbose = false, quiet = false, no_color = false, color = false;
+  app.add_option("-c,--config", config, "the pipeline file ($ORCHESTRATOR_CONFIG, else ./dependency_graph.yaml)");
+  app.add_option("--db", db, "the SQLite database (overrides `database:`)");
+  app.add_option("--now", now_text, "run as if the clock read TIME (ISO 8601 with Z or an offset; $ORCHESTRATOR_NOW)");
+  app.add_flag("-v,--verbose", verbose, "more detail");
+  app.add_flag("-q,--quiet", quiet, "warnings and errors only");
+  app.add_flag("--no-color", no_color, "no colour or emoji");
+  app.add_flag("--color", color, "colour and emoji even when not on a terminal");
+
+  bool daily = false, intraday = false, full = false, health = false, update_stale = false,
+       validate = false, market_status = false, once = false;
+  int calendar_year = 0;
+  std::string units, min_staleness = "yellow";
+  double interval = 30;
+  auto modes = app.add_option_group("Modes", "exactly one");
+  modes->add_flag("--daily", daily, "run the daily DAG once, then exit");
+  modes->add_flag("--intraday", intraday, "run the intraday tasks (continuously, or --once)");
+  modes->add_flag("--full", full, "supervise the daily and intraday runners");
+  modes->add_flag("--health", health, "data freshness dashboard");
+  modes->add_flag("--update-stale", update_stale, "run the tasks whose data is stale");
+  modes->add_flag("--validate", validate, "check the pipeline file and print its tiers");
+  modes->add_flag("--market-status", market_status, "is the market open now");
+  modes->add_option("--calendar", calendar_year, "holidays and early closes of YEAR");
+  modes->add_option("--print-units", units, "print launchd or systemd units")
+      ->check(CLI::IsMember({"launchd", "systemd"}));
+  modes->require_option(1);
+
+  app.add_flag("--dry-run", run.dry_run, "print what would run; run and write nothing");
+  app.add_flag("--once", once, "intraday: one pass, then exit");
+  app.add_option("--interval", interval, "intraday: longest sleep between checks, seconds")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--min-staleness", min_staleness, "update-stale: yellow or red")
+      ->check(CLI::IsMember({"yellow", "red"}));
+  app.add_flag("--force", run.force, "daily: rerun tasks that already succeeded today");
+  app.add_flag("--no-wait", run.no_wait, "daily: ignore each task's `time`");
+  app.add_option("--task", run.tasks, "restrict the run to this task (repeatable)");
+  app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::PositiveNumber);
+  app.add_flag("--json", run.json, "machine-readable output");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_code::kUsage;
+  }
+
+  global.config = config;
+  if (!db.empty()) global.db = db;
+  global.verbosity = verbose ? Verbosity::Verbose : quiet ? Verbosity::Quiet : Verbosity::Normal;
+  global.color = no_color ? ColorMode::Never : color ? ColorMode::Always : ColorMode::Auto;
+  setup_console_logging(global.verbosity, console_style(global.color));
+  if (!now_text.empty()) {
+    auto now = parse_iso8601(now_text);
+    if (!now) {
+      spdlog::error("--now: {}", now.error().message);
+      return exit_code::kUsage;
+    }
+    global.now = *now;
+  }
+  if (once && !intraday) {
+    spdlog::error("--once applies to --intraday only");
+    return exit_code::kUsage;
+  }
+
+  if (daily) return run_daily(global, run);
+  if (validate) return run_validate(global, run.json);
+  const char* mode = intraday ? "--intraday" : full ? "--full" : health ? "--health"
+                     : update_stale ? "--update-stale" : market_status ? "--market-status"
+                     : calendar_year ? "--calendar" : "--print-units";
+  spdlog::error("{} is not available in this version yet (see README: Status)", mode);
+  (void)interval;
+  return exit_code::kUsage;
+}

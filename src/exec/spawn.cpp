@@ -1,0 +1,282 @@
+// fork/exec of one task. The parent prepares paths, argv/envp arrays and descriptors; the
+// child only rewires them and reports an exec failure as {stage, errno} on a CLOEXEC pipe,
+// whose EOF tells the parent that execve succeeded.
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "orchestrator/exec/fd.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace orch::detail {
+namespace {
+
+constexpr std::string_view kDefaultPath = "/usr/bin:/bin";  // when the request has no PATH
+constexpr long kMaxFdToClose = 65536;
+
+enum class Stage : int { ProcessGroup = 1, Redirect, Chdir, Exec };
+
+struct ChildFailure {
+  int stage = 0;
+  int error = 0;
+};
+
+// What the child uses; all of it lives in the parent's (copied) memory.
+struct ChildPlan {
+  const char* exec_path = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  const char* cwd = nullptr;  // nullptr: stay where we are
+  int devnull_fd = -1;
+  int log_fd = -1;
+  int error_fd = -1;
+  int max_fd = 0;
+  pid_t parent = 0;
+};
+
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+// ---- the child: async-signal-safe calls only ----
+
+[[noreturn]] void child_fail(int error_fd, Stage stage, int err) {
+  const ChildFailure failure{static_cast<int>(stage), err};
+  while (::write(error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {
+  }
+  ::_exit(127);
+}
+
+// Leaves only 0-2 (and the CLOEXEC error pipe) to the program.
+void close_inherited(const ChildPlan& plan) {
+#if defined(__linux__) && defined(SYS_close_range)
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+#endif
+  for (int fd = 3; fd < plan.max_fd; ++fd) {
+    if (fd != plan.error_fd) ::close(fd);
+  }
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan) {
+  if (::setpgid(0, 0) != 0) child_fail(plan.error_fd, Stage::ProcessGroup, errno);
+#ifdef __linux__
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != plan.parent) ::_exit(127);  // the orchestrator died before prctl
+#endif
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // The sources are all >= 3, so no dup2 clobbers another; dup2 clears CLOEXEC on 0-2.
+  if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 ||
+      ::dup2(plan.log_fd, 2) < 0) {
+    child_fail(plan.error_fd, Stage::Redirect, errno);
+  }
+  if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
+    child_fail(plan.error_fd, Stage::Chdir, errno);
+  }
+  close_inherited(plan);
+  ::execve(plan.exec_path, plan.argv, plan.envp);
+  child_fail(plan.error_fd, Stage::Exec, errno);
+}
+
+// ---- the parent ----
+
+// Moves a descriptor to >= 3 (keeping CLOEXEC), for parents started with 0-2 closed.
+bool move_above_stdio(Fd& fd) {
+  if (fd.get() >= 3) return true;
+  const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+  if (moved < 0) return false;
+  fd.reset(moved);
+  return true;
+}
+
+bool make_cloexec_pipe(Fd& read_end, Fd& write_end) {
+  int p[2];
+#ifdef __linux__
+  if (::pipe2(p, O_CLOEXEC) != 0) return false;
+#else
+  if (::pipe(p) != 0) return false;
+  ::fcntl(p[0], F_SETFD, FD_CLOEXEC);
+  ::fcntl(p[1], F_SETFD, FD_CLOEXEC);
+#endif
+  read_end.reset(p[0]);
+  write_end.reset(p[1]);
+  return true;
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string env_path(const std::vector<std::string>& env) {
+  for (const std::string& kv : env) {
+    if (kv.starts_with("PATH=")) return kv.substr(5);
+  }
+  return std::string(kDefaultPath);
+}
+
+// The file execve gets: argv[0] itself when it has a '/', else the first executable
+// PATH entry (PATH from the request, relative entries taken from its cwd).
+Expected<std::string> find_program(const ProcessRequest& req) {
+  const std::string& name = req.argv[0];
+  if (name.find('/') != std::string::npos) return name;
+  const std::string path = env_path(req.env);
+  bool found_not_executable = false;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t colon = path.find(':', begin);
+    std::string dir = path.substr(begin, colon == std::string::npos ? std::string::npos : colon - begin);
+    if (dir.empty()) dir = ".";
+    std::filesystem::path candidate = std::filesystem::path(dir) / name;
+    if (candidate.is_relative() && !req.cwd.empty()) candidate = req.cwd / candidate;
+    if (is_executable_file(candidate.string())) return candidate.string();
+    if (::access(candidate.c_str(), F_OK) == 0) found_not_executable = true;
+    if (colon == std::string::npos) break;
+    begin = colon + 1;
+  }
+  if (found_not_executable) {
+    return make_error("cannot execute " + name + ": Permission denied (found in PATH, not executable)",
+                      false);
+  }
+  return make_error("cannot execute " + name + ": not found in PATH=" + path, false);
+}
+
+// "(bad interpreter ...)" for an ENOENT on a file that exists: names the #! interpreter.
+std::string shebang_hint(const std::string& file) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[256];
+  const ssize_t n = fd.valid() ? ::read(fd.get(), buf, sizeof buf) : -1;
+  if (n < 2 || buf[0] != '#' || buf[1] != '!') return " (bad interpreter in its #! line?)";
+  std::string_view line(buf + 2, static_cast<std::size_t>(n) - 2);
+  line = line.substr(0, line.find('\n'));
+  if (!line.empty() && line.back() == '\r') {
+    return " (its #! line ends in a carriage return: convert the file to Unix line endings)";
+  }
+  const std::size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return " (empty #! line)";
+  line = line.substr(start);
+  line = line.substr(0, line.find_first_of(" \t"));
+  return " (bad interpreter in its #! line: " + std::string(line) + " not found)";
+}
+
+Error describe_failure(const ChildFailure& f, const ProcessRequest& req, const std::string& exec_path) {
+  const std::string what = errno_text(f.error);
+  switch (static_cast<Stage>(f.stage)) {
+    case Stage::ProcessGroup:
+      return make_error("cannot start " + exec_path + ": setpgid: " + what, true);
+    case Stage::Redirect:
+      return make_error("cannot start " + exec_path + ": redirecting output: " + what, true);
+    case Stage::Chdir:
+      return make_error("cannot change to working directory " + req.cwd.string() + ": " + what,
+                        f.error != ENOENT && f.error != ENOTDIR && f.error != EACCES);
+    case Stage::Exec:
+      break;
+    default:
+      return make_error("cannot start " + exec_path + ": unexpected failure", true);
+  }
+  std::filesystem::path file(exec_path);
+  if (file.is_relative() && !req.cwd.empty()) file = req.cwd / file;
+  std::string message = "cannot execute " + exec_path + ": " + what;
+  if (f.error == ENOENT && ::access(file.c_str(), F_OK) == 0) {
+    message += shebang_hint(file.string());
+  } else if (f.error == ENOEXEC) {
+    message += " (no #! line? start the script with e.g. #!/bin/sh)";
+  }
+  const bool retriable = f.error == ETXTBSY || f.error == ENOMEM || f.error == EAGAIN ||
+                         f.error == EMFILE || f.error == ENFILE || f.error == EIO;
+  return make_error(std::move(message), retriable);
+}
+
+}  // namespace
+
+Expected<pid_t> spawn_process(const ProcessRequest& req) {
+  if (req.argv.empty()) return make_error("cannot start " + req.task_name + ": empty command", false);
+  Expected<std::string> exec_path = find_program(req);
+  if (!exec_path) return exec_path.error();
+
+  std::error_code ec;
+  if (req.log_path.has_parent_path()) std::filesystem::create_directories(req.log_path.parent_path(), ec);
+  Fd log(::open(req.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644));
+  if (!log.valid()) {
+    const int err = errno;
+    return make_error("cannot open log file " + req.log_path.string() + ": " + errno_text(err),
+                      err != EACCES && err != EROFS && err != ENOTDIR && err != EISDIR);
+  }
+  Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  Fd error_read, error_write;
+  if (!devnull.valid() || !make_cloexec_pipe(error_read, error_write) || !move_above_stdio(log) ||
+      !move_above_stdio(devnull) || !move_above_stdio(error_write)) {
+    return make_error("cannot start " + req.task_name + ": " + errno_text(errno), true);
+  }
+
+  std::vector<char*> argv;
+  argv.reserve(req.argv.size() + 1);
+  for (const std::string& a : req.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(req.env.size() + 1);
+  for (const std::string& e : req.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  ChildPlan plan;
+  plan.exec_path = exec_path->c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.cwd = req.cwd.empty() ? nullptr : req.cwd.c_str();
+  plan.devnull_fd = devnull.get();
+  plan.log_fd = log.get();
+  plan.error_fd = error_write.get();
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  plan.max_fd = static_cast<int>(open_max > 0 ? std::min(open_max, kMaxFdToClose) : 1024);
+  plan.parent = ::getpid();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    return make_error("cannot start " + req.task_name + ": fork: " + errno_text(err), true);
+  }
+  if (pid == 0) run_child(plan);
+
+  ::setpgid(pid, pid);  // also done by the child; whichever runs first wins, no race
+  error_write.reset();
+  ChildFailure failure;
+  ssize_t n;
+  do {
+    n = ::read(error_read.get(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return pid;  // EOF: the pipe closed on a successful execve (errors: same guess)
+
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (n != static_cast<ssize_t>(sizeof failure)) {
+    return make_error("cannot start " + exec_path.value() + ": lost track of the child", true);
+  }
+  return describe_failure(failure, req, exec_path.value());
+}
+
+}  // namespace orch::detail

@@ -1,0 +1,18 @@
+#pragma once
+// Starting one child process (internal to exec/). Everything the forked child needs is
+// prepared in the parent, so between fork and execve the child makes only
+// async-signal-safe calls and never allocates.
+#include <sys/types.h>
+
+#include "orchestrator/sched/process_runner.h"
+
+namespace orch::detail {
+
+// Forks and executes request.argv (argv[0] searched in the request's PATH when it has no
+// '/') in a new process group whose id is the returned pid: stdin /dev/null, stdout and
+// stderr to the created, truncated log file, cwd request.cwd, environment exactly
+// request.env, no other descriptor of ours. Returns once execve succeeded; an exec
+// failure is reported (retriable=false unless a retry can help) and the child reaped.
+Expected<pid_t> spawn_process(const ProcessRequest& request);
+
+}  // namespace orch::detail

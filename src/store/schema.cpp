@@ -1,0 +1,196 @@
+// The status database's file setup: folder, connection PRAGMAs, schema creation and checks.
+#include "schema.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <string>
+
+namespace orch::store_detail {
+namespace {
+
+// data_pipeline_status is the contract's table (section 4) plus run_id, the run that last
+// touched the row. runs has one row per invocation, task_runs one per attempt or skip.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS data_pipeline_status (
+    task_name TEXT PRIMARY KEY,
+    last_run_start TIMESTAMP, last_run_end TIMESTAMP,
+    last_success TIMESTAMP, last_failure TIMESTAMP,
+    consecutive_failures INTEGER DEFAULT 0,
+    total_runs INTEGER DEFAULT 0, total_successes INTEGER DEFAULT 0,
+    total_failures INTEGER DEFAULT 0,
+    last_error_message TEXT, last_records_processed INTEGER,
+    average_runtime_seconds REAL,
+    status TEXT DEFAULT 'PENDING',
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    run_id INTEGER);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    mode TEXT NOT NULL,
+    pid INTEGER,
+    trading_date TEXT,
+    started_at TIMESTAMP,
+    ended_at TIMESTAMP,
+    status TEXT);
+CREATE TABLE IF NOT EXISTS task_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    task_name TEXT NOT NULL,
+    attempt INTEGER,
+    mode TEXT,
+    trading_date TEXT,
+    scheduled_at TIMESTAMP,
+    started_at TIMESTAMP,
+    ended_at TIMESTAMP,
+    duration_seconds REAL,
+    status TEXT,
+    exit_code INTEGER,
+    signal INTEGER,
+    records_processed INTEGER,
+    data_as_of TEXT,
+    error_message TEXT,
+    log_path TEXT,
+    command TEXT);
+CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
+CREATE INDEX IF NOT EXISTS idx_task_runs_status ON task_runs (status);
+CREATE INDEX IF NOT EXISTS idx_task_runs_run ON task_runs (run_id);
+CREATE INDEX IF NOT EXISTS idx_task_runs_task_date_status
+    ON task_runs (task_name, trading_date, status);
+CREATE INDEX IF NOT EXISTS idx_runs_status ON runs (status);
+)sql";
+
+// The contract's columns; a data_pipeline_status found without one of them is refused.
+constexpr const char* kContractColumns[] = {
+    "task_name",          "last_run_start",         "last_run_end",   "last_success",
+    "last_failure",       "consecutive_failures",   "total_runs",     "total_successes",
+    "total_failures",     "last_error_message",     "last_records_processed",
+    "average_runtime_seconds", "status",            "created_at",     "updated_at"};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// A hint for the errors a user can act on; empty otherwise.
+std::string hint_for(int code) {
+  switch (code & 0xff) {
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return " (not an SQLite database, or damaged; the file was left as it is)";
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return " (the file and its folder must be writable: WAL mode keeps -wal and -shm files "
+             "next to it)";
+    default:
+      return "";
+  }
+}
+
+std::set<std::string> columns_of(SQLite::Database& db, const char* table) {
+  std::set<std::string> names;
+  SQLite::Statement q(db, std::string("PRAGMA table_info(") + table + ")");
+  while (q.executeStep()) names.insert(q.getColumn(1).getString());
+  return names;
+}
+
+// Inside the caller's write transaction: creates what is missing and adds run_id to a
+// data_pipeline_status made by an earlier tool. Returns the first problem, if any.
+Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
+  const auto existing = columns_of(db, "data_pipeline_status");
+  if (!existing.empty()) {
+    for (const char* column : kContractColumns) {
+      if (existing.count(column) == 0) {
+        return make_error("status database " + path.string() +
+                              ": table data_pipeline_status has no column " + column +
+                              "; it was not made for this orchestrator",
+                          false);
+      }
+    }
+    if (existing.count("run_id") == 0) {
+      db.exec("ALTER TABLE data_pipeline_status ADD COLUMN run_id INTEGER");
+    }
+  }
+  db.exec(kSchema);
+  db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+  return ok();
+}
+
+}  // namespace
+
+Status create_parent_folder(const std::filesystem::path& file) {
+  const auto folder = file.parent_path();
+  if (folder.empty()) return ok();
+  std::filesystem::path partial;
+  for (const auto& part : folder) {
+    partial /= part;
+    std::error_code ec;
+    if (std::filesystem::is_directory(partial, ec)) continue;
+    if (::mkdir(partial.c_str(), 0775) != 0 && errno != EEXIST) {
+      return make_error("cannot create folder " + partial.string() + " for database " +
+                            file.string() + ": " + std::strerror(errno),
+                        false);
+    }
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return make_error("cannot use " + folder.string() + " as the folder of database " +
+                          file.string() + ": not a directory",
+                      false);
+  }
+  return ok();
+}
+
+Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem::path& path) {
+  const std::string where = "status database " + path.string();
+  if (auto made = create_parent_folder(path); !made) return made.error();
+  try {
+    auto db = std::make_unique<SQLite::Database>(
+        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    // The first statement reads the header: a file that is not a database fails here,
+    // before anything is written to it.
+    const std::string mode = lower(db->execAndGet("PRAGMA journal_mode = WAL").getString());
+    if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
+      return make_error(where + " is read-only; the orchestrator needs to write to it", false);
+    }
+    if (mode != "wal") {
+      return make_error(where + ": cannot switch to WAL mode (the journal mode stays '" + mode +
+                            "'; WAL needs a local file system)",
+                        false);
+    }
+    db->exec("PRAGMA synchronous = NORMAL");
+    db->exec("PRAGMA foreign_keys = ON");
+
+    const int found = db->execAndGet("PRAGMA user_version").getInt();
+    if (found > kSchemaVersion) {
+      return make_error(where + " has schema version " + std::to_string(found) +
+                            ", newer than this orchestrator's (" +
+                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator",
+                        false);
+    }
+    if (found < kSchemaVersion) {
+      SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Another process may have created the schema while we waited for the write lock.
+      if (db->execAndGet("PRAGMA user_version").getInt() < kSchemaVersion) {
+        if (auto made = create_schema(*db, path); !made) return made.error();
+      }
+      txn.commit();
+    }
+    return db;
+  } catch (const SQLite::Exception& e) {
+    return make_error("cannot open " + where + ": " + e.what() + hint_for(e.getErrorCode()),
+                      false);
+  } catch (const std::exception& e) {
+    return make_error("cannot open " + where + ": " + e.what(), false);
+  }
+}
+
+}  // namespace orch::store_detail

@@ -1,0 +1,28 @@
+#pragma once
+// Internal to store/: the database file's folder, the connection's settings and the schema
+// (tables, indexes, PRAGMA user_version). Not part of the public headers.
+#include <filesystem>
+#include <memory>
+
+#include "orchestrator/util/expected.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace orch::store_detail {
+
+// Version written to PRAGMA user_version once the schema below exists.
+inline constexpr int kSchemaVersion = 1;
+inline constexpr int kBusyTimeoutMs = 10000;
+
+// Creates the missing folders above `file`, each with mode 0775 less the umask.
+Status create_parent_folder(const std::filesystem::path& file);
+
+// Opens (creating the folder and the file when missing) with WAL, the busy timeout,
+// synchronous=NORMAL and foreign_keys=ON, then creates the schema when missing or checks the
+// one found. Refuses, without writing to it, a file that is not an SQLite database, a
+// read-only one, or one written by a newer schema version.
+Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem::path& path);
+
+}  // namespace orch::store_detail

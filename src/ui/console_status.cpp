@@ -1,0 +1,65 @@
+#include "orchestrator/ui/console_status.h"
+
+#include <spdlog/spdlog.h>
+
+#include "orchestrator/exec/command.h"
+
+namespace orch {
+
+ConsoleStatus::ConsoleStatus(ConsoleStyle style, std::string pipeline_label,
+                             TimeFormatter format_time)
+    : style_(style), label_(std::move(pipeline_label)), format_time_(std::move(format_time)) {}
+
+void ConsoleStatus::task_waiting(std::string_view name, WallTime not_before) {
+  spdlog::info("{} {} waits until {}", mark("⏳", "WAIT"), name, format_time_(not_before));
+}
+
+void ConsoleStatus::task_started(std::string_view name, int attempt, int max_attempts,
+                                 const std::vector<std::string>& argv) {
+  if (attempt > 1) {
+    spdlog::info("{}  Running: {} (attempt {}/{})", mark("▶️", ">>"), name, attempt, max_attempts);
+  } else {
+    spdlog::info("{}  Running: {}", mark("▶️", ">>"), name);
+  }
+  spdlog::debug("   $ {}", format_command(argv));
+}
+
+void ConsoleStatus::task_succeeded(std::string_view name, Millis duration,
+                                   std::optional<std::int64_t> records) {
+  if (records) {
+    spdlog::info("   {} {} completed in {} ({} records)", mark("✅", "OK"), name,
+                 format_duration(duration), *records);
+  } else {
+    spdlog::info("   {} {} completed in {}", mark("✅", "OK"), name, format_duration(duration));
+  }
+}
+
+void ConsoleStatus::task_failed(std::string_view name, int attempt, std::string_view reason,
+                                std::optional<Millis> retry_in) {
+  if (retry_in) {
+    spdlog::warn("   {} {} failed (attempt {}): {}; retrying in {}", mark("⚠️", "RETRY"), name,
+                 attempt, reason, format_duration(*retry_in));
+  } else {
+    spdlog::error("   {} {} failed: {}", mark("❌", "FAILED"), name, reason);
+  }
+}
+
+void ConsoleStatus::task_skipped(std::string_view name, std::string_view reason) {
+  spdlog::warn("{}  Skipping {}: {}", mark("⏭️", "SKIP"), name, reason);
+}
+
+void ConsoleStatus::run_finished(const RunSummary& s) {
+  const bool clean = s.failed == 0 && s.skipped == 0 && s.interrupted == 0;
+  const auto line = fmt::format(
+      "{} {} {}: {} succeeded, {} failed, {} skipped, {} already done, {} interrupted in {}",
+      clean ? mark("✅", "DONE") : mark("❌", "DONE"), label_,
+      clean ? "completed" : "finished with problems", s.succeeded, s.failed, s.skipped,
+      s.already_done, s.interrupted, format_duration(s.elapsed));
+  if (clean) {
+    spdlog::info("{}", line);
+  } else {
+    spdlog::error("{}", line);
+  }
+}
+
+}  // namespace orch

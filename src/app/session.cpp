@@ -23,9 +23,7 @@ Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::s
   InstanceLock::Busy busy;
   auto lock = InstanceLock::acquire(cfg.database, mode, &busy);
   if (!lock) {
-    *exit_code = busy.holder != 0 || lock.error().message.find("another") != std::string::npos
-                     ? exit_code::kLocked
-                     : exit_code::kStoreError;
+    *exit_code = busy.held ? exit_code::kLocked : exit_code::kStoreError;
     return lock.error();
   }
   auto store = StatusStore::open(cfg.database);

@@ -104,7 +104,7 @@ void read_market_hours(Diagnostics& diag, const Field& field, MarketHours& hours
   read_time("post_market_close", hours.post_market_close);
   if (times_ok && !(hours.pre_market_open <= hours.open && hours.open < hours.close &&
                     hours.close <= hours.post_market_close)) {
-    diag.error(field.line, "",
+    diag.error(field.key_line, "",
                "market_hours are out of order: pre_market_open " +
                    format_time_of_day(hours.pre_market_open) + ", open " +
                    format_time_of_day(hours.open) + ", close " + format_time_of_day(hours.close) +
@@ -193,7 +193,7 @@ void read_on_failure(Diagnostics& diag, const Field& field, PipelineConfig& conf
   const Field* command = fields->find("command");
   const std::string example = "command: [\"scripts/notify.sh\"]";
   if (!command) {
-    diag.error(field.line, "", "on_failure has no 'command'", "e.g. " + example);
+    diag.error(field.key_line, "", "on_failure has no 'command'", "e.g. " + example);
     ok = false;
   } else if (const auto items = read_scalar_list(diag, *command, example)) {
     for (const auto& item : *items) alert.command.push_back(item.text);
@@ -262,38 +262,38 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   };
   const auto fields = read_fields(diag, root, 1, kKeys, "", "", task_key_hint);
   if (!fields) return;
+  // Settings in file order, so errors read top to bottom; the schedules come last since
+  // tasks inherit from retry_policy.
   const fs::path& base = config.base_dir;
-  if (const Field* f = fields->find("timezone")) {
-    if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
-  }
-  if (const Field* f = fields->find("database")) {
-    if (auto path = read_path(diag, *f, base, "database: data/pipeline.db")) config.database = *path;
-  }
-  if (const Field* f = fields->find("log_dir")) {
-    if (auto path = read_path(diag, *f, base, "log_dir: logs")) config.log_dir = *path;
-  }
-  if (const Field* f = fields->find("metrics_file")) {
-    config.metrics_file = read_path(diag, *f, base, "metrics_file: metrics/orchestrator.prom");
-  }
-  if (const Field* f = fields->find("max_parallel")) {
-    if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4")) config.max_parallel = static_cast<int>(*n);
-  }
-  if (const Field* f = fields->find("kill_grace_seconds")) {
-    if (auto grace = read_duration(diag, *f, /*allow_zero=*/false)) config.kill_grace = *grace;
-  }
-  if (const Field* f = fields->find("daily_days")) {
-    static constexpr std::string_view kDays[] = {"trading", "weekdays", "all"};
-    static constexpr DailyDays kValues[] = {DailyDays::Trading, DailyDays::Weekdays, DailyDays::All};
-    if (auto i = read_choice(diag, *f, kDays)) config.daily_days = kValues[*i];
-  }
-  if (const Field* f = fields->find("on_failure")) read_on_failure(diag, *f, config);
-  if (const Field* f = fields->find("market_hours")) read_market_hours(diag, *f, config.market_hours);
-  if (const Field* f = fields->find("retry_policy")) {
-    if (auto policy = read_retry_policy(diag, *f, RetryPolicy{})) config.retry_policy = *policy;
-  }
   std::map<std::string, int> source_lines;
-  if (const Field* f = fields->find("freshness_thresholds")) {
-    read_freshness(diag, *f, config.freshness, source_lines);
+  for (const Field& field : fields->all) {
+    const Field* f = &field;
+    const std::string& key = field.key.Scalar();
+    if (key == "timezone") {
+      if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
+    } else if (key == "database") {
+      if (auto path = read_path(diag, *f, base, "database: data/pipeline.db")) config.database = *path;
+    } else if (key == "log_dir") {
+      if (auto path = read_path(diag, *f, base, "log_dir: logs")) config.log_dir = *path;
+    } else if (key == "metrics_file") {
+      config.metrics_file = read_path(diag, *f, base, "metrics_file: metrics/orchestrator.prom");
+    } else if (key == "max_parallel") {
+      if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4")) config.max_parallel = static_cast<int>(*n);
+    } else if (key == "kill_grace_seconds") {
+      if (auto grace = read_duration(diag, *f, /*allow_zero=*/false)) config.kill_grace = *grace;
+    } else if (key == "daily_days") {
+      static constexpr std::string_view kDays[] = {"trading", "weekdays", "all"};
+      static constexpr DailyDays kValues[] = {DailyDays::Trading, DailyDays::Weekdays, DailyDays::All};
+      if (auto i = read_choice(diag, *f, kDays)) config.daily_days = kValues[*i];
+    } else if (key == "on_failure") {
+      read_on_failure(diag, *f, config);
+    } else if (key == "market_hours") {
+      read_market_hours(diag, *f, config.market_hours);
+    } else if (key == "retry_policy") {
+      if (auto policy = read_retry_policy(diag, *f, RetryPolicy{})) config.retry_policy = *policy;
+    } else if (key == "freshness_thresholds") {
+      read_freshness(diag, *f, config.freshness, source_lines);
+    }
   }
 
   const Field* daily_field = fields->find("daily_schedule");

@@ -55,7 +55,13 @@ std::optional<std::string> nearest_in(std::string_view word, const Strings& cand
       best_distance = distance;
     }
   }
-  return best;
+  if (best || word.size() < 4) return best;
+  // "timeout" for "timeout_seconds": a known key that starts with the word.
+  for (const auto& candidate : candidates) {
+    const std::string_view c{candidate};
+    if (c.size() > word.size() && c.substr(0, word.size()) == word) return std::string(c);
+  }
+  return std::nullopt;
 }
 
 enum class IntParse { Ok, NotNumber, TooLarge };
@@ -105,7 +111,8 @@ ConfigDiagnostic Diagnostics::make(int line, std::string task, std::string messa
 }
 
 int line_of(const YAML::Node& node, int fallback) {
-  if (!node.IsDefined()) return fallback;
+  // yaml-cpp places an empty (null) value at the next token, often lines later.
+  if (!node.IsDefined() || node.IsNull()) return fallback;
   const int line = node.Mark().line;
   return line >= 0 ? line + 1 : fallback;
 }
@@ -331,7 +338,8 @@ std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnosti
   for (const auto& entry : field.value) {
     const int key_line = line_of(entry.first, field.line);
     if (!entry.first.IsScalar()) {
-      diag.error(key_line, field.task, "a key of " + in_quotes(field.name) + " must be a plain name, not " + kind_of(entry.first), "");
+      diag.error(key_line, field.task, "a key of " + in_quotes(field.name) + " must be a plain name, not " + kind_of(entry.first),
+                 "write it as name: value");
       ok = false;
       continue;
     }
@@ -345,7 +353,8 @@ std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnosti
       continue;
     }
     if (!entry.second.IsScalar() && !entry.second.IsNull()) {
-      diag.error(value.line, field.task, in_quotes(value.name) + " must be a single value, not " + kind_of(entry.second), "");
+      diag.error(value.line, field.task, in_quotes(value.name) + " must be a single value, not " + kind_of(entry.second),
+                 "write it as " + key + ": value (quote text with special characters)");
       ok = false;
       continue;
     }

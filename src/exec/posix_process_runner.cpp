@@ -55,7 +55,7 @@ PosixProcessRunner::PosixProcessRunner() {
 
   struct sigaction sa {};
   sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
+  sa.sa_mask = ours;  // no nesting: a second signal waits, so the first one really wins
   for (int i = 0; i < 4; ++i) {
     sa.sa_flags = kSignals[i] == SIGCHLD ? SA_NOCLDSTOP : 0;
     ::sigaction(kSignals[i], &sa, &old_actions_[i]);

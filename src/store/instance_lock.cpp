@@ -76,7 +76,7 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
       std::this_thread::sleep_for(kBusyPause);
       holder = read_pid(fd);
     }
-    if (busy != nullptr) busy->holder = holder;
+    if (busy != nullptr) *busy = Busy{true, holder};
     const std::string who =
         holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
                    : "another orchestrator (PID unknown)";

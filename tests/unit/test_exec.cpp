@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -455,3 +456,44 @@ TEST_CASE("runner: stopping") {
     CHECK_FALSE(process_exists(pid));
   }
 }
+
+#ifdef __linux__
+namespace {
+// Alive and not a zombie, per /proc (a zombie may wait long for a reaper in a container).
+bool running_in_proc(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return false;
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+}  // namespace
+
+TEST_CASE("runner: a task dies with the orchestrator, even by SIGKILL (PDEATHSIG)") {
+  TempDir dir;
+  const pid_t orchestrator = ::fork();
+  REQUIRE(orchestrator >= 0);
+  if (orchestrator == 0) {  // a stand-in orchestrator: starts a task, then waits to be killed
+    PosixProcessRunner runner;
+    if (!runner.start(shell(dir, "echo $$ > task.tmp; mv task.tmp task.pid; exec sleep 30"))) {
+      ::_exit(1);
+    }
+    for (;;) runner.wait(1000ms);
+  }
+  pid_t task = 0;
+  for (int i = 0; i < 100 && task == 0; ++i) {
+    const std::string text = read_file(dir / "task.pid");
+    if (!text.empty()) task = std::stoi(text);
+    else ::usleep(20000);
+  }
+  ::kill(orchestrator, SIGKILL);
+  int status = 0;
+  ::waitpid(orchestrator, &status, 0);
+  REQUIRE(task > 0);
+  bool alive = true;
+  for (int i = 0; i < 100 && alive; ++i) {
+    alive = running_in_proc(task);
+    if (alive) ::usleep(20000);
+  }
+  CHECK_FALSE(alive);
+}
+#endif

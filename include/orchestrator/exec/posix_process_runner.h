@@ -1,6 +1,6 @@
 #pragma once
 // The real process set. Each task runs in its own process group with stdin from /dev/null
-// and stdout+stderr appended to its log file (no pipe to us, so nothing a grandchild keeps
+// and stdout+stderr written to its log file (emptied per attempt) (no pipe to us, so nothing a grandchild keeps
 // open can hang us). Signals are blocked except inside ppoll/pselect, as in ninja.
 #include <map>
 #include <memory>

@@ -12,7 +12,8 @@ namespace orch {
 class InstanceLock {
  public:
   struct Busy {
-    pid_t holder = 0;  // 0 when the PID could not be read
+    bool held = false;  // another process holds the lock (vs. an I/O problem)
+    pid_t holder = 0;   // 0 when the PID could not be read
   };
   // Takes the lock without waiting. On failure: the Error's message names the holder's PID
   // when another process holds it (`*busy` is then set), or the I/O problem otherwise.

@@ -1,0 +1,142 @@
+"""Single instance lock, SIGTERM/SIGINT, kill -9 of the orchestrator and recovery."""
+
+import os
+import signal
+import time
+import unittest
+
+from harness import PipelineTestCase, pid_alive, wait_for_file
+
+
+class SingleInstance(PipelineTestCase):
+
+    def test_second_instance_exits_75_naming_the_pid(self):
+        p = self.p
+        slow = p.script("slow.sh", "touch started\nsleep 2\n")
+        p.write_config([{"name": "Slow", "script": slow}])
+        first = self.popen("--daily", "--no-wait")
+        self.assertTrue(wait_for_file(p.path("started"), 15, nonempty=False), "first run never started")
+        second = p.run("--daily", "--no-wait", "--force")
+        self.assertRc(second, 75)
+        self.assertIn(str(first.pid), second.stderr)
+        res = self.finish(first)
+        self.assertRc(res, 0)
+        # the refused instance ran nothing and left no run behind
+        self.assertEqual(len(p.runs()), 1, p.runs())
+        self.assertEqual(len(p.task_runs()), 1)
+        # once the first is gone the lock is free again
+        self.assertRc(p.run("--daily", "--no-wait"), 0)
+
+
+class Signals(PipelineTestCase):
+
+    def _stop_mid_run(self, sig, expected_rc):
+        p = self.p
+        # the running task and its grandchild; TERM is not ignored here
+        running = p.script("running.sh", (
+            "sh -c 'echo $$ > gc.pid; exec sleep 60' &\n"
+            "echo $$ > main.pid\n"
+            "exec sleep 60\n"
+        ))
+        later = p.script("later.sh", "stamp start\n")
+        p.write_config([
+            {"name": "Running", "script": running, "tier": 0},
+            {"name": "Quick", "script": later, "tier": 0},
+            {"name": "Later", "script": later, "tier": 1},
+        ])
+        proc = self.popen("--daily", "--no-wait")
+        main_pid = p.read_pid("main.pid", timeout=15)
+        gc_pid = p.read_pid("gc.pid", timeout=15)
+        time.sleep(0.3)
+        proc.send_signal(sig)
+        res = self.finish(proc, timeout=30)
+        self.assertRc(res, expected_rc)
+        row = self.assertStatus("Running", "INTERRUPTED")
+        self.assertEqual(row["total_failures"], 0, row)
+        statuses = [t["status"] for t in p.task_runs("Running")]
+        self.assertEqual(statuses, ["INTERRUPTED"])
+        self.assertNotIn("RUNNING", [r["status"] for r in p.query(
+            "SELECT status FROM data_pipeline_status UNION ALL SELECT status FROM task_runs "
+            "UNION ALL SELECT status FROM runs")])
+        self.assertStatus("Quick", "SUCCESS")
+        self.assertNotIn("Later", p.stamps(), "a task of a later tier ran after the signal")
+        self.assertEqual([t["status"] for t in p.task_runs("Later")
+                          if t["status"] not in ("SKIPPED",)], [])
+        self.assertEqual(p.runs()[0]["status"] in ("RUNNING", None), False, p.runs())
+        time.sleep(0.2)
+        self.assertFalse(pid_alive(main_pid), "the running task survived the stop")
+        self.assertFalse(pid_alive(gc_pid), "the running task's grandchild survived the stop")
+
+    def test_sigterm_mid_run(self):
+        self._stop_mid_run(signal.SIGTERM, 143)
+
+    def test_sigint_mid_run(self):
+        self._stop_mid_run(signal.SIGINT, 130)
+
+    def test_sigterm_while_waiting_for_a_not_before_time(self):
+        p = self.p
+        job = p.script("job.sh", "stamp start\n")
+        p.write_config([{"name": "Job", "script": job, "time": "09:30:00"}])
+        proc = self.popen("--now", "2026-11-20T09:00:00-05:00", "--daily")
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        res = self.finish(proc, timeout=15)
+        self.assertRc(res, 143)
+        self.assertEqual(p.stamps(), {})
+
+
+class KillNine(PipelineTestCase):
+
+    def test_kill_9_then_next_run_recovers(self):
+        p = self.p
+        # First time round the task hangs; after the crash it completes.
+        hang = p.script("hang.sh", (
+            "if [ -e ran_once ]; then stamp second; echo RECORDS_PROCESSED=2; exit 0; fi\n"
+            "touch ran_once\n"
+            "echo $$ > main.pid\n"
+            "exec sleep 60\n"
+        ))
+        ok = p.script("ok.sh", "stamp start\n")
+        p.write_config([
+            {"name": "First", "script": ok, "tier": 0},
+            {"name": "Hang", "script": hang, "tier": 1},
+            {"name": "Last", "script": ok, "tier": 2, "dependencies": ["Hang"]},
+        ])
+        proc = self.popen("--daily", "--no-wait")
+        main_pid = p.read_pid("main.pid", timeout=15)
+        time.sleep(0.3)
+        self.assertEqual(p.status("Hang")["status"], "RUNNING")
+        proc.kill()
+        proc.wait()
+        # PR_SET_PDEATHSIG: the task dies with the orchestrator
+        self.assertTrue(wait_dead_or_zombie(main_pid, 5), "task survived kill -9 of the orchestrator")
+
+        res = p.run("--daily", "--no-wait")
+        self.assertRc(res, 0)
+        hang_rows = p.task_runs("Hang")
+        self.assertEqual([t["status"] for t in hang_rows], ["INTERRUPTED", "SUCCESS"], hang_rows)
+        self.assertIsNotNone(hang_rows[0]["ended_at"])
+        runs = p.runs()
+        self.assertEqual(len(runs), 2)
+        self.assertEqual(runs[0]["status"], "INTERRUPTED", runs)
+        self.assertEqual(runs[1]["status"], "SUCCESS", runs)
+        self.assertStatus("Hang", "SUCCESS")
+        self.assertStatus("Last", "SUCCESS")
+        # First had succeeded for this trading date before the crash: not rerun
+        self.assertEqual(len(p.task_runs("First")), 1)
+        first_runs = [s for s in p.trace() if s[0] == "First"]
+        self.assertEqual(len(first_runs), 1)
+        conn = p.db()
+        try:
+            self.assertEqual(conn.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        finally:
+            conn.close()
+
+
+def wait_dead_or_zombie(pid, timeout):
+    from harness import wait_dead
+    return wait_dead(pid, timeout)
+
+
+if __name__ == "__main__":
+    unittest.main()

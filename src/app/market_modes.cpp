@@ -62,11 +62,11 @@ int run_market_status(const GlobalOptions& global, bool json) {
   const bool open = state.session == MarketSession::Regular;
 
   if (json) {
-    nlohmann::json out = {
+    nlohmann::ordered_json out = {
         {"now", format_iso_local(zone, now)},
         {"open", open},
         {"session", std::string(to_string(state.session))},
-        {"reason", open ? nlohmann::json(nullptr) : nlohmann::json(state.reason)},
+        {"reason", open ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(state.reason)},
         {"trading_date", format_date(state.trading_date)},
         {"next_open", format_iso_local(zone, next_open)},
         {"next_close", format_iso_local(zone, next_close)},
@@ -78,7 +78,14 @@ int run_market_status(const GlobalOptions& global, bool json) {
                format_time_of_day(cal.regular_close(state.trading_date)),
                early ? fmt::format(" (early close: {})", early->name) : std::string());
   } else {
-    fmt::print("Market CLOSED ({}) at {}; next open {}{}\n", state.reason,
+    // Pre and post sessions say when they end: "post-market session until 17:00".
+    std::string why = state.reason;
+    if (state.session == MarketSession::Pre) {
+      why += " until " + format_time_of_day(cal.hours().open);
+    } else if (state.session == MarketSession::Post) {
+      why += " until " + format_time_of_day(cal.post_close(state.trading_date));
+    }
+    fmt::print("Market CLOSED ({}) at {}; next open {}{}\n", why,
                zone.local_datetime(now), format_local_minute(zone, next_open),
                early_note(cal, zone.date_of(next_open)));
   }
@@ -97,12 +104,12 @@ int run_calendar(const GlobalOptions& global, int year, bool json) {
   const auto early = cal.early_closes(year);
 
   if (json) {
-    nlohmann::json h = nlohmann::json::array(), e = nlohmann::json::array();
+    nlohmann::ordered_json h = nlohmann::ordered_json::array(), e = nlohmann::ordered_json::array();
     for (const auto& d : holidays) h.push_back({{"date", format_date(d.date)}, {"name", d.name}});
     for (const auto& d : early) {
       e.push_back({{"date", format_date(d.date)}, {"close", format_time_of_day(d.close)}, {"name", d.name}});
     }
-    nlohmann::json out = {{"year", year},
+    nlohmann::ordered_json out = {{"year", year},
                           {"calendar", cal.hours().calendar},
                           {"holidays", h},
                           {"early_closes", e}};

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/market_modes.h"
 #include "orchestrator/app/modes.h"
 
 namespace {
@@ -108,6 +109,8 @@ int main(int argc, char** argv) {
 
   if (daily) return run_daily(global, run);
   if (validate) return run_validate(global, run.json);
+  if (market_status) return run_market_status(global, run.json);
+  if (calendar_year) return run_calendar(global, calendar_year, run.json);
   const char* mode = intraday ? "--intraday" : full ? "--full" : health ? "--health"
                      : update_stale ? "--update-stale" : market_status ? "--market-status"
                      : calendar_year ? "--calendar" : "--print-units";

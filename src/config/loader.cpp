@@ -32,7 +32,7 @@ namespace orch {
 using namespace config_detail;
 
 std::string ConfigDiagnostic::format() const {
-  std::string out = file + ":" + std::to_string(line) + ": ";
+  std::string out = line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": ";
   if (!task.empty()) out += "task '" + task + "': ";
   out += message;
   if (!hint.empty()) out += " (" + hint + ")";

@@ -93,7 +93,19 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   return id;
 }
 
-int PosixProcessRunner::stop_signal() const { return g_stop_signal; }
+// A stop signal that arrived while blocked (e.g. during database setup) counts at once, so
+// no task is started after it.
+int PosixProcessRunner::stop_signal() const {
+  if (g_stop_signal != 0) return g_stop_signal;
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) == 0) {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      if (sigismember(&pending, sig)) return sig;
+    }
+  }
+  return 0;
+}
 
 std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
   const MonoTime end = Clock::now() + std::max(max_wait, Millis::zero());

@@ -5,7 +5,7 @@ import signal
 import time
 import unittest
 
-from harness import PipelineTestCase, pid_alive, wait_for_file
+from harness import PipelineTestCase, group_members, pid_alive, wait_dead, wait_for_file
 
 
 class SingleInstance(PipelineTestCase):
@@ -62,10 +62,11 @@ class Signals(PipelineTestCase):
         self.assertNotIn("Later", p.stamps(), "a task of a later tier ran after the signal")
         self.assertEqual([t["status"] for t in p.task_runs("Later")
                           if t["status"] not in ("SKIPPED",)], [])
-        self.assertEqual(p.runs()[0]["status"] in ("RUNNING", None), False, p.runs())
+        self.assertNotIn(p.runs()[0]["status"], ("RUNNING", None), p.runs())
         time.sleep(0.2)
         self.assertFalse(pid_alive(main_pid), "the running task survived the stop")
         self.assertFalse(pid_alive(gc_pid), "the running task's grandchild survived the stop")
+        self.assertEqual(group_members(main_pid), [], "the task's process group survived")
 
     def test_sigterm_mid_run(self):
         self._stop_mid_run(signal.SIGTERM, 143)
@@ -109,7 +110,7 @@ class KillNine(PipelineTestCase):
         proc.kill()
         proc.wait()
         # PR_SET_PDEATHSIG: the task dies with the orchestrator
-        self.assertTrue(wait_dead_or_zombie(main_pid, 5), "task survived kill -9 of the orchestrator")
+        self.assertTrue(wait_dead(main_pid, 5), "task survived kill -9 of the orchestrator")
 
         res = p.run("--daily", "--no-wait")
         self.assertRc(res, 0)
@@ -131,11 +132,6 @@ class KillNine(PipelineTestCase):
             self.assertEqual(conn.execute("PRAGMA integrity_check").fetchone()[0], "ok")
         finally:
             conn.close()
-
-
-def wait_dead_or_zombie(pid, timeout):
-    from harness import wait_dead
-    return wait_dead(pid, timeout)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ TEST_CASE("ConfigDiagnostic::format: file:line: task 'X': message (hint)") {
   CHECK(with_task.format() ==
         "pipeline.yaml:12: task 'News Events': unknown key 'dependncies' (did you mean 'dependencies'?)");
   const ConfigDiagnostic bare{"p.yaml", 0, "", "cannot read", ""};
-  CHECK(bare.format() == "p.yaml:0: cannot read");
+  CHECK(bare.format() == "p.yaml: cannot read");
 }
 
 TEST_CASE("snake_case lowercases and joins words with single underscores") {

@@ -26,7 +26,8 @@ def main():
         c.note(f"{day} is not a trading day: no bars to collect")
     elif ctx.csv_dir:
         wanted = set(symbols)
-        for r in c.read_csv(ctx, "intraday_bars.csv", ["symbol", "timestamp", "open", "high", "low", "close", "volume"]):
+        need = ["symbol", "timestamp", "open", "high", "low", "close", "volume"]
+        for r in c.read_csv(ctx, "intraday_bars.csv", need):
             start = r.instant("timestamp") if r["symbol"] in wanted else None
             if start and start.astimezone(c.NY).date() == ctx.trading_date and start + MINUTE <= ctx.now \
                     and c.iso(start) > newest.get(r["symbol"], ""):
@@ -46,7 +47,7 @@ def main():
     marks = ",".join("?" * len(symbols))
     last = conn.execute(f"SELECT MAX(ts) FROM price_bars_1min WHERE symbol IN ({marks})", symbols).fetchone()[0]
     as_of = c.parse_instant(last) + MINUTE if last else None
-    c.report(n, as_of, f"Price Data ({ctx.source}): {n} new 1-minute bars for {len(symbols)} symbols on {day}"
+    c.report(n, as_of, f"Price Data ({ctx.source}): {n} 1-minute bars written for {len(symbols)} symbols on {day}"
                        + (f", newest ending {c.iso(as_of)}" if as_of else ""))
 
 

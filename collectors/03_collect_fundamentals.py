@@ -36,8 +36,9 @@ def synthetic(symbol, day, close):
 
 def main():
     ctx = c.parse_args(__doc__)
-    conn = c.connect(ctx, "fundamentals")
-    c.require(conn, "daily_bars", "Asset Collection")
+    conn = c.connect(ctx, "fundamentals", needs=[
+        ("assets", "Asset Collection"),
+        ("daily_bars", "Asset Collection")])
     assets = {a["symbol"]: a for a in ctx.assets(conn)}
     day = ctx.trading_date.isoformat()
     done = set(c.newest_by_symbol(conn, "fundamentals", "date", "WHERE date = ?", (day,))) if ctx.incremental else set()

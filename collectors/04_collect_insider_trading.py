@@ -6,14 +6,13 @@ Writes table insider_trades. --incremental: only days from the last collected on
 import math
 import os
 import sys
-from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as c  # noqa: E402
 
 COLUMNS = ["symbol", "filing_date", "insider_name", "title", "transaction_type", "shares", "price", "value", "source"]
-FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Susan", "Wei", "Priya"]
-LAST = ["Smith", "Johnson", "Chen", "Garcia", "Miller", "Davis", "Patel", "Wilson", "Anderson", "Taylor", "Kim", "Moore"]
+FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Susan", "Wei"]
+LAST = ["Smith", "Johnson", "Chen", "Garcia", "Miller", "Davis", "Patel", "Wilson", "Anderson", "Taylor", "Kim"]
 TITLES = ["Chief Executive Officer", "Chief Financial Officer", "Chief Operating Officer", "General Counsel",
           "Director", "Director", "EVP, Sales"]
 
@@ -38,7 +37,7 @@ def synthetic(symbol, day):
 
 def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=90))
-    conn = c.connect(ctx, "insider_trades")
+    conn = c.connect(ctx, "insider_trades", needs=[("assets", "Asset Collection")])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     start = {s: c.window_start(conn, ctx, "insider_trades", s, ctx.args.lookback_days) for s in symbols}
     rows = []

@@ -61,8 +61,9 @@ def synthetic(symbol, name, day):
 
 def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=7))
-    conn = c.connect(ctx, "news_events")
-    c.require(conn, "analyst_ratings", "Analyst Ratings", rows=False)
+    conn = c.connect(ctx, "news_events", needs=[
+        ("assets", "Asset Collection"),
+        ("analyst_ratings", "Analyst Ratings", False)])
     assets = {a["symbol"]: a for a in ctx.assets(conn)}
     start = {s: c.window_start(conn, ctx, "news_events", s, ctx.args.lookback_days) for s in assets}
     items = []

@@ -43,9 +43,10 @@ def social(symbol, begin, end):
 
 def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=7))
-    conn = c.connect(ctx, "sentiment")
-    c.require(conn, "analyst_ratings", "Analyst Ratings", rows=False)
-    c.require(conn, "insider_trades", "Insider Trading", rows=False)
+    conn = c.connect(ctx, "sentiment", needs=[
+        ("assets", "Asset Collection"),
+        ("analyst_ratings", "Analyst Ratings", False),
+        ("insider_trades", "Insider Trading", False)])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     start = {s: c.window_start(conn, ctx, "sentiment", s, ctx.args.lookback_days) for s in symbols}
     first = min(start.values()) - timedelta(days=100)
@@ -53,13 +54,13 @@ def main():
     for r in conn.execute("SELECT symbol, date, firm, rating_score FROM analyst_ratings WHERE date >= ? ORDER BY date",
                           (first.isoformat(),)):
         ratings.setdefault(r[0], []).append((c.parse_date(r[1]), r[2], r[3]))
-    for r in conn.execute("SELECT symbol, filing_date, transaction_type, value FROM insider_trades WHERE filing_date >= ?",
-                          (first.isoformat(),)):
+    for r in conn.execute("SELECT symbol, filing_date, transaction_type, value FROM insider_trades "
+                          "WHERE filing_date >= ?", (first.isoformat(),)):
         trades.setdefault(r[0], []).append((c.parse_date(r[1]), r[2], r[3]))
     if ctx.csv_dir:
         if os.path.isfile(os.path.join(ctx.csv_dir, "social_sentiment.csv")):
             for r in c.read_csv(ctx, "social_sentiment.csv", ["symbol", "date", "mentions", "bullish", "bearish"]):
-                counts[r["symbol"], r.day("date")] = (int(r.num("mentions")), int(r.num("bullish")), int(r.num("bearish")))
+                counts[r["symbol"], r.day("date")] = tuple(int(r.num(k)) for k in ("mentions", "bullish", "bearish"))
         else:
             c.note("no social_sentiment.csv (optional): composite from analysts and insiders only")
 

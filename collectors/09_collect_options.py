@@ -10,7 +10,7 @@ implied_vol is solved from the mid price. --incremental: skip symbols that have 
 import math
 import os
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as c  # noqa: E402
@@ -74,17 +74,19 @@ def synthetic(symbol, day, spot, rv):
                 continue
             m = math.log(k / spot)
             for kind in "CP":
-                oi = int(3000 * math.exp(-(m / 0.1) ** 2) * math.exp(r.gauss(0, 0.5)) * (1.3 if kind == "P" and m < 0 else 1)) + 10
+                skew = 1.3 if kind == "P" and m < 0 else 1.0
+                oi = int(3000 * math.exp(-(m / 0.1) ** 2 + r.gauss(0, 0.5)) * skew) + 10
                 vol = max(0.05, atm * (1 + 0.05 * (expiry - day).days / 365) - 0.25 * m + 0.6 * m * m)
                 yield expiry, k, kind, None, None, vol, int(oi * r.uniform(0.02, 0.3)), oi
 
 
 def main():
     ctx = c.parse_args(__doc__)
-    conn = c.connect(ctx, "options_chain")
-    c.require(conn, "daily_bars", "Asset Collection")
-    c.require(conn, "fundamentals", "Fundamental Data", rows=False)
-    c.require(conn, "economic_indicators", "Economic Indicators", rows=False)
+    conn = c.connect(ctx, "options_chain", needs=[
+        ("assets", "Asset Collection"),
+        ("daily_bars", "Asset Collection"),
+        ("fundamentals", "Fundamental Data", False),
+        ("economic_indicators", "Economic Indicators", False)])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     day = ctx.trading_date
     rate = conn.execute("SELECT value FROM economic_indicators WHERE indicator IN ('DGS3MO', 'FEDFUNDS') AND date <= ? "
@@ -104,9 +106,9 @@ def main():
                 kind = row.text("type").upper()[:1]
                 if kind not in "CP":
                     raise c.CollectorError(f"{row.where}: type must be C/call or P/put, got {row['type']!r}")
-                chains.setdefault(row["symbol"], []).append((row.day("date"), row.day("expiry"), row.num("strike"), kind,
-                                                             row.num("bid"), row.num("ask"), row.num("implied_vol", None),
-                                                             int(row.num("volume")), int(row.num("open_interest"))))
+                chains.setdefault(row["symbol"], []).append((
+                    row.day("date"), row.day("expiry"), row.num("strike"), kind, row.num("bid"), row.num("ask"),
+                    row.num("implied_vol", None), int(row.num("volume")), int(row.num("open_interest"))))
     rows = []
     for s in symbols:
         if s in done:

@@ -40,8 +40,9 @@ def synthetic(symbol, today, eps_ttm):
 
 def main():
     ctx = c.parse_args(__doc__)
-    conn = c.connect(ctx, "earnings")
-    c.require(conn, "fundamentals", "Fundamental Data", rows=not ctx.csv_dir)
+    conn = c.connect(ctx, "earnings", needs=[
+        ("assets", "Asset Collection"),
+        ("fundamentals", "Fundamental Data", not ctx.csv_dir)])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     today = ctx.trading_date
     done = {r[0] for r in conn.execute("SELECT key FROM collection_state WHERE dataset = 'earnings' AND last_date >= ?",
@@ -68,7 +69,9 @@ def main():
         for period, report, timing, estimate, actual in reports[s]:
             if today - timedelta(days=400) <= report <= next_report:
                 actual = actual if reported(ctx, report, timing) else None
-                surprise = round((actual - estimate) / abs(estimate) * 100, 2) if actual is not None and estimate else None
+                surprise = None
+                if actual is not None and estimate:
+                    surprise = round((actual - estimate) / abs(estimate) * 100, 2)
                 rows.append((s, period, report.isoformat(), timing, estimate, actual, surprise, ctx.source))
     with c.transaction(conn):
         n = c.upsert(conn, "earnings", COLUMNS, rows)

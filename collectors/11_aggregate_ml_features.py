@@ -45,17 +45,17 @@ def asof(data, group, key, oldest=None, strict=False):
 
 def main():
     ctx = c.parse_args(__doc__)
-    conn = c.connect(ctx, "ml_features")
-    c.require(conn, "daily_bars", "Asset Collection")
-    for table, task in UPSTREAM:
-        c.require(conn, table, task, rows=False)
+    conn = c.connect(ctx, "ml_features", needs=[
+        ("assets", "Asset Collection"),
+        ("daily_bars", "Asset Collection")] + [(table, task, False) for table, task in UPSTREAM])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     bars = c.closes_by_symbol(conn, symbols, ctx.trading_date)
     newest = c.newest_by_symbol(conn, "ml_features", "date") if ctx.incremental else {}
     since = min([c.parse_date(newest[s]) for s in symbols if s in newest] or [ctx.trading_date - timedelta(days=3650)])
     since = (since - timedelta(days=130)).isoformat()
 
-    fund = series(conn, "SELECT symbol, date, eps_ttm, dividend_yield FROM fundamentals WHERE date >= ? ORDER BY date", (since,))
+    fund = series(conn, "SELECT symbol, date, eps_ttm, dividend_yield FROM fundamentals WHERE date >= ? "
+                        "ORDER BY date", (since,))
     news = series(conn, "SELECT symbol, published_at, sentiment_score FROM news_events WHERE published_at >= ? "
                         "ORDER BY published_at", (since,))
     sent = series(conn, "SELECT symbol, date, composite_score FROM sentiment WHERE date >= ? ORDER BY date", (since,))
@@ -67,8 +67,8 @@ def main():
                        "FROM options_chain WHERE date >= ? AND option_type = 'C' AND implied_vol IS NOT NULL "
                        "AND expiry >= date(date, '+7 days')) WHERE n = 1 ORDER BY date", (since,))
     reports = series(conn, "SELECT symbol, report_date, surprise_pct FROM earnings ORDER BY report_date")
-    macro = series(conn, "SELECT indicator, date, value FROM economic_indicators WHERE indicator IN ('VIXCLS', 'DGS10') "
-                         "AND date >= ? ORDER BY date", (since,))
+    macro = series(conn, "SELECT indicator, date, value FROM economic_indicators "
+                         "WHERE indicator IN ('VIXCLS', 'DGS10') AND date >= ? ORDER BY date", (since,))
 
     rows, computed_at = [], c.iso(ctx.now)
     for s in symbols:

@@ -22,8 +22,9 @@ BUY, SELL = 0.2, -0.2
 
 def main():
     ctx = c.parse_args(__doc__)
-    conn = c.connect(ctx, "trading_signals")
-    c.require(conn, "ml_features", "ML Features Aggregation")
+    conn = c.connect(ctx, "trading_signals", needs=[
+        ("assets", "Asset Collection"),
+        ("ml_features", "ML Features Aggregation")])
     sectors = {a["symbol"]: a["sector"] for a in ctx.assets(conn)}
     sql = "SELECT f.* FROM ml_features f WHERE f.date <= ?"
     if ctx.incremental:
@@ -38,9 +39,11 @@ def main():
 
     rows, counts = [], {"BUY": 0, "HOLD": 0, "SELL": 0}
     for f in features:
-        momentum = c.clamp(f["return_20d"] / (f["volatility_20d"] * math.sqrt(20 / 252)) / 2) if f["volatility_20d"] else None
+        vol = f["volatility_20d"]
+        momentum = c.clamp(f["return_20d"] / (vol * math.sqrt(20 / 252)) / 2) if vol else None
         reversion = c.clamp((50 - f["rsi_14"]) / 30) if f["rsi_14"] is not None else None
-        trend = c.clamp((f["price_to_sma50"] - 1) / 0.05) if f["price_to_sma50"] else c.clamp((f["price_to_sma20"] - 1) / 0.03)
+        trend = c.clamp((f["price_to_sma50"] - 1) / 0.05) if f["price_to_sma50"] \
+            else c.clamp((f["price_to_sma20"] - 1) / 0.03)
         moods = [x for x in (f["news_sentiment_3d"], f["sentiment_composite"]) if x is not None]
         peers = pes.get((f["date"], sectors[f["symbol"]])) or []
         peers = peers if len(peers) >= 2 else pes.get((f["date"], None)) or []

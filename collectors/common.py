@@ -33,7 +33,7 @@ UNIVERSE = [
     ("META", "Meta Platforms Inc.", "Communication Services", "Interactive Media", 346.0, 0.35, 2.57, 14.9, 0.0, 1.25),
     ("AMZN", "Amazon.com Inc.", "Consumer Discretionary", "Internet Retail", 151.0, 0.30, 10.4, 2.9, 0.0, 1.15),
     ("TSLA", "Tesla Inc.", "Consumer Discretionary", "Automobiles", 248.0, 0.55, 3.18, 3.1, 0.0, 2.00),
-    ("HD", "Home Depot Inc.", "Consumer Discretionary", "Home Improvement Retail", 346.0, 0.22, 0.99, 15.1, 0.024, 1.00),
+    ("HD", "Home Depot Inc.", "Consumer Discretionary", "Home Improvement", 346.0, 0.22, 0.99, 15.1, 0.024, 1.00),
     ("JPM", "JPMorgan Chase & Co.", "Financials", "Banks", 170.0, 0.20, 2.88, 16.2, 0.024, 1.10),
     ("V", "Visa Inc.", "Financials", "Payment Services", 260.0, 0.18, 2.00, 8.3, 0.008, 0.95),
     ("JNJ", "Johnson & Johnson", "Health Care", "Pharmaceuticals", 157.0, 0.15, 2.41, 6.7, 0.030, 0.55),
@@ -334,9 +334,11 @@ class Context:
             raise CollectorError(f"CSV folder {self.csv_dir!r} (--csv-dir / MARKET_DATA_CSV_DIR) does not exist")
         self.source = "csv" if self.csv_dir else "synthetic"
         now = args.now or os.environ.get("ORCHESTRATOR_SCHEDULED_AT")
-        self.now = parse_instant(now, "--now / ORCHESTRATOR_SCHEDULED_AT") if now else datetime.now(UTC).replace(microsecond=0)
+        self.now = parse_instant(now, "--now / ORCHESTRATOR_SCHEDULED_AT") if now \
+            else datetime.now(UTC).replace(microsecond=0)
         day = args.date or os.environ.get("ORCHESTRATOR_TRADING_DATE")
-        self.trading_date = parse_date(day, "--date / ORCHESTRATOR_TRADING_DATE") if day else self.now.astimezone(NY).date()
+        self.trading_date = parse_date(day, "--date / ORCHESTRATOR_TRADING_DATE") if day \
+            else self.now.astimezone(NY).date()
         self.symbols = None
         if args.symbols:
             self.symbols = sorted({s.strip().upper() for s in args.symbols.split(",") if s.strip()})
@@ -467,8 +469,9 @@ INDEXES = {"price_bars_1min": "CREATE INDEX IF NOT EXISTS price_bars_1min_date O
            "intraday_features": "CREATE INDEX IF NOT EXISTS intraday_features_date ON intraday_features (date, symbol)"}
 
 
-def connect(ctx, *tables):
-    """Open (and create) the market database in WAL mode and create the given tables."""
+def connect(ctx, *tables, needs=()):
+    """Open (and create) the market database in WAL mode, check the upstream tables in needs
+    ((table, task) must have rows, (table, task, False) must exist), then create the given tables."""
     folder = os.path.dirname(os.path.abspath(ctx.db_path))
     os.makedirs(folder, exist_ok=True)
     conn = sqlite3.connect(ctx.db_path, timeout=60, isolation_level=None)
@@ -482,6 +485,8 @@ def connect(ctx, *tables):
                 raise
             _time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")
+    for need in needs:
+        require(conn, *need)
     with transaction(conn):
         for t in ("collection_state",) + tables:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {t} ({SCHEMA[t]})")
@@ -587,7 +592,8 @@ def read_csv(ctx, name, required):
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in required if c not in header]
         if missing:
-            raise CollectorError(f"{path}: missing column(s) {', '.join(missing)} (has: {', '.join(header) or 'nothing'})")
+            raise CollectorError(f"{path}: missing column(s) {', '.join(missing)} "
+                                 f"(has: {', '.join(header) or 'nothing'})")
         for line, values in enumerate(reader, start=2):
             if not any(v.strip() for v in values):
                 continue

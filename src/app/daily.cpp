@@ -9,6 +9,7 @@
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/app/plan_report.h"
+#include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/ui/console_status.h"
 
@@ -16,25 +17,13 @@ namespace orch {
 
 namespace {
 
-// The Plan's view of the selected tasks: dependencies outside the selection are dropped.
-std::vector<PlanTask> plan_tasks(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
+std::vector<PlanTask> daily_plan(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
                                  std::chrono::year_month_day trading_date, bool no_wait,
                                  const std::set<std::string>& already_done) {
-  std::vector<PlanTask> out;
-  for (const TaskSpec* t : tasks) {
-    PlanTask pt;
-    pt.name = t->name;
-    pt.tier = t->tier;
-    pt.critical = t->critical;
-    pt.retry = p.config.retry_for(*t);
-    if (t->time && !no_wait) pt.not_before = p.zone.at(trading_date, *t->time);
-    pt.already_done = already_done.contains(t->name);
-    for (const auto& dep : t->dependencies) {
-      for (std::size_t i = 0; i < tasks.size(); ++i) {
-        if (tasks[i]->name == dep) pt.deps.push_back(static_cast<int>(i));
-      }
-    }
-    out.push_back(std::move(pt));
+  std::vector<PlanTask> out = to_plan_tasks(p.config, tasks);
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (tasks[i]->time && !no_wait) out[i].not_before = p.zone.at(trading_date, *tasks[i]->time);
+    out[i].already_done = already_done.contains(tasks[i]->name);
   }
   return out;
 }
@@ -86,7 +75,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
     return exit_code::kStoreError;
   }
 
-  Plan plan(plan_tasks(*pipeline, *selected, trading_day, options.no_wait, done), jobs);
+  Plan plan(daily_plan(*pipeline, *selected, trading_day, options.no_wait, done), jobs);
   spdlog::info("Daily pipeline: {} task(s), trading date {} ({}), run {}", selected->size(),
                trading_date, cfg.timezone, *run_id);
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -107,19 +96,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
                 });
   RunResult result = runner.run();
 
-  const WallTime end = pipeline->clock->now();
-  if (result.store_error) {
-    spdlog::error("status database error, run stopped: {}", *result.store_error);
-    (void)store.end_run(*run_id, "FAILED", end);
-    return exit_code::kStoreError;
-  }
-  if (result.stop_signal) {
-    (void)store.end_run(*run_id, "INTERRUPTED", end);
-    spdlog::warn("stopped by signal {}", result.stop_signal);
-    return exit_code::signal_exit(result.stop_signal);
-  }
-  (void)store.end_run(*run_id, result.any_failed() ? "FAILED" : "SUCCESS", end);
-  return result.any_failed() ? exit_code::kFailed : exit_code::kOk;
+  return finish_run(store, *run_id, result, pipeline->clock->now());
 }
 
 }  // namespace orch

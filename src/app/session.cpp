@@ -45,4 +45,23 @@ Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::s
   return StoreSession{std::move(*lock), std::move(*store)};
 }
 
+int finish_run(StatusStore& store, std::int64_t run_id, const RunResult& result, WallTime end) {
+  if (result.store_error) {
+    spdlog::error("status database error, run stopped: {}", *result.store_error);
+    (void)store.end_run(run_id, "FAILED", end);
+    return exit_code::kStoreError;
+  }
+  if (result.stop_signal) {
+    (void)store.end_run(run_id, "INTERRUPTED", end);
+    spdlog::warn("stopped by signal {}", result.stop_signal);
+    return exit_code::signal_exit(result.stop_signal);
+  }
+  const bool failed = result.any_failed();
+  if (auto ended = store.end_run(run_id, failed ? "FAILED" : "SUCCESS", end); !ended) {
+    spdlog::error("{}", ended.error().message);
+    return exit_code::kStoreError;
+  }
+  return failed ? exit_code::kFailed : exit_code::kOk;
+}
+
 }  // namespace orch

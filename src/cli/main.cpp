@@ -109,12 +109,15 @@ int main(int argc, char** argv) {
 
   if (daily) return run_daily(global, run);
   if (validate) return run_validate(global, run.json);
+  if (intraday) {
+    return run_intraday(global, run, once,
+                        std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
+  }
   if (market_status) return run_market_status(global, run.json);
   if (calendar_year) return run_calendar(global, calendar_year, run.json);
-  const char* mode = intraday ? "--intraday" : full ? "--full" : health ? "--health"
+  const char* mode = full ? "--full" : health ? "--health"
                      : update_stale ? "--update-stale" : market_status ? "--market-status"
                      : calendar_year ? "--calendar" : "--print-units";
   spdlog::error("{} is not available in this version yet (see README: Status)", mode);
-  (void)interval;
   return exit_code::kUsage;
 }

@@ -191,6 +191,21 @@ Expected<std::set<std::string>> StatusStore::succeeded_on(const std::string& tra
   }
 }
 
+Expected<std::map<std::string, WallTime>> StatusStore::last_starts() {
+  try {
+    std::map<std::string, WallTime> starts;
+    SQLite::Statement q(*db_,
+                        "SELECT task_name, last_run_start FROM data_pipeline_status "
+                        "WHERE last_run_start IS NOT NULL");
+    while (q.executeStep()) {
+      if (auto t = parse_db_time(q.getColumn(1).getString())) starts[q.getColumn(0).getString()] = *t;
+    }
+    return starts;
+  } catch (const std::exception& e) {
+    return db_error(*db_, "cannot read the last task starts", e);
+  }
+}
+
 Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   const std::string started = format_db_time(start.started_at);
   return write<std::int64_t>(*db_, "cannot record the start of " + start.task_name, [&]() {

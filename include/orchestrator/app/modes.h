@@ -6,5 +6,9 @@ namespace orch {
 
 int run_daily(const GlobalOptions& global, const RunOptions& options);
 int run_validate(const GlobalOptions& global, bool json);
+// --intraday: one pass with `once`, else passes until SIGTERM/SIGINT, sleeping at most
+// `max_sleep` between checks.
+int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
+                 Millis max_sleep);
 
 }  // namespace orch

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "orchestrator/app/pipeline.h"
+#include "orchestrator/sched/runner.h"
 #include "orchestrator/store/instance_lock.h"
 #include "orchestrator/store/status_store.h"
 
@@ -20,5 +21,9 @@ struct StoreSession {
 // unusable), having printed why.
 Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
                                           int* exit_code);
+
+// Closes the run's row and maps its result to the exit code: 74 when the store failed,
+// 128+signal when stopped, 1 when a task failed or was skipped, else 0.
+int finish_run(StatusStore& store, std::int64_t run_id, const RunResult& result, WallTime end);
 
 }  // namespace orch

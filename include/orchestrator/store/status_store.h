@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -45,6 +46,9 @@ class StatusStore final : public RunRecorder {
 
   // Tasks with a successful attempt recorded for this trading date (YYYY-MM-DD).
   Expected<std::set<std::string>> succeeded_on(const std::string& trading_date);
+
+  // The start of each task's latest attempt (any mode): when an intraday task is next due.
+  Expected<std::map<std::string, WallTime>> last_starts();
 
   // RunRecorder
   Expected<std::int64_t> attempt_started(const AttemptStart& start) override;

@@ -48,13 +48,13 @@ def main():
     if missing:
         raise c.CollectorError(f"no daily bars for {', '.join(missing)}: run Asset Collection first")
 
-    values = {}
     if ctx.csv_dir:
+        latest = {}  # symbol: (date, values) of its newest row on or before the trading date
         for r in c.read_csv(ctx, "fundamentals.csv", ["symbol", "date"]):
-            if r["symbol"] in todo and r.day("date") <= ctx.trading_date and \
-                    r.day("date") >= values.get(r["symbol"], ({}, r.day("date")))[1]:
-                values[r["symbol"]] = ({k: r.num(k, None) for k in OPTIONAL}, r.day("date"))
-        values = {s: v for s, (v, _) in values.items()}
+            d = r.day("date")
+            if r["symbol"] in todo and latest.get(r["symbol"], (d,))[0] <= d <= ctx.trading_date:
+                latest[r["symbol"]] = (d, {k: r.num(k, None) for k in OPTIONAL})
+        values = {s: v for s, (_, v) in latest.items()}
         absent = [s for s in todo if s not in values]
         if absent:
             raise c.CollectorError(f"fundamentals.csv has no row dated on or before {day} for {', '.join(absent)}")
@@ -64,12 +64,11 @@ def main():
     rows = []
     for s in todo:
         v, close = values[s], closes[s]
-        shares = v.get("shares_outstanding") or assets[s]["shares_outstanding"]
+        shares = v["shares_outstanding"] = v.get("shares_outstanding") or assets[s]["shares_outstanding"]
         v["market_cap"] = v.get("market_cap") or (shares * close if shares else None)
         eps = v.get("eps_ttm")
         v["pe_ratio"] = v.get("pe_ratio") or (round(close / eps, 2) if eps and eps > 0 else None)
-        rows.append((s, day, close, *(v.get(k) if k != "shares_outstanding" else shares for k in OPTIONAL),
-                     ctx.source))
+        rows.append((s, day, close, *(v.get(k) for k in OPTIONAL), ctx.source))
     with c.transaction(conn):
         n = c.upsert(conn, "fundamentals", COLUMNS, rows)
     c.report(n, ctx.now, f"Fundamental Data ({ctx.source}): {n} snapshots for {day}")

@@ -36,7 +36,8 @@ def synthetic(symbol, day):
 
 
 def main():
-    ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=90))
+    ctx = c.parse_args(__doc__, lambda p: p.add_argument(
+        "--lookback-days", type=int, default=90, help="calendar days back from the trading date (90)"))
     conn = c.connect(ctx, "analyst_ratings", needs=[("assets", "Asset Collection")])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     start = {s: c.window_start(conn, ctx, "analyst_ratings", s, ctx.args.lookback_days) for s in symbols}

@@ -35,7 +35,8 @@ SERIES = {
 
 
 def main():
-    ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=120))
+    ctx = c.parse_args(__doc__, lambda p: p.add_argument(
+        "--lookback-days", type=int, default=120, help="calendar days back from the trading date (120)"))
     conn = c.connect(ctx, "economic_indicators")
     end = c.last_closed_session(ctx.now, ctx.trading_date)
     rows = []

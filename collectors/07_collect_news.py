@@ -60,7 +60,8 @@ def synthetic(symbol, name, day):
 
 
 def main():
-    ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=7))
+    ctx = c.parse_args(__doc__, lambda p: p.add_argument(
+        "--lookback-days", type=int, default=7, help="calendar days back from the trading date (7)"))
     conn = c.connect(ctx, "news_events", needs=[
         ("assets", "Asset Collection"),
         ("analyst_ratings", "Analyst Ratings", False)])

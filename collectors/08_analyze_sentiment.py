@@ -42,7 +42,8 @@ def social(symbol, begin, end):
 
 
 def main():
-    ctx = c.parse_args(__doc__, lambda p: p.add_argument("--lookback-days", type=int, default=7))
+    ctx = c.parse_args(__doc__, lambda p: p.add_argument(
+        "--lookback-days", type=int, default=7, help="calendar days back from the trading date (7)"))
     conn = c.connect(ctx, "sentiment", needs=[
         ("assets", "Asset Collection"),
         ("analyst_ratings", "Analyst Ratings", False),

@@ -73,11 +73,11 @@ def main():
     rows, computed_at = [], c.iso(ctx.now)
     for s in symbols:
         dates, closes, volumes = [b[0] for b in bars[s]], [b[1] for b in bars[s]], [b[2] for b in bars[s]]
-        if len(dates) < 22:
-            c.note(f"{s}: only {len(dates)} daily bars, 22 needed for features")
+        if len(dates) < 21:
+            c.note(f"{s}: only {len(dates)} daily bars, features need 21")
             continue
-        first = c.parse_date(newest[s]) + timedelta(days=1) if s in newest else dates[21]
-        for d in c.trading_days(max(first, dates[21]), ctx.trading_date):
+        first = c.parse_date(newest[s]) + timedelta(days=1) if s in newest else dates[0]
+        for d in c.trading_days(max(first, dates[20] + timedelta(days=1)), ctx.trading_date):
             i = bisect_left(dates, d)          # bars before d
             w, v = closes[max(0, i - 50):i], volumes[i - 21:i]
             iso_d, open_at = d.isoformat(), c.session(d)[0]

@@ -59,8 +59,8 @@ def main():
                      momentum, reversion, trend, sentiment, valuation, options, c.iso(ctx.now)))
     with c.transaction(conn):
         n = c.upsert(conn, "trading_signals", COLUMNS, rows)
-    c.report(n, ctx.now, f"Generate Trading Signals: {n} signals; for {ctx.trading_date}: "
-                         + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    today = f"; for {ctx.trading_date}: " + ", ".join(f"{k} {v}" for k, v in counts.items()) if any(counts.values()) else ""
+    c.report(n, ctx.now, f"Generate Trading Signals: {n} signals written{today}")
 
 
 if __name__ == "__main__":

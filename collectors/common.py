@@ -381,7 +381,7 @@ class Context:
 
 def parse_args(description, add_arguments=None):
     """The common arguments (plus the script's own), resolved into a Context."""
-    p = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=description.strip(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", help=f"market-data database (default $MARKET_DB, else {DEFAULT_DB})")
     p.add_argument("--csv-dir", metavar="DIR", help="read exported CSV files from DIR instead of the synthetic "
                    "market (default $MARKET_DATA_CSV_DIR)")

@@ -16,13 +16,6 @@ void set_env(std::vector<std::string>& env, const std::string& key, const std::s
   env.push_back(prefix + value);
 }
 
-// "20261121T143005Z": sortable and safe in file names.
-std::string compact_utc(WallTime t) {
-  std::string iso = format_iso_utc(std::chrono::floor<std::chrono::seconds>(t));
-  std::erase_if(iso, [](char c) { return c == '-' || c == ':'; });
-  return iso;
-}
-
 }  // namespace
 
 std::vector<std::string> current_environment() {
@@ -42,7 +35,7 @@ Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
   r.timeout = task.max_runtime;
   r.kill_grace = cfg.kill_grace;
   r.log_path = cfg.log_dir / snake_case(task.name) /
-               (compact_utc(now) + "-run" + std::to_string(ctx.run_id) + "-attempt" +
+               (format_compact_utc(now) + "-run" + std::to_string(ctx.run_id) + "-attempt" +
                 std::to_string(attempt) + ".log");
   auto argv = resolve_command(task.script_path, task.args);
   if (argv) {

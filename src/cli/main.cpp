@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
     return exit_code::kUsage;
   }
 
+  global.argv0 = argv[0];
   global.config = config;
   if (!db.empty()) global.db = db;
   global.verbosity = verbose ? Verbosity::Verbose : quiet ? Verbosity::Quiet : Verbosity::Normal;
@@ -115,7 +116,11 @@ int main(int argc, char** argv) {
   }
   if (market_status) return run_market_status(global, run.json);
   if (calendar_year) return run_calendar(global, calendar_year, run.json);
-  const char* mode = full ? "--full" : health ? "--health"
+  if (full) {
+    return run_full(global,
+                    std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
+  }
+  const char* mode = health ? "--health"
                      : update_stale ? "--update-stale" : market_status ? "--market-status"
                      : calendar_year ? "--calendar" : "--print-units";
   spdlog::error("{} is not available in this version yet (see README: Status)", mode);

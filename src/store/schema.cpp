@@ -64,6 +64,11 @@ CREATE INDEX IF NOT EXISTS idx_task_runs_run ON task_runs (run_id);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_date_status
     ON task_runs (task_name, trading_date, status);
 CREATE INDEX IF NOT EXISTS idx_runs_status ON runs (status);
+CREATE TABLE IF NOT EXISTS supervisor_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TIMESTAMP NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT);
 )sql";
 
 // The contract's columns; a data_pipeline_status found without one of them is refused.

@@ -159,6 +159,18 @@ Expected<std::int64_t> StatusStore::begin_run(const std::string& mode,
   });
 }
 
+Status StatusStore::record_event(const std::string& kind, const std::string& detail, WallTime at) {
+  return write<Ok>(*db_, "cannot record the event " + kind, [&]() -> Status {
+    SQLite::Statement st(
+        *db_, "INSERT INTO supervisor_events (at, kind, detail) VALUES (:at, :kind, :detail)");
+    st.bind(":at", format_db_time(at));
+    st.bind(":kind", kind);
+    st.bind(":detail", detail);
+    st.exec();
+    return ok();
+  });
+}
+
 Status StatusStore::end_run(std::int64_t run_id, const std::string& status, WallTime ended_at) {
   if (status != "SUCCESS" && status != "FAILED" && status != "INTERRUPTED") {
     return make_error("cannot end run " + std::to_string(run_id) + " with status '" + status +

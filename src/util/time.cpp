@@ -252,4 +252,10 @@ std::string format_duration(Millis d) {
   return negative ? "-" + std::string(buf) : std::string(buf);
 }
 
+std::string format_compact_utc(WallTime t) {
+  std::string iso = format_iso_utc(std::chrono::floor<std::chrono::seconds>(t));
+  std::erase_if(iso, [](char c) { return c == '-' || c == ':'; });
+  return iso;
+}
+
 }  // namespace orch

@@ -11,4 +11,7 @@ int run_validate(const GlobalOptions& global, bool json);
 int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
                  Millis max_sleep);
 
+// --full: the daily runner, then the intraday runner, as supervised child processes.
+int run_full(const GlobalOptions& global, Millis intraday_interval);
+
 }  // namespace orch

@@ -11,6 +11,7 @@
 namespace orch {
 
 struct GlobalOptions {
+  std::string argv0;                        // how we were started (for --full re-execution)
   std::filesystem::path config = "dependency_graph.yaml";
   std::optional<std::filesystem::path> db;  // overrides `database:`
   std::optional<WallTime> now;              // --now / ORCHESTRATOR_NOW

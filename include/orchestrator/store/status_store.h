@@ -50,6 +50,9 @@ class StatusStore final : public RunRecorder {
   // The start of each task's latest attempt (any mode): when an intraday task is next due.
   Expected<std::map<std::string, WallTime>> last_starts();
 
+  // A --full supervisor event (runner started, died, restarted), kept in supervisor_events.
+  Status record_event(const std::string& kind, const std::string& detail, WallTime at);
+
   // RunRecorder
   Expected<std::int64_t> attempt_started(const AttemptStart& start) override;
   Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,

@@ -24,6 +24,8 @@ struct TimeOfDay {
 
 // "2026-11-21T14:30:05Z" (whole seconds; millis when not zero).
 std::string format_iso_utc(WallTime t);
+// "20261121T143005Z": sortable and safe in file names.
+std::string format_compact_utc(WallTime t);
 // "2026-11-21 14:30:05.123": UTC, what SQLite's julianday() parses and what sorts as text.
 std::string format_db_time(WallTime t);
 // Parses ISO 8601 with a 'Z' or ±HH:MM offset ("2026-11-27T12:59:00-05:00"); a date alone

@@ -120,9 +120,7 @@ int main(int argc, char** argv) {
     return run_full(global,
                     std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
   }
-  const char* mode = health ? "--health"
-                     : update_stale ? "--update-stale" : market_status ? "--market-status"
-                     : calendar_year ? "--calendar" : "--print-units";
-  spdlog::error("{} is not available in this version yet (see README: Status)", mode);
-  return exit_code::kUsage;
+  if (health) return run_health(global, run.json);
+  if (update_stale) return run_update_stale(global, run, min_staleness);
+  return run_print_units(global, units);
 }

@@ -1,5 +1,7 @@
 #pragma once
 // One entry point per mode; each returns the process exit code (app/exit_codes.h).
+#include <string>
+
 #include "orchestrator/app/options.h"
 
 namespace orch {
@@ -13,5 +15,13 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
 
 // --full: the daily runner, then the intraday runner, as supervised child processes.
 int run_full(const GlobalOptions& global, Millis intraday_interval);
+
+// --health: freshness of every source and task, recorded and shown; exit 1 when any is red.
+int run_health(const GlobalOptions& global, bool json);
+// --update-stale: run the tasks writing sources at or beyond `min_staleness` ("yellow"/"red").
+int run_update_stale(const GlobalOptions& global, const RunOptions& options,
+                     const std::string& min_staleness);
+// --print-units launchd|systemd: timer/agent files for this installation.
+int run_print_units(const GlobalOptions& global, const std::string& kind);
 
 }  // namespace orch

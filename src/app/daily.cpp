@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
@@ -68,8 +69,11 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
     }
     done = *succeeded;
   }
-  auto run_id = store.ensure_tasks(names, start) ? store.begin_run("daily", trading_date, start)
-                                                 : Expected<std::int64_t>(make_error("cannot add task rows"));
+  if (auto added = store.ensure_tasks(names, start); !added) {
+    spdlog::error("{}", added.error().message);
+    return exit_code::kStoreError;
+  }
+  auto run_id = store.begin_run("daily", trading_date, start);
   if (!run_id) {
     spdlog::error("{}", run_id.error().message);
     return exit_code::kStoreError;
@@ -96,7 +100,9 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
                 });
   RunResult result = runner.run();
 
-  return finish_run(store, *run_id, result, pipeline->clock->now());
+  const int code_after = finish_run(store, *run_id, result, pipeline->clock->now());
+  after_run(*pipeline, store, processes, *run_id, result);  // alerts, freshness, metrics
+  return code_after;
 }
 
 }  // namespace orch

@@ -11,6 +11,7 @@
 #include "orchestrator/app/session.h"
 #include "orchestrator/app/plan_report.h"
 #include "orchestrator/app/plan_tasks.h"
+#include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/ui/console_status.h"
 
@@ -45,6 +46,19 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   const auto trading_day = pipeline->zone.date_of(start);
   const std::string trading_date = format_date(trading_day);
 
+  if (options.scheduled) {
+    auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
+    if (!calendar) {
+      spdlog::error("{}", calendar.error().message);
+      return exit_code::kUsage;
+    }
+    if (!is_daily_day(cfg, *calendar, trading_day)) {
+      auto why = calendar->closure_reason(trading_day);
+      spdlog::info("{} is not a daily day ({}{}): nothing to run", trading_date,
+                   why ? *why + ", " : "", "see daily_days");
+      return exit_code::kOk;
+    }
+  }
   if (options.dry_run) {
     print_dry_run(*pipeline, *selected, trading_day, options.no_wait, jobs);
     return exit_code::kOk;

@@ -20,17 +20,6 @@ namespace {
 constexpr Millis kMaxRestartBackoff{60000};
 constexpr Millis kHealthyUptime{300000};  // a runner up this long restarts without backoff
 
-bool runs_daily_on(const PipelineConfig& cfg, const MarketCalendar& cal,
-                   std::chrono::year_month_day day) {
-  const std::chrono::weekday wd{std::chrono::sys_days{day}};
-  switch (cfg.daily_days) {
-    case DailyDays::All: return true;
-    case DailyDays::Weekdays: return wd != std::chrono::Saturday && wd != std::chrono::Sunday;
-    case DailyDays::Trading: return cal.is_trading_day(day);
-  }
-  return true;
-}
-
 // The earliest `time` of the daily tasks (midnight when none has one).
 TimeOfDay earliest_daily_time(const PipelineConfig& cfg) {
   std::optional<TimeOfDay> first;
@@ -45,7 +34,7 @@ WallTime next_daily_start(const Pipeline& p, const MarketCalendar& cal, WallTime
   auto day = std::chrono::sys_days{p.zone.date_of(after)};
   for (int i = 1; i <= 366; ++i) {
     const std::chrono::year_month_day d{day + std::chrono::days{i}};
-    if (runs_daily_on(p.config, cal, d)) return p.zone.at(d, earliest_daily_time(p.config));
+    if (is_daily_day(p.config, cal, d)) return p.zone.at(d, earliest_daily_time(p.config));
   }
   return after + std::chrono::hours(24);
 }
@@ -132,7 +121,7 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   std::optional<MonoTime> restart_at, intraday_since;
   Millis backoff{1000};
   WallTime next_daily = next_daily_start(*pipeline, *calendar, clock.now());
-  if (runs_daily_on(pipeline->config, *calendar, pipeline->zone.date_of(clock.now()))) {
+  if (is_daily_day(pipeline->config, *calendar, pipeline->zone.date_of(clock.now()))) {
     daily = sup.start("daily");
   }
   if (!daily) {

@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"yellow", "red"}));
   app.add_flag("--force", run.force, "daily: rerun tasks that already succeeded today");
   app.add_flag("--no-wait", run.no_wait, "daily: ignore each task's `time`");
+  app.add_flag("--scheduled", run.scheduled,
+               "daily: started by a timer; do nothing on a day daily_days excludes");
   app.add_option("--task", run.tasks, "restrict the run to this task (repeatable)");
   app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::PositiveNumber);
   app.add_flag("--json", run.json, "machine-readable output");

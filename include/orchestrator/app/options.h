@@ -23,6 +23,7 @@ struct RunOptions {
   bool dry_run = false;
   bool force = false;       // daily: rerun tasks that already succeeded for the trading date
   bool no_wait = false;     // daily: ignore `time`
+  bool scheduled = false;   // daily: started by a timer, so honour daily_days
   std::vector<std::string> tasks;  // --task: restrict the run
   std::optional<int> jobs;  // -j
   bool json = false;

@@ -7,11 +7,26 @@
 #include <vector>
 
 #include "orchestrator/sched/clock.h"
+#include "orchestrator/sched/plan.h"
 #include "orchestrator/sched/process_runner.h"
 #include "orchestrator/sched/recorder.h"
 #include "orchestrator/sched/status_sink.h"
 
 namespace orch::test {
+
+// An arbitrary fixed instant for tests on a fake clock.
+inline const WallTime T0 = WallTime{} + std::chrono::hours(24 * 20000);
+
+inline PlanTask plan_task(std::string name, int tier, std::vector<int> deps = {}, int attempts = 1,
+                          std::vector<Seconds> backoff = {}) {
+  PlanTask t;
+  t.name = std::move(name);
+  t.tier = tier;
+  t.deps = std::move(deps);
+  t.retry.max_attempts = attempts;
+  t.retry.backoff = std::move(backoff);
+  return t;
+}
 
 struct FakeAttempt {
   Millis duration{1000};

@@ -2,25 +2,14 @@
 // skips downstream of failures, and the stop after a critical failure.
 #include <doctest/doctest.h>
 
+#include "fakes.h"
 #include "orchestrator/sched/plan.h"
 
 using namespace orch;
+using namespace orch::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const WallTime T0 = WallTime{} + std::chrono::hours(24 * 20000);
-
-PlanTask task(std::string name, int tier, std::vector<int> deps = {}, int attempts = 1,
-              std::vector<Seconds> backoff = {}) {
-  PlanTask t;
-  t.name = std::move(name);
-  t.tier = tier;
-  t.deps = std::move(deps);
-  t.retry.max_attempts = attempts;
-  t.retry.backoff = std::move(backoff);
-  return t;
-}
 
 std::vector<int> start_all(Plan& p, WallTime now) {
   auto ids = p.ready(now);
@@ -31,7 +20,7 @@ std::vector<int> start_all(Plan& p, WallTime now) {
 }  // namespace
 
 TEST_CASE("a tier starts only when every task of the lower tiers has finished") {
-  Plan p({task("A", 0), task("B", 0), task("C", 1, {0})}, 4);
+  Plan p({plan_task("A", 0), plan_task("B", 0), plan_task("C", 1, {0})}, 4);
   CHECK(start_all(p, T0) == std::vector<int>{0, 1});
   p.mark_finished(0, AttemptOutcome::Success, T0);
   CHECK(p.ready(T0).empty());  // B still runs
@@ -40,7 +29,7 @@ TEST_CASE("a tier starts only when every task of the lower tiers has finished") 
 }
 
 TEST_CASE("no more than `jobs` tasks run at once") {
-  Plan p({task("A", 0), task("B", 0), task("C", 0)}, 2);
+  Plan p({plan_task("A", 0), plan_task("B", 0), plan_task("C", 0)}, 2);
   CHECK(start_all(p, T0).size() == 2);
   CHECK(p.ready(T0).empty());
   p.mark_finished(0, AttemptOutcome::Success, T0);
@@ -48,7 +37,7 @@ TEST_CASE("no more than `jobs` tasks run at once") {
 }
 
 TEST_CASE("a not-before time holds a task back and is the next wake-up") {
-  auto t = task("A", 0);
+  auto t = plan_task("A", 0);
   t.not_before = T0 + 90s;
   Plan p({t}, 1);
   CHECK(p.ready(T0).empty());
@@ -59,7 +48,7 @@ TEST_CASE("a not-before time holds a task back and is the next wake-up") {
 }
 
 TEST_CASE("failed attempts are retried after their backoff, the last value repeating") {
-  Plan p({task("A", 0, {}, 4, {10s, 30s})}, 1);
+  Plan p({plan_task("A", 0, {}, 4, {10s, 30s})}, 1);
   start_all(p, T0);
   auto f = p.mark_finished(0, AttemptOutcome::Failure, T0 + 1s);
   CHECK(f.state == TaskState::BackingOff);
@@ -80,14 +69,14 @@ TEST_CASE("failed attempts are retried after their backoff, the last value repea
 }
 
 TEST_CASE("a permanent failure is not retried") {
-  Plan p({task("A", 0, {}, 3, {1s})}, 1);
+  Plan p({plan_task("A", 0, {}, 3, {1s})}, 1);
   start_all(p, T0);
   CHECK(p.mark_finished(0, AttemptOutcome::PermanentFailure, T0).state == TaskState::Failed);
   CHECK(p.done());
 }
 
 TEST_CASE("a failure skips its dependents and theirs, naming the upstream") {
-  Plan p({task("A", 0), task("B", 0), task("C", 1, {0}), task("D", 2, {2}), task("E", 2, {1})}, 4);
+  Plan p({plan_task("A", 0), plan_task("B", 0), plan_task("C", 1, {0}), plan_task("D", 2, {2}), plan_task("E", 2, {1})}, 4);
   start_all(p, T0);
   p.mark_finished(0, AttemptOutcome::Timeout, T0);
   auto skips = p.take_skips();
@@ -101,9 +90,9 @@ TEST_CASE("a failure skips its dependents and theirs, naming the upstream") {
 }
 
 TEST_CASE("a critical failure skips everything not started and cancels pending retries") {
-  auto crit = task("Crit", 0);
+  auto crit = plan_task("Crit", 0);
   crit.critical = true;
-  Plan p({crit, task("Flaky", 0, {}, 3, {5s}), task("Slow", 0), task("Later", 1)}, 3);
+  Plan p({crit, plan_task("Flaky", 0, {}, 3, {5s}), plan_task("Slow", 0), plan_task("Later", 1)}, 3);
   start_all(p, T0);
   p.mark_finished(1, AttemptOutcome::Failure, T0);  // Flaky backs off
   p.mark_finished(0, AttemptOutcome::Failure, T0);
@@ -122,15 +111,15 @@ TEST_CASE("a critical failure skips everything not started and cancels pending r
 }
 
 TEST_CASE("tasks already done satisfy their dependents without running") {
-  auto a = task("A", 0);
+  auto a = plan_task("A", 0);
   a.already_done = true;
-  Plan p({a, task("B", 1, {0})}, 1);
+  Plan p({a, plan_task("B", 1, {0})}, 1);
   CHECK(p.ready(T0) == std::vector<int>{1});
   CHECK(p.state(0) == TaskState::AlreadyDone);
 }
 
 TEST_CASE("interrupt abandons pending retries and ends the plan") {
-  Plan p({task("A", 0, {}, 2, {60s}), task("B", 1)}, 1);
+  Plan p({plan_task("A", 0, {}, 2, {60s}), plan_task("B", 1)}, 1);
   start_all(p, T0);
   p.mark_finished(0, AttemptOutcome::Failure, T0);
   p.interrupt();

@@ -12,18 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const WallTime T0 = WallTime{} + std::chrono::hours(24 * 20000);
-
-PlanTask task(std::string name, int tier, std::vector<int> deps = {}, int attempts = 1,
-              std::vector<Seconds> backoff = {}) {
-  PlanTask t;
-  t.name = std::move(name);
-  t.tier = tier;
-  t.deps = std::move(deps);
-  t.retry.max_attempts = attempts;
-  t.retry.backoff = std::move(backoff);
-  return t;
-}
 
 struct Harness {
   FakeClock clock{T0};
@@ -54,7 +42,7 @@ struct Harness {
 
 TEST_CASE("tasks run in tier order and every state change is recorded") {
   Harness h;
-  Plan plan({task("A", 0), task("B", 1, {0}), task("C", 2, {1})}, 4);
+  Plan plan({plan_task("A", 0), plan_task("B", 1, {0}), plan_task("C", 2, {1})}, 4);
   auto r = h.run(plan);
   CHECK(h.started() == std::vector<std::string>{"A", "B", "C"});
   CHECK(h.recorder.events ==
@@ -68,7 +56,7 @@ TEST_CASE("tasks run in tier order and every state change is recorded") {
 TEST_CASE("a retried task waits its backoff on the clock and counts as one run") {
   Harness h;
   h.procs.script["A"] = {exits(1000ms, 1), exits(1000ms, 1), exits(1000ms, 0)};
-  Plan plan({task("A", 0, {}, 3, {10s, 30s})}, 1);
+  Plan plan({plan_task("A", 0, {}, 3, {10s, 30s})}, 1);
   auto r = h.run(plan);
   REQUIRE(h.procs.starts.size() == 3);
   CHECK(h.procs.starts[0].at == T0);
@@ -87,7 +75,7 @@ TEST_CASE("a task over its runtime is a TIMEOUT and is retried") {
   Harness h;
   h.timeout = 5000ms;
   h.procs.script["A"] = {exits(60000ms, 0), exits(1000ms, 0)};
-  Plan plan({task("A", 0, {}, 2, {1s})}, 1);
+  Plan plan({plan_task("A", 0, {}, 2, {1s})}, 1);
   auto r = h.run(plan);
   CHECK(h.recorder.events[1] == "end A TIMEOUT retry");
   CHECK(h.procs.starts[1].at == T0 + 6s);
@@ -96,7 +84,7 @@ TEST_CASE("a task over its runtime is a TIMEOUT and is retried") {
 
 TEST_CASE("tasks of a tier share the job slots") {
   Harness h;
-  Plan plan({task("A", 0), task("B", 0), task("C", 0), task("D", 0), task("E", 1)}, 2);
+  Plan plan({plan_task("A", 0), plan_task("B", 0), plan_task("C", 0), plan_task("D", 0), plan_task("E", 1)}, 2);
   h.run(plan);
   CHECK(h.procs.max_parallel_seen == 2);
   CHECK(h.clock.now() == T0 + 3s);  // two waves of 1 s, then E
@@ -104,9 +92,9 @@ TEST_CASE("tasks of a tier share the job slots") {
 
 TEST_CASE("a not-before time is honoured to the millisecond") {
   Harness h;
-  auto t = task("A", 0);
+  auto t = plan_task("A", 0);
   t.not_before = T0 + 125s + 250ms;
-  Plan plan({t, task("B", 0)}, 2);
+  Plan plan({t, plan_task("B", 0)}, 2);
   h.run(plan);
   CHECK(h.procs.starts[0].task == "B");
   CHECK(h.procs.starts[1].at == T0 + 125s + 250ms);
@@ -117,7 +105,7 @@ TEST_CASE("a not-before time is honoured to the millisecond") {
 TEST_CASE("a failure skips the dependents and the run reports failure") {
   Harness h;
   h.procs.script["A"] = {exits(1000ms, 3)};
-  Plan plan({task("A", 0), task("B", 1, {0}), task("C", 1)}, 2);
+  Plan plan({plan_task("A", 0), plan_task("B", 1, {0}), plan_task("C", 1)}, 2);
   auto r = h.run(plan);
   CHECK(h.started() == std::vector<std::string>{"A", "C"});
   CHECK(std::find(h.recorder.events.begin(), h.recorder.events.end(),
@@ -130,7 +118,7 @@ TEST_CASE("a failure skips the dependents and the run reports failure") {
 TEST_CASE("a script that cannot start fails without a process and is not retried") {
   Harness h;
   h.procs.script["A"] = {cannot_start("cannot execute: bad interpreter")};
-  Plan plan({task("A", 0, {}, 3, {1s})}, 1);
+  Plan plan({plan_task("A", 0, {}, 3, {1s})}, 1);
   auto r = h.run(plan);
   CHECK(h.procs.starts.empty());
   CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A FAILED final"});
@@ -141,7 +129,7 @@ TEST_CASE("a stop signal ends running tasks as INTERRUPTED and leaves the rest u
   Harness h;
   h.procs.script["A"] = {exits(100000ms, 0)};
   h.procs.signal_at = T0 + 5s;
-  Plan plan({task("A", 0), task("B", 1)}, 1);
+  Plan plan({plan_task("A", 0), plan_task("B", 1)}, 1);
   auto r = h.run(plan);
   CHECK(r.stop_signal == 15);
   CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A INTERRUPTED final"});
@@ -152,7 +140,7 @@ TEST_CASE("a stop signal ends running tasks as INTERRUPTED and leaves the rest u
 TEST_CASE("when the store cannot record a start, nothing is run") {
   Harness h;
   h.recorder.fail_writes = true;
-  Plan plan({task("A", 0), task("B", 0)}, 2);
+  Plan plan({plan_task("A", 0), plan_task("B", 0)}, 2);
   auto r = h.run(plan);
   CHECK(h.procs.starts.empty());
   REQUIRE(r.store_error);

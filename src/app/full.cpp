@@ -55,7 +55,7 @@ class Supervisor {
       argv.push_back("--daily");
     } else {
       argv.insert(argv.end(), {"--intraday", "--interval",
-                               std::to_string(std::max<long long>(1, interval_.count() / 1000))});
+                               fmt::format("{:g}", static_cast<double>(interval_.count()) / 1000)});
     }
     ProcessRequest r;
     r.task_name = role;

@@ -1,19 +1,292 @@
-// Placeholder until the health monitor lands (issue 4): says so and exits 2.
+// --health: freshness of every data source and the state of every task, recorded in
+// source_freshness and shown as the dashboard (or JSON); exit 1 when a source is red.
+// --update-stale: run the tasks writing sources at or beyond --min-staleness, now.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <thread>
+
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
+#include "orchestrator/app/plan_tasks.h"
+#include "orchestrator/app/session.h"
+#include "orchestrator/exec/command.h"
+#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/graph/dag.h"
+#include "orchestrator/ui/console_status.h"
+#include "orchestrator/ui/dashboard.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
+namespace {
 
-int run_health(const GlobalOptions&, bool) {
-  spdlog::error("--health is not available in this version yet");
-  return exit_code::kUsage;
+// --health takes its own lock ("health") so that two checks never interleave their
+// source_freshness transitions; a second one waits this long for the first instead of
+// exiting 75 at once.
+constexpr auto kHealthLockWait = std::chrono::seconds(10);
+
+void wait_until_free(const PipelineConfig& cfg, const std::string& mode) {
+  const auto deadline = std::chrono::steady_clock::now() + kHealthLockWait;
+  while (!InstanceLock::is_free(cfg.database, mode) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
-int run_update_stale(const GlobalOptions&, const RunOptions&, const std::string&) {
-  spdlog::error("--update-stale is not available in this version yet");
-  return exit_code::kUsage;
+std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
+  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
+  if (!calendar) {
+    spdlog::error("{}", calendar.error().message);
+    return std::nullopt;
+  }
+  return *calendar;
+}
+
+bool any_red(const HealthReport& report) {
+  return std::any_of(report.sources.begin(), report.sources.end(),
+                     [](const SourceFreshness& s) { return s.status == Freshness::Red; });
+}
+
+// "red, 3h 15m old" (" in market time" for market-hours sources)
+std::string state_of(const SourceFreshness& s) {
+  std::string text(to_string(s.status));
+  text += s.age ? ", " + human_age(*s.age) + " old" : ", never updated";
+  if (s.market_time) text += " in market time";
+  return text;
+}
+
+// "news (red, 3h 15m old)"
+std::string describe(const SourceFreshness& s) { return s.name + " (" + state_of(s) + ")"; }
+
+struct Selection {
+  std::vector<const SourceFreshness*> sources;
+  std::vector<const TaskSpec*> tasks;  // daily, then intraday, in file order
+};
+
+// Sources at or beyond `min` (unknown never), and the tasks writing them, kept to `only`
+// when --task was given.
+Selection select_stale(const PipelineConfig& cfg, const HealthReport& report, Freshness min,
+                       const std::vector<std::string>& only) {
+  Selection sel;
+  std::set<std::string> stale;
+  for (const auto& s : report.sources) {
+    const bool pick = s.status == Freshness::Red || (min == Freshness::Yellow && s.status == Freshness::Yellow);
+    if (!pick) continue;
+    sel.sources.push_back(&s);
+    stale.insert(s.name);
+  }
+  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
+    for (const TaskSpec& t : *schedule) {
+      if (!stale.contains(t.data_source)) continue;
+      if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
+      sel.tasks.push_back(&t);
+    }
+  }
+  return sel;
+}
+
+// --task names must name tasks of either schedule.
+Status check_task_names(const PipelineConfig& cfg, const std::vector<std::string>& names) {
+  std::vector<std::string> known;
+  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
+    for (const TaskSpec& t : *schedule) known.push_back(t.name);
+  }
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string msg = "--task: no task named '" + name + "' in this pipeline";
+    if (auto near = closest_match(name, known)) msg += " (did you mean '" + *near + "'?)";
+    return make_error(msg);
+  }
+  return ok();
+}
+
+void print_selection(const Selection& sel, const std::string& min) {
+  fmt::print("Stale data sources (at or beyond {}): {}\n", min, sel.sources.size());
+  for (const SourceFreshness* s : sel.sources) {
+    std::string writers;
+    for (const auto& t : s->tasks) writers += (writers.empty() ? "" : ", ") + t;
+    fmt::print("  {}  <- {}\n", describe(*s), writers);
+  }
+}
+
+void print_dry_run(const Pipeline& pipeline, const Selection& sel, const std::string& min, int jobs) {
+  const PipelineConfig& cfg = pipeline.config;
+  fmt::print("DRY RUN: nothing will be executed or written\n");
+  print_selection(sel, min);
+  if (sel.tasks.empty()) {
+    fmt::print("Nothing to run.\n");
+    return;
+  }
+  fmt::print("Would run {} task(s) now, in tier order, up to {} at once:\n", sel.tasks.size(), jobs);
+  std::vector<int> tiers;
+  for (const TaskSpec* t : sel.tasks) tiers.push_back(t->tier);
+  for (const auto& group : group_by_tier(tiers)) {
+    fmt::print("\nTier {}\n", sel.tasks[group.front()]->tier);
+    for (int id : group) {
+      const TaskSpec& t = *sel.tasks[id];
+      fmt::print("  {}{}: writes {}, timeout {}, {} attempt(s)\n", t.name,
+                 t.critical ? " [critical]" : "", t.data_source, format_duration(t.max_runtime),
+                 cfg.retry_for(t).max_attempts);
+      auto argv = resolve_command(t.script_path, t.args);
+      if (argv) {
+        fmt::print("      would run: {}  (in {})\n", format_command(*argv), cfg.base_dir.string());
+      } else {
+        fmt::print("      would fail: {}\n", argv.error().message);
+      }
+    }
+  }
+}
+
+// What the refresh changed: each selected source before and after.
+void print_outcome(const Selection& sel, const std::optional<HealthReport>& after) {
+  fmt::print("Refreshed data sources:\n");
+  for (const SourceFreshness* s : sel.sources) {
+    const SourceFreshness* now = nullptr;
+    if (after) {
+      for (const auto& a : after->sources) {
+        if (a.name == s->name) now = &a;
+      }
+    }
+    fmt::print("  {}: {} -> {}\n", s->name, state_of(*s), now ? state_of(*now) : "not checked");
+  }
+}
+
+}  // namespace
+
+int run_health(const GlobalOptions& global, bool json) {
+  auto pipeline = load_pipeline(global, false);
+  if (!pipeline) return exit_code::kUsage;
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return exit_code::kUsage;
+  const PipelineConfig& cfg = pipeline->config;
+
+  // Alerts run through the process engine, which is only set up when there may be one.
+  std::optional<PosixProcessRunner> processes;
+  if (cfg.on_failure) processes.emplace();
+  wait_until_free(cfg, "health");
+  int code = exit_code::kOk;
+  auto session = open_store_session(*pipeline, "health", &code);
+  if (!session) {
+    spdlog::error("{}", session.error().message);
+    return code;
+  }
+  StatusStore& store = *session->store;
+  auto report = read_health(*pipeline, *calendar, store.db(), pipeline->clock->now());
+  if (!report) {
+    spdlog::error("{}", report.error().message);
+    return exit_code::kStoreError;
+  }
+  auto turned_red = record_health(store, *report);
+  if (!turned_red) {
+    spdlog::error("{}", turned_red.error().message);
+    return exit_code::kStoreError;
+  }
+  if (json) {
+    fmt::print("{}\n", render_health_json(*report));
+  } else {
+    fmt::print("{}", render_dashboard(*report, pipeline->zone, stdout_style(global.color)));
+  }
+  std::fflush(stdout);
+  write_metrics(*pipeline, *report);
+  alert_red_sources(*pipeline, processes ? &*processes : nullptr, *turned_red, "");
+  if (processes && processes->stop_signal() != 0) {
+    return exit_code::signal_exit(processes->stop_signal());
+  }
+  return any_red(*report) ? exit_code::kFailed : exit_code::kOk;
+}
+
+int run_update_stale(const GlobalOptions& global, const RunOptions& options,
+                     const std::string& min_staleness) {
+  auto pipeline = load_pipeline(global, false);
+  if (!pipeline) return exit_code::kUsage;
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return exit_code::kUsage;
+  const PipelineConfig& cfg = pipeline->config;
+  const auto min = parse_freshness(min_staleness);
+  if (!min || (*min != Freshness::Yellow && *min != Freshness::Red)) {
+    spdlog::error("--min-staleness: expected yellow or red, not '{}'", min_staleness);
+    return exit_code::kUsage;
+  }
+  if (auto names = check_task_names(cfg, options.tasks); !names) {
+    spdlog::error("{}", names.error().message);
+    return exit_code::kUsage;
+  }
+  const int jobs = options.jobs.value_or(cfg.max_parallel);
+
+  if (options.dry_run) {
+    auto rows = read_task_health_readonly(cfg.database);
+    if (!rows) {
+      spdlog::error("{}", rows.error().message);
+      return exit_code::kStoreError;
+    }
+    const HealthReport report = build_report(cfg, *calendar, *rows, pipeline->clock->now());
+    print_dry_run(*pipeline, select_stale(cfg, report, *min, options.tasks), min_staleness, jobs);
+    return exit_code::kOk;
+  }
+
+  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  int code = exit_code::kOk;
+  auto session = open_store_session(*pipeline, "update-stale", &code);
+  if (!session) {
+    spdlog::error("{}", session.error().message);
+    return code;
+  }
+  StatusStore& store = *session->store;
+  const WallTime start = pipeline->clock->now();
+  auto before = read_health(*pipeline, *calendar, store.db(), start);
+  if (!before) {
+    spdlog::error("{}", before.error().message);
+    return exit_code::kStoreError;
+  }
+  const Selection sel = select_stale(cfg, *before, *min, options.tasks);
+  if (sel.tasks.empty()) {
+    const HealthSummary sum = summarize(before->sources);
+    fmt::print("Nothing is stale at or beyond {}{}: {} healthy, {} stale, {} critical, {} unknown "
+               "(unknown sources are never selected)\n",
+               min_staleness, options.tasks.empty() ? "" : " among the --task selection",
+               sum.healthy, sum.stale, sum.critical, sum.unknown);
+    if (auto red = record_health(store, *before)) {
+      alert_red_sources(*pipeline, &processes, *red, "");
+    } else {
+      spdlog::warn("health: {}", red.error().message);
+    }
+    write_metrics(*pipeline, *before);
+    return exit_code::kOk;
+  }
+  print_selection(sel, min_staleness);
+  std::fflush(stdout);
+
+  std::vector<std::string> names;
+  for (const TaskSpec* t : sel.tasks) names.push_back(t->name);
+  // The run claims no trading date: a refresh does not stand in for the scheduled daily run
+  // (--daily still runs a task that --update-stale refreshed earlier that day).
+  auto run_id = store.ensure_tasks(names, start) ? store.begin_run("update-stale", "", start)
+                                                 : Expected<std::int64_t>(make_error("cannot add task rows"));
+  if (!run_id) {
+    spdlog::error("{}", run_id.error().message);
+    return exit_code::kStoreError;
+  }
+  const std::string trading_date = format_date(pipeline->zone.date_of(start));
+  spdlog::info("Update stale: {} task(s) for {} source(s), run {}", sel.tasks.size(),
+               sel.sources.size(), *run_id);
+  Plan plan(to_plan_tasks(cfg, sel.tasks), jobs);
+  LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment()};
+  ConsoleStatus sink(console_style(global.color), "Update stale",
+                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
+  Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id, [&](int id, int attempt) {
+    return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline->clock->now());
+  });
+  const RunResult result = runner.run();
+  code = finish_run(store, *run_id, result, pipeline->clock->now());
+  const auto after = after_run(*pipeline, store, processes, *run_id, result);
+  print_outcome(sel, after);
+  return code;
 }
 
 }  // namespace orch

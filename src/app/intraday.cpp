@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
@@ -157,7 +158,9 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
       Runner runner(plan, processes, store, sink, clock, *run_id, [&](int id, int attempt) {
         return make_launch(ctx, *due[id], attempt, now, clock.now());
       });
-      const int pass = finish_run(store, *run_id, runner.run(), clock.now());
+      const RunResult result = runner.run();
+      const int pass = finish_run(store, *run_id, result, clock.now());
+      after_run(*pipeline, store, processes, *run_id, result);  // alerts, freshness, metrics
       if (pass != exit_code::kOk && pass != exit_code::kFailed) return pass;
       any_failed = any_failed || pass == exit_code::kFailed;
     }

@@ -22,6 +22,9 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
 
   PipelineConfig config = std::move(*loaded.config);
   if (options.db) config.database = std::filesystem::absolute(*options.db).lexically_normal();
+  // One file, one lock: a symlink or another spelling of the path must find the same lock.
+  std::error_code ec;
+  if (auto real = std::filesystem::weakly_canonical(config.database, ec); !ec) config.database = real;
   auto zone = Zone::locate(config.timezone);
   if (!zone) {
     spdlog::error("{}: {}", options.config.string(), zone.error().message);

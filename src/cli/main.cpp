@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <csignal>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ std::string env_or(const char* name, std::string fallback) {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  // A console reader that went away must not kill a run (tasks get SIGPIPE back by default).
+  signal(SIGPIPE, SIG_IGN);
   using namespace orch;
   CLI::App app{"orchestrator: runs a trading data pipeline of collector scripts as a tiered DAG",
                "orchestrator"};
@@ -79,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_flag("--scheduled", run.scheduled,
                "daily: started by a timer; do nothing on a day daily_days excludes");
   app.add_option("--task", run.tasks, "restrict the run to this task (repeatable)");
-  app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::PositiveNumber);
+  app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::Range(1, 10000));
   app.add_flag("--json", run.json, "machine-readable output");
 
   try {

@@ -196,6 +196,7 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
   for (std::size_t i = 0; i < intraday.size(); ++i) order.push_back({Schedule::Intraday, i, intraday[i].spec.line});
   std::stable_sort(order.begin(), order.end(), [](const TaskRef& a, const TaskRef& b) { return a.line < b.line; });
   std::map<std::string, TaskRef> names;
+  std::map<std::string, const ParsedTask*> snake_names;  // log folders are named by snake_case
   for (const TaskRef& ref : order) {
     ParsedTask& task = (ref.schedule == Schedule::Daily ? daily : intraday)[ref.index];
     if (!task.has_name) continue;
@@ -205,6 +206,21 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
       diag.error(ref.line, task.spec.name,
                  "duplicate task name (first defined on line " + std::to_string(first->second.line) + ")",
                  "task names must be unique across daily_schedule and intraday_schedule");
+      continue;
+    }
+    const std::string snake = snake_case(task.spec.name);
+    if (snake.empty()) {
+      diag.error(ref.line, task.spec.name, "task name has no letter or digit",
+                 "its log folder is named after it: use a name like 'Price Data'");
+      continue;
+    }
+    const auto [other, fresh] = snake_names.emplace(snake, &task);
+    if (!fresh) {
+      diag.error(ref.line, task.spec.name,
+                 "task name differs from '" + other->second->spec.name + "' (line " +
+                     std::to_string(other->second->spec.line) +
+                     ") only in case or punctuation (both are '" + snake + "')",
+                 "rename one: log folders and default data sources use that form");
     }
   }
   return names;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "orchestrator/exec/fd.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 namespace {
@@ -73,7 +74,7 @@ class LineScanner {
   void end_line() {
     const std::string_view line = trim(line_);
     if (!line.empty()) {
-      report_.last_line = std::string(trim(truncate_utf8(line, kLastLineMax)));
+      report_.last_line = to_valid_utf8(trim(truncate_utf8(line, kLastLineMax)));
       if (!overflow_) parse_report_line(line);
     }
     line_.clear();
@@ -90,7 +91,7 @@ class LineScanner {
       }
     } else if (line.starts_with(kDataAsOfKey)) {
       const std::string_view value = trim(line.substr(kDataAsOfKey.size()));
-      if (!value.empty()) report_.data_as_of = std::string(value);
+      if (!value.empty()) report_.data_as_of = to_valid_utf8(value);
     }
   }
 

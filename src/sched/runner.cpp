@@ -72,13 +72,15 @@ RunResult Runner::run() {
     const auto wake = plan_.next_wakeup(now);
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
-    for (const ProcessCompletion& c : processes_.wait(max_wait)) {
+    const auto completions = processes_.wait(max_wait);
+    const bool stopping = processes_.stop_signal() != 0;
+    for (const ProcessCompletion& c : completions) {
       auto it = std::find_if(active_.begin(), active_.end(),
                              [&](const auto& a) { return a.first == c.id; });
       if (it == active_.end()) continue;
       const Active a = it->second;
       active_.erase(it);
-      finish(a, c);
+      finish(a, c, stopping);
     }
   }
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
@@ -131,7 +133,7 @@ void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& e
                      error.message);
 }
 
-void Runner::finish(const Active& a, const ProcessCompletion& c) {
+void Runner::finish(const Active& a, const ProcessCompletion& c, bool stopping) {
   AttemptEnd end;
   end.ended_at = clock_.now();
   end.duration = c.duration;
@@ -139,9 +141,13 @@ void Runner::finish(const Active& a, const ProcessCompletion& c) {
   if (c.signal != 0) end.signal = c.signal;
   end.records_processed = c.records_processed;
   end.data_as_of = c.data_as_of;
-  const AttemptOutcome outcome = outcome_of(c);
+  AttemptOutcome outcome = outcome_of(c);
   std::string reason;
   if (outcome != AttemptOutcome::Success) reason = end.error = describe_failure(c, a.timeout);
+  if (stopping && outcome != AttemptOutcome::Success && outcome != AttemptOutcome::Interrupted) {
+    outcome = AttemptOutcome::Interrupted;
+    reason = end.error = "ended while the orchestrator was stopping (" + reason + ")";
+  }
   record_attempt_end(a.task, a.attempt_row, std::move(end), outcome, reason);
 }
 

@@ -195,6 +195,50 @@ class ConfigRefusals(PipelineTestCase):
         self.assertIn("pipeline.yaml:11:", r.output)
 
 
+class Usage(PipelineTestCase):
+
+    def setUp(self):
+        super().setUp()
+        ok = self.p.script("ok.sh", "stamp start\n")
+        self.p.write_config([{"name": "Alpha", "script": ok}])
+
+    def test_usage_errors_exit_2_and_write_nothing(self):
+        cases = [
+            [],                                   # no mode
+            ["--daily", "--validate"],            # two modes
+            ["--daily", "--bogus-option"],
+            ["--daily", "-j", "abc"],
+            ["--now", "2026-11-20T10:00:00", "--daily"],   # no UTC offset
+            ["--now", "yesterday", "--daily"],
+        ]
+        for args in cases:
+            with self.subTest(args=args):
+                r = self.p.run(*args)
+                self.assertRc(r, 2)
+                self.assertNotEqual(r.stderr.strip(), "")
+                self.assertEqual(self.p.stamps(), {})
+                self.assertNothingWritten(r)
+
+    def test_jobs_zero_message_is_sane(self):
+        r = self.p.run("--daily", "-j", "0")
+        self.assertRc(r, 2)
+        self.assertIn("--jobs", r.stderr)
+        # CLI11's default says "Value 0 not in range 0.000000 to 1797693134862...":
+        # it puts 0 inside the range it rejects, with a 300-digit bound.
+        self.assertNotIn("179769313486", r.stderr, r.stderr)
+        self.assertLess(len(r.stderr.splitlines()[0]), 200, r.stderr)
+        self.assertNothingWritten(r)
+
+    def test_version_and_help(self):
+        r = self.p.run("--version", config=False)
+        self.assertRc(r, 0)
+        self.assertRegex(r.stdout + r.stderr, r"\d+\.\d+\.\d+")
+        r = self.p.run("--help", config=False)
+        self.assertRc(r, 0)
+        self.assertIn("--daily", r.stdout)
+        self.assertNothingWritten(r)
+
+
 class Validate(PipelineTestCase):
 
     def test_validate_prints_tiers(self):
@@ -232,6 +276,39 @@ class Validate(PipelineTestCase):
         self.assertEqual([sorted(t) for t in doc["tiers"]], [["Alpha", "Gamma"], ["Beta"], ["Delta"]])
         self.assertEqual(doc["intraday_tiers"], [])
         self.assertNothingWritten(r)
+
+    def test_validate_json_intraday_tiers_and_cross_schedule_dependency(self):
+        p = self.p
+        ok = p.script("ok.sh", "stamp start\n")
+        p.write_raw(HEADER + (
+            "daily_schedule:\n"
+            "  - name: Daily A\n"
+            f"    script: {ok}\n"
+            '    time: "09:30:00"\n'
+            "intraday_schedule:\n"
+            "  - name: Intra A\n"
+            f"    script: {ok}\n"
+            "    interval_minutes: 1\n"
+            "  - name: Intra B\n"
+            f"    script: {ok}\n"
+            "    interval_seconds: 5\n"
+            "    dependencies: [Intra A]\n"
+        ))
+        r = p.run("--validate", "--json")
+        self.assertRc(r, 0)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["tiers"], [["Daily A"]])
+        self.assertEqual(doc["intraday_tiers"], [["Intra A"], ["Intra B"]])
+        # a daily task depending on an intraday one is refused
+        with open(p.config_path) as f:
+            text = f.read()
+        p.write_raw(text.replace('    time: "09:30:00"\n', '    time: "09:30:00"\n    dependencies: [Intra B]\n', 1))
+        r = p.run("--validate", "--json")
+        self.assertRc(r, 2)
+        doc = json.loads(r.stdout)
+        self.assertIs(doc["ok"], False)
+        self.assertTrue(any("Daily A" in e and "Intra B" in e and "pipeline.yaml:7:" in e
+                            for e in doc["errors"]), doc)
 
     def test_validate_json_with_errors(self):
         p = self.p

@@ -193,6 +193,21 @@ class DailyProtocol(PipelineTestCase):
         beta = p.status("Beta")
         self.assertTrue(beta is None or beta["status"] == "PENDING", beta)
 
+    def test_task_option_does_not_check_dependencies_outside_the_selection(self):
+        p = self.p
+        ok = p.script("ok.sh", "stamp start\n")
+        bad = p.script("bad.sh", "stamp start\nexit 1\n")
+        p.write_config([
+            {"name": "Alpha", "script": bad},
+            {"name": "Beta", "script": ok, "dependencies": ["Alpha"]},
+        ])
+        self.assertRc(p.daily(), 1)
+        self.assertStatus("Beta", "SKIPPED")
+        r = p.daily("--task", "Beta")
+        self.assertRc(r, 0)
+        self.assertStatus("Beta", "SUCCESS")
+        self.assertEqual(len(p.task_runs("Alpha")), 1, "ran a task outside the selection")
+
     def test_unknown_task_option_exits_2_with_suggestion(self):
         p = self.p
         ok = p.script("ok.sh", "stamp start\n")

@@ -75,6 +75,23 @@ class FailurePropagation(PipelineTestCase):
             self.assertIn("critical task 'A Critical' failed", row["last_error_message"])
         self.assertEqual(p.runs()[0]["status"], "FAILED")
 
+    def test_critical_failure_cancels_pending_retries(self):
+        p = self.p
+        flaky = p.script("flaky.sh", 'stamp "attempt$ORCHESTRATOR_ATTEMPT"\nexit 1\n')
+        bad = p.script("bad.sh", "sleep 0.5\necho crit\nexit 1\n")
+        p.write_config([
+            {"name": "Flaky", "script": flaky, "tier": 0,
+             "retry_policy": {"max_attempts": 3, "backoff_seconds": [5]}},
+            {"name": "Crit", "script": bad, "tier": 0, "critical": True},
+        ])
+        r = p.daily()
+        self.assertRc(r, 1)
+        self.assertLess(r.elapsed, 4.5, "waited for a retry the critical failure cancelled")
+        self.assertEqual([s[1] for s in p.trace()], ["attempt1"])
+        row = self.assertStatus("Flaky", "FAILED")
+        self.assertIn("critical task 'Crit' failed", row["last_error_message"])
+        self.assertEqual((row["total_runs"], row["total_failures"]), (1, 1))
+
     def test_critical_failure_after_retries_only(self):
         # a critical task that fails once and then succeeds does not stop the run
         p = self.p

@@ -76,6 +76,35 @@ class ClosedStdFds(PipelineTestCase):
         self.assertEqual(self.assertStatus("Bad", "FAILED")["last_error_message"], "exit code 3: nope")
 
 
+class ConsoleGoesAway(PipelineTestCase):
+
+    def test_console_reader_closing_does_not_abort_the_run(self):
+        # `orchestrator --daily 2>&1 | head -1`, or a log collector that dies:
+        # writing progress to a pipe nobody reads must not kill the pipeline
+        # (SIGPIPE) half-way, leaving its tasks killed and rows RUNNING.
+        p = self.p
+        job = p.script("job.sh", "stamp start\nsleep 0.5\nstamp end\n")
+        p.write_config([
+            {"name": "First", "script": job, "tier": 0},
+            {"name": "Second", "script": job, "tier": 1},
+        ])
+        proc = subprocess.Popen(p.argv("--daily", "--no-wait"), cwd=p.root, env=p.env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        try:
+            proc.stderr.readline()
+            proc.stderr.close()       # the reader goes away
+            rc = proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(rc, 0, "the orchestrator died when its console went away")
+        self.assertStatus("First", "SUCCESS")
+        self.assertStatus("Second", "SUCCESS")
+        self.assertEqual(set(p.stamps()), {"First", "Second"})
+
+
 class NoDescriptorLeaks(PipelineTestCase):
 
     def test_task_sees_only_its_own_descriptors(self):

@@ -81,12 +81,16 @@ class OncePerTradingDate(PipelineTestCase):
         flaky = p.script("flaky.sh", 'echo "$ORCHESTRATOR_TASK" >> ran.txt\n[ -e fixed ] || exit 1\n')
         p.write_config([
             {"name": "Good", "script": ok},
-            {"name": "Flaky", "script": flaky},
+            {"name": "Flaky", "script": flaky, "dependencies": ["Good"]},
+            {"name": "After", "script": ok, "dependencies": ["Flaky"]},
         ])
         self.assertRc(p.run("--now", NOW, "--daily", "--no-wait"), 1)
+        self.assertStatus("After", "SKIPPED")
         open(p.path("fixed"), "w").close()
+        # Good is already done today: it is not rerun, and it satisfies Flaky
         self.assertRc(p.run("--now", NOW, "--daily", "--no-wait"), 0)
-        self.assertEqual(p.read("ran.txt").splitlines(), ["Good", "Flaky", "Flaky"])
+        self.assertEqual(p.read("ran.txt").splitlines(), ["Good", "Flaky", "Flaky", "After"])
+        self.assertStatus("After", "SUCCESS")
         row = self.assertStatus("Flaky", "SUCCESS")
         self.assertEqual((row["total_runs"], row["total_successes"], row["total_failures"],
                           row["consecutive_failures"]), (2, 1, 1, 0))
@@ -113,6 +117,34 @@ class NotBefore(PipelineTestCase):
         (tr,) = p.task_runs("Open")
         self.assertGreaterEqual(tr["started_at"], "2026-11-20 14:30:00.000")
         self.assertEqual(tr["scheduled_at"], "2026-11-20 14:30:00.000")
+
+    def test_time_zone_and_dst_rules(self):
+        p = self.p
+        job = p.script("job.sh", 'echo "$ORCHESTRATOR_TASK $ORCHESTRATOR_TRADING_DATE $ORCHESTRATOR_SCHEDULED_AT" >> seen.txt\n')
+        p.write_config([
+            {"name": "Gap", "script": job, "time": "02:30:00"},      # inside the spring-forward gap
+            {"name": "Before", "script": job, "time": "01:30:00"},
+        ])
+        # 2026-03-08: New York springs forward at 02:00 EST -> 03:00 EDT
+        self.assertRc(p.run("--now", "2026-03-08T10:00:00-04:00", "--daily"), 0)
+        sched = {t["task_name"]: t["scheduled_at"] for t in p.task_runs()}
+        self.assertEqual(sched["Gap"], "2026-03-08 07:00:00.000")      # 03:00 EDT, end of the gap
+        self.assertEqual(sched["Before"], "2026-03-08 06:30:00.000")   # 01:30 EST
+        # 2026-11-01: 01:30 happens twice; the first (EDT) is meant
+        self.assertRc(p.run("--now", "2026-11-01T09:00:00-05:00", "--daily", "--task", "Before"), 0)
+        self.assertEqual(p.task_runs("Before")[-1]["scheduled_at"], "2026-11-01 05:30:00.000")
+        # the trading date is the calendar date in the pipeline's time zone:
+        # 03:00Z on the 21st is still the 20th in New York
+        self.assertRc(p.run("--now", "2026-11-21T03:00:00Z", "--daily", "--task", "Before"), 0)
+        last = p.read("seen.txt").splitlines()[-1].split()
+        self.assertEqual(last[1:], ["2026-11-20", "2026-11-20T06:30:00Z"])
+
+    def test_other_time_zone(self):
+        p = self.p
+        job = p.script("job.sh", 'echo "$ORCHESTRATOR_TRADING_DATE $ORCHESTRATOR_SCHEDULED_AT" > seen.txt\n')
+        p.write_config([{"name": "Tokyo", "script": job, "time": "09:00:00"}], timezone="Asia/Tokyo")
+        self.assertRc(p.run("--now", "2026-11-21T03:00:00Z", "--daily"), 0)
+        self.assertEqual(p.read("seen.txt").split(), ["2026-11-21", "2026-11-21T00:00:00Z"])
 
     def test_no_wait_ignores_time(self):
         p = self.p

@@ -27,6 +27,43 @@ class SingleInstance(PipelineTestCase):
         # once the first is gone the lock is free again
         self.assertRc(p.run("--daily", "--no-wait"), 0)
 
+    def test_dry_run_and_validate_are_not_blocked_by_a_running_instance(self):
+        p = self.p
+        slow = p.script("slow.sh", "touch started\nsleep 1.5\n")
+        p.write_config([{"name": "Slow", "script": slow}])
+        first = self.popen("--daily", "--no-wait")
+        self.assertTrue(wait_for_file(p.path("started"), 15, nonempty=False))
+        self.assertRc(p.run("--daily", "--dry-run"), 0)
+        self.assertRc(p.run("--validate"), 0)
+        self.assertRc(self.finish(first), 0)
+
+    def test_instances_on_different_databases_run_side_by_side(self):
+        p = self.p
+        slow = p.script("slow.sh", 'echo "$ORCHESTRATOR_DB" >> dbs.txt\nsleep 1\n')
+        p.write_config([{"name": "Slow", "script": slow}])
+        first = self.popen("--db", p.path("one.db"), "--daily", "--no-wait")
+        second = self.popen("--db", p.path("two.db"), "--daily", "--no-wait")
+        self.assertRc(self.finish(first), 0)
+        self.assertRc(self.finish(second), 0)
+        self.assertEqual(len(p.read("dbs.txt").splitlines()), 2)
+
+    def test_lock_holds_when_the_database_is_named_through_a_symlink(self):
+        # Two names for one database file are one database: the second
+        # instance must be refused, not run the same tasks concurrently.
+        p = self.p
+        slow = p.script("slow.sh", 'echo "$$" >> ran.txt\nsleep 2\n')
+        p.write_config([{"name": "Slow", "script": slow}])
+        os.makedirs(os.path.dirname(p.db_path))
+        os.symlink(p.db_path, p.path("alias.db"))
+        first = self.popen("--daily", "--no-wait")
+        self.assertTrue(wait_for_file(p.path("ran.txt"), 15))
+        second = p.run("--db", p.path("alias.db"), "--daily", "--no-wait", "--force")
+        self.assertRc(self.finish(first), 0)
+        self.assertEqual(second.returncode, 75,
+                         f"a second instance ran on the same database via a symlink: {second!r}")
+        self.assertIn(str(first.pid), second.stderr)
+        self.assertEqual(len(p.read("ran.txt").splitlines()), 1)
+
 
 class Signals(PipelineTestCase):
 
@@ -73,6 +110,74 @@ class Signals(PipelineTestCase):
 
     def test_sigint_mid_run(self):
         self._stop_mid_run(signal.SIGINT, 130)
+
+    def test_sigterm_to_orchestrator_then_task(self):
+        # systemd stops a whole cgroup: right after the orchestrator, the task
+        # gets SIGTERM directly too. Once the stop is requested, the task's end
+        # is INTERRUPTED (not a failure), not retried, and nothing else starts.
+        p = self.p
+        job = p.script("job.sh", 'stamp "attempt$ORCHESTRATOR_ATTEMPT"\necho $$ > main.pid\nexec sleep 30\n')
+        later = p.script("later.sh", "stamp start\n")
+        p.write_config([
+            {"name": "Job", "script": job, "tier": 0},
+            {"name": "Later", "script": later, "tier": 1},
+        ], retry_policy={"max_attempts": 3, "backoff_seconds": [0]})
+        # The two signals race inside the orchestrator; repeat to catch a
+        # mis-classification that only happens some of the time.
+        for i in range(8):
+            with self.subTest(iteration=i):
+                for f in ("main.pid", "trace.txt"):
+                    if os.path.exists(p.path(f)):
+                        os.remove(p.path(f))
+                p.db_path = p.path(f"iteration{i}.db")
+                proc = self.popen("--db", p.db_path, "--daily", "--no-wait")
+                pid = p.read_pid("main.pid", timeout=15)
+                time.sleep(0.2)
+                os.kill(proc.pid, signal.SIGTERM)
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                res = self.finish(proc, timeout=30)
+                self.assertRc(res, 143)
+                self.assertEqual([s[1] for s in p.trace()], ["attempt1"], "retried or ran on")
+                last = p.task_runs("Job")[-1]
+                self.assertEqual(last["status"], "INTERRUPTED", last)
+                row = self.assertStatus("Job", "INTERRUPTED")
+                self.assertEqual(row["total_failures"], 0, row)
+
+    def test_sigterm_with_a_task_that_ignores_it(self):
+        p = self.p
+        stubborn = p.script("stubborn.sh", "trap '' TERM\necho $$ > main.pid\nexec sleep 60\n")
+        p.write_config([{"name": "Stubborn", "script": stubborn}], kill_grace_seconds=1)
+        proc = self.popen("--daily", "--no-wait")
+        pid = p.read_pid("main.pid", timeout=15)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        res = self.finish(proc, timeout=30)
+        self.assertRc(res, 143)
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertStatus("Stubborn", "INTERRUPTED")
+        self.assertFalse(pid_alive(pid))
+
+    def test_sigterm_during_retry_backoff(self):
+        p = self.p
+        flaky = p.script("flaky.sh", 'stamp "attempt$ORCHESTRATOR_ATTEMPT"\nexit 1\n')
+        p.write_config([{"name": "Flaky", "script": flaky,
+                         "retry_policy": {"max_attempts": 3, "backoff_seconds": [30]}}])
+        proc = self.popen("--daily", "--no-wait")
+        self.assertTrue(wait_for_file(p.trace_path, 15))
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        res = self.finish(proc, timeout=30)
+        self.assertRc(res, 143)
+        self.assertLess(time.monotonic() - t0, 10, "waited out the backoff")
+        self.assertEqual([s[1] for s in p.trace()], ["attempt1"])
+        self.assertNotEqual(p.status("Flaky")["status"], "RUNNING")
+        self.assertEqual([t["status"] for t in p.task_runs("Flaky")], ["FAILED"])
+        self.assertEqual(p.runs()[0]["status"], "INTERRUPTED")
 
     def test_sigterm_while_waiting_for_a_not_before_time(self):
         p = self.p

@@ -4,7 +4,7 @@ import os
 import time
 import unittest
 
-from harness import PipelineTestCase, pid_alive, sql_time_to_epoch, wait_for_file
+from harness import PipelineTestCase, group_members, pid_alive, sql_time_to_epoch
 
 
 class Timeouts(PipelineTestCase):
@@ -44,6 +44,7 @@ class Timeouts(PipelineTestCase):
         time.sleep(0.3)
         self.assertFalse(pid_alive(main_pid), f"task {main_pid} survived its timeout")
         self.assertFalse(pid_alive(gc_pid), f"grandchild {gc_pid} survived the timeout")
+        self.assertEqual(group_members(main_pid), [], "the task's process group survived")
         # the orchestrator reaps what it killed: no zombies of the task remain
         with self.assertRaises(ProcessLookupError):
             os.kill(main_pid, 0)

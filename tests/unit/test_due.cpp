@@ -33,3 +33,4 @@ TEST_CASE("zone: a time in the spring gap maps to the gap's end, a repeated one 
   CHECK(format_date(ny->date_of(*parse_iso8601("2026-11-21T03:00:00Z"))) == "2026-11-20");
   CHECK_FALSE(Zone::locate("Mars/Olympus_Mons"));
 }
+

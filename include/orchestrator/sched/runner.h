@@ -50,7 +50,9 @@ class Runner {
     std::int64_t attempt_row = 0;
     Millis timeout{0};
   };
-  void finish(const Active& a, const ProcessCompletion& c);
+  // `stopping`: a stop signal arrived, so a task that did not succeed was ended by the stop
+  // (e.g. systemd signalling the whole unit) and counts as INTERRUPTED, not as a failure.
+  void finish(const Active& a, const ProcessCompletion& c, bool stopping = false);
   void finish_unstartable(int id, std::int64_t attempt_row, const Error& error);
   void record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end,
                           AttemptOutcome outcome, const std::string& reason);

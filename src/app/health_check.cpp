@@ -1,0 +1,172 @@
+// Health bookkeeping shared by the modes: freshness read and recorded, alerts, metrics.
+#include "orchestrator/app/health_check.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "orchestrator/app/launch.h"
+#include "orchestrator/health/alerts.h"
+#include "orchestrator/health/metrics.h"
+#include "orchestrator/store/health_queries.h"
+
+namespace orch {
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Why a source is red, for ORCHESTRATOR_ALERT_ERROR.
+std::string red_reason(const SourceFreshness& s) {
+  const long long age = s.age ? s.age->count() / 1000 : 0;
+  std::string text = "data source " + s.name + " is red: ";
+  text += s.age ? "its data is " + std::to_string(age) + "s old" : "no data";
+  if (s.market_time) text += " (market time)";
+  if (s.yellow) {
+    text += ", red from " + std::to_string(s.yellow->count()) + "s";
+  } else if (s.green) {
+    text += ", red from " + std::to_string(s.green->count()) + "s";
+  }
+  return text;
+}
+
+void send(const Pipeline& pipeline, ProcessRunner& processes, const Alert& alert) {
+  const auto env = current_environment();
+  const std::string subject = alert.kind == AlertKind::TaskFailed ? alert.task : alert.source;
+  auto sent = send_alert(pipeline.config, processes, alert, env, pipeline.clock->now());
+  if (sent) {
+    spdlog::info("on_failure alert sent: {} {}", to_string(alert.kind), subject);
+  } else {
+    spdlog::warn("on_failure alert ({} {}) failed: {}", to_string(alert.kind), subject,
+                 sent.error().message);
+  }
+}
+
+std::optional<MarketCalendar> calendar_of(const Pipeline& pipeline) {
+  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
+  if (!calendar) {
+    spdlog::warn("health: {}", calendar.error().message);
+    return std::nullopt;
+  }
+  return *calendar;
+}
+
+}  // namespace
+
+Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
+                                   SQLite::Database& db, WallTime now) {
+  auto rows = read_task_health(db);
+  if (!rows) return rows.error();
+  return build_report(pipeline.config, calendar, *rows, now);
+}
+
+Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,
+                                                            const HealthReport& report) {
+  std::vector<SourceRecord> records;
+  for (const auto& s : report.sources) {
+    SourceRecord r;
+    r.source = s.name;
+    r.status = std::string(to_string(s.status));
+    if (s.age) r.age_seconds = static_cast<double>(s.age->count()) / 1000.0;
+    r.last_success = s.last_success;
+    if (s.from_data_as_of) r.data_as_of = s.reference;
+    records.push_back(std::move(r));
+  }
+  auto red = record_source_freshness(store.db(), records, report.checked_at);
+  if (!red) return red.error();
+  std::vector<const SourceFreshness*> out;
+  for (const auto& s : report.sources) {
+    if (std::find(red->begin(), red->end(), s.name) != red->end()) out.push_back(&s);
+  }
+  return out;
+}
+
+void write_metrics(const Pipeline& pipeline, const HealthReport& report) {
+  const PipelineConfig& cfg = pipeline.config;
+  if (!cfg.metrics_file) return;
+  // The rows behind the report: its tasks are the pipeline's, which is what the file shows.
+  const std::string text = render_metrics(cfg, report.tasks, report.sources, report.checked_at);
+  if (auto written = write_file_atomically(*cfg.metrics_file, text); !written) {
+    spdlog::warn("metrics: {}", written.error().message);
+  }
+}
+
+void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now) {
+  if (!pipeline.config.metrics_file) return;
+  auto calendar = calendar_of(pipeline);
+  if (!calendar) return;
+  auto report = read_health(pipeline, *calendar, store.db(), now);
+  if (!report) {
+    spdlog::warn("metrics: {}", report.error().message);
+    return;
+  }
+  write_metrics(pipeline, *report);
+}
+
+void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
+                       const std::vector<const SourceFreshness*>& turned_red,
+                       const std::string& run_id) {
+  for (const SourceFreshness* s : turned_red) {
+    spdlog::warn("data source {} turned red", s->name);
+    if (!pipeline.config.on_failure || !processes || processes->stop_signal() != 0) continue;
+    Alert alert;
+    alert.kind = AlertKind::SourceRed;
+    alert.task = joined(s->tasks);
+    alert.source = s->name;
+    alert.status = "red";
+    alert.error = red_reason(*s);
+    alert.run_id = run_id;
+    send(pipeline, *processes, alert);
+  }
+}
+
+std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& store,
+                                      ProcessRunner& processes, std::int64_t run_id,
+                                      const RunResult& result) {
+  if (result.store_error) return std::nullopt;
+  const PipelineConfig& cfg = pipeline.config;
+  const bool alerts = cfg.on_failure && result.stop_signal == 0 && processes.stop_signal() == 0;
+  if (alerts) {
+    auto failed = read_failed_tasks(store.db(), run_id);
+    if (!failed) spdlog::warn("alerts: {}", failed.error().message);
+    std::map<std::string, std::string> source_of;
+    for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
+      for (const TaskSpec& t : *schedule) source_of[t.name] = t.data_source;
+    }
+    for (const FailedTask& f : failed ? *failed : std::vector<FailedTask>{}) {
+      Alert alert;
+      alert.kind = AlertKind::TaskFailed;
+      alert.task = f.name;
+      alert.source = source_of.count(f.name) ? source_of[f.name] : "";
+      alert.status = f.status;
+      alert.error = f.error;
+      alert.log = f.log_path;
+      alert.run_id = std::to_string(run_id);
+      send(pipeline, processes, alert);
+      if (processes.stop_signal() != 0) break;
+    }
+  }
+  auto calendar = calendar_of(pipeline);
+  if (!calendar) return std::nullopt;
+  auto report = read_health(pipeline, *calendar, store.db(), pipeline.clock->now());
+  if (!report) {
+    spdlog::warn("health: {}", report.error().message);
+    return std::nullopt;
+  }
+  if (result.stop_signal == 0) {
+    auto red = record_health(store, *report);
+    if (!red) {
+      spdlog::warn("health: {}", red.error().message);
+    } else {
+      alert_red_sources(pipeline, alerts ? &processes : nullptr, *red, std::to_string(run_id));
+    }
+  }
+  write_metrics(pipeline, *report);
+  return std::move(*report);
+}
+
+}  // namespace orch

@@ -1,0 +1,109 @@
+// on_failure: building the alert's process request and waiting for it on the mode's runner.
+#include "orchestrator/health/alerts.h"
+
+#include <algorithm>
+
+#include "orchestrator/exec/command.h"
+
+namespace orch {
+namespace {
+
+void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
+  const std::string prefix = key + "=";
+  std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
+  env.push_back(prefix + value);
+}
+
+// Where a program named `program` is executed from: a path, or a bare name for PATH.
+Expected<std::vector<std::string>> alert_argv(const PipelineConfig& config,
+                                              const std::vector<std::string>& command) {
+  namespace fs = std::filesystem;
+  const std::string& program = command.front();
+  const std::vector<std::string> args(command.begin() + 1, command.end());
+  fs::path path(program);
+  if (path.is_relative()) path = config.base_dir / path;
+  std::error_code ec;
+  if (program.find('/') != std::string::npos || fs::exists(path, ec)) {
+    return resolve_command(path.lexically_normal(), args);
+  }
+  return command;  // spawn looks a bare name up in PATH
+}
+
+std::string file_part(std::string_view subject) {
+  std::string s = snake_case(subject);
+  if (s.size() > 60) s.resize(60);
+  return s.empty() ? "alert" : s;
+}
+
+}  // namespace
+
+std::string_view to_string(AlertKind k) {
+  return k == AlertKind::TaskFailed ? "task_failed" : "source_red";
+}
+
+Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert& alert,
+                                       const std::vector<std::string>& base_env, WallTime now) {
+  if (!config.on_failure || config.on_failure->command.empty()) {
+    return make_error("no on_failure command is configured", false);
+  }
+  const AlertCommand& cmd = *config.on_failure;
+  auto argv = alert_argv(config, cmd.command);
+  if (!argv) return argv.error();
+  static int sequence = 0;  // two alerts in the same second get their own logs
+  ProcessRequest r;
+  r.task_name = "on_failure";
+  r.argv = *argv;
+  r.cwd = config.base_dir;
+  r.timeout = cmd.timeout;
+  r.kill_grace = std::min<Millis>(config.kill_grace, Millis{5000});
+  r.log_path = config.log_dir / "alerts" /
+               (format_compact_utc(now) + "-" + std::to_string(++sequence) + "-" +
+                std::string(to_string(alert.kind)) + "-" +
+                file_part(alert.kind == AlertKind::TaskFailed ? alert.task : alert.source) +
+                ".log");
+  r.env = base_env;
+  set_env(r.env, "ORCHESTRATOR_ALERT_KIND", std::string(to_string(alert.kind)));
+  set_env(r.env, "ORCHESTRATOR_ALERT_TASK", alert.task);
+  set_env(r.env, "ORCHESTRATOR_ALERT_SOURCE", alert.source);
+  set_env(r.env, "ORCHESTRATOR_ALERT_STATUS", alert.status);
+  set_env(r.env, "ORCHESTRATOR_ALERT_ERROR", alert.error);
+  set_env(r.env, "ORCHESTRATOR_ALERT_LOG", alert.log);
+  set_env(r.env, "ORCHESTRATOR_RUN_ID", alert.run_id);
+  set_env(r.env, "ORCHESTRATOR_DB", config.database.string());
+  return r;
+}
+
+Status send_alert(const PipelineConfig& config, ProcessRunner& processes, const Alert& alert,
+                  const std::vector<std::string>& base_env, WallTime now) {
+  auto request = alert_request(config, alert, base_env, now);
+  if (!request) return request.error();
+  auto id = processes.start(*request);
+  if (!id) return make_error("cannot start " + format_command(request->argv) + ": " +
+                             id.error().message);
+  // The runner enforces the deadline (SIGTERM, SIGKILL after the grace); this loop only
+  // waits for it, and gives up if a stop signal arrives.
+  for (;;) {
+    for (const ProcessCompletion& c : processes.wait(Millis{1000})) {
+      if (c.id != *id) continue;
+      const std::string what = format_command(request->argv);
+      switch (c.kind) {
+        case ExitKind::Exited:
+          if (c.exit_code == 0) return ok();
+          return make_error(what + " exited with code " + std::to_string(c.exit_code) +
+                            " (log " + request->log_path.string() + ")");
+        case ExitKind::TimedOut:
+          return make_error(what + " timed out after " + format_duration(request->timeout));
+        case ExitKind::Signaled:
+          return make_error(what + " was killed by signal " + std::to_string(c.signal));
+        case ExitKind::Stopped:
+          return make_error(what + " was stopped");
+      }
+    }
+    if (processes.stop_signal() != 0) {
+      processes.stop_all();
+      return make_error("stop signal received while the on_failure command ran; it was ended");
+    }
+  }
+}
+
+}  // namespace orch

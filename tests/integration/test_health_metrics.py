@@ -1,0 +1,181 @@
+"""metrics_file (a Prometheus textfile rewritten after runs and checks) and on_failure alerts
+(a failed task; a source turning red, once per transition; bounded, never failing a run)."""
+
+import os
+import re
+import shutil
+import subprocess
+import unittest
+
+from harness import PipelineTestCase
+from test_health import T, THRESHOLDS, at, write_pipeline
+
+NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
+SAMPLE_RE = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_][a-zA-Z0-9_]*='
+                       r'"(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (\S+)$')
+QUOTED = 'Say "hi" \\ now'
+QUOTED_LABEL = 'task="Say \\"hi\\" \\\\ now"'
+
+ALERT_SH = r'''printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$ORCHESTRATOR_ALERT_KIND" "$ORCHESTRATOR_ALERT_TASK" \
+  "$ORCHESTRATOR_ALERT_SOURCE" "$ORCHESTRATOR_ALERT_STATUS" "$ORCHESTRATOR_ALERT_ERROR" \
+  "$ORCHESTRATOR_ALERT_LOG" "$ORCHESTRATOR_RUN_ID" "$(pwd)" >> alerts.txt
+'''
+
+
+def exposition_problems(text):
+    """What `promtool check metrics` would refuse in a text exposition (the rules we use)."""
+    problems, types, sampled, series = [], {}, set(), set()
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            parts = line.split(" ", 3)
+            name = parts[2]
+            if not NAME_RE.match(name):
+                problems.append("bad name: " + line)
+            if parts[1] == "TYPE":
+                if name in types or name in sampled:
+                    problems.append("TYPE repeated or after samples: " + line)
+                types[name] = parts[3]
+                if parts[3] == "counter" and not name.endswith("_total"):
+                    problems.append("counter without _total: " + line)
+            continue
+        m = SAMPLE_RE.match(line)
+        if not m:
+            problems.append("unparsable: " + line)
+            continue
+        name = m.group(1)
+        if name not in types:
+            problems.append("sample without TYPE: " + line)
+        sampled.add(name)
+        key = (name, m.group(3) or "")
+        if key in series:
+            problems.append("duplicate series: " + line)
+        series.add(key)
+        float(m.group(4))
+    return problems
+
+
+class Metrics(PipelineTestCase):
+
+    def setUp(self):
+        super().setUp()
+        p = self.p
+        ok = p.script("ok.sh", "echo RECORDS_PROCESSED=3\n")
+        bad = p.script("bad.sh", 'echo "upstream said no"; exit 3\n')
+        write_pipeline(p, [
+            {"name": QUOTED, "script": ok, "data_source": "alpha"},
+            {"name": "B", "script": bad, "data_source": "beta"},
+        ], freshness_thresholds=THRESHOLDS, metrics_file="metrics/orch.prom")
+        self.prom = p.path("metrics", "orch.prom")
+
+    def metrics(self):
+        text = self.p.read("metrics", "orch.prom")
+        self.assertEqual(exposition_problems(text), [], text)
+        self.assertEqual(os.listdir(self.p.path("metrics")), ["orch.prom"])  # no temp file left
+        promtool = shutil.which("promtool")
+        if promtool:
+            check = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
+                                   capture_output=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        return text
+
+    def test_metrics_after_a_run_and_after_a_check(self):
+        self.assertRc(self.p.run("--now", T, "--daily", "--no-wait"), 1)
+        text = self.metrics()
+        for family in ("orchestrator_task_last_success_timestamp_seconds",
+                       "orchestrator_task_last_duration_seconds",
+                       "orchestrator_task_consecutive_failures", "orchestrator_task_status",
+                       "orchestrator_source_age_seconds", "orchestrator_source_status"):
+            self.assertIn(f"# HELP {family} ", text)
+            self.assertIn(f"# TYPE {family} gauge\n", text)
+        self.assertIn(f'orchestrator_task_status{{{QUOTED_LABEL},status="SUCCESS"}} 1\n', text)
+        self.assertIn(f'orchestrator_task_status{{{QUOTED_LABEL},status="FAILED"}} 0\n', text)
+        self.assertIn('orchestrator_task_status{task="B",status="FAILED"} 1\n', text)
+        self.assertIn('orchestrator_task_consecutive_failures{task="B"} 1\n', text)
+        self.assertNotIn('orchestrator_task_last_success_timestamp_seconds{task="B"}', text)
+        m = re.search(r'orchestrator_task_last_success_timestamp_seconds\{' + re.escape(QUOTED_LABEL)
+                      + r'\} (\S+)\n', text)
+        self.assertAlmostEqual(float(m.group(1)), 1795186800, delta=30)  # T as epoch seconds
+        self.assertIn('orchestrator_source_status{source="alpha"} 0\n', text)
+        self.assertIn('orchestrator_source_status{source="beta"} 3\n', text)
+
+        self.assertRc(self.p.run("--now", at(150), "--health"), 1)
+        text = self.metrics()
+        self.assertIn('orchestrator_source_status{source="alpha"} 2\n', text)
+        age = re.search(r'orchestrator_source_age_seconds\{source="alpha"\} (\S+)\n', text)
+        self.assertAlmostEqual(float(age.group(1)), 9000, delta=30)
+        checked = re.search(r"^orchestrator_health_checked_timestamp_seconds (\S+)$", text, re.M)
+        self.assertAlmostEqual(float(checked.group(1)), 1795186800 + 9000, delta=30)
+
+
+class Alerts(PipelineTestCase):
+
+    def setUp(self):
+        super().setUp()
+        p = self.p
+        self.ok = p.script("ok.sh", "echo RECORDS_PROCESSED=3\n")
+        self.bad = p.script("bad.sh", 'echo "upstream said no"; exit 3\n')
+        p.script("alert.sh", ALERT_SH)
+
+    def configure(self, tasks, command=("scripts/alert.sh",), timeout=30):
+        write_pipeline(self.p, tasks, freshness_thresholds=THRESHOLDS,
+                       on_failure={"command": list(command), "timeout_seconds": timeout})
+
+    def alerts(self):
+        try:
+            return [line.split("|") for line in self.p.read("alerts.txt").splitlines()]
+        except FileNotFoundError:
+            return []
+
+    def test_task_failure_alert_has_the_details(self):
+        self.configure([{"name": "A", "script": self.ok, "data_source": "alpha"},
+                        {"name": "B", "script": self.bad, "data_source": "beta"}])
+        self.assertRc(self.p.run("--now", T, "--daily", "--no-wait"), 1)
+        alerts = self.alerts()
+        self.assertEqual(len(alerts), 1, alerts)
+        kind, task, source, status, error, log, run_id, cwd = alerts[0]
+        self.assertEqual((kind, task, source, status), ("task_failed", "B", "beta", "FAILED"))
+        self.assertIn("upstream said no", error)
+        self.assertTrue(os.path.isfile(log), log)
+        self.assertIn(os.path.join(self.p.log_dir, "b"), log)
+        self.assertEqual(int(run_id), self.p.runs()[-1]["id"])
+        self.assertEqual(os.path.realpath(cwd), os.path.realpath(self.p.root))
+
+    def test_source_red_alert_fires_once_per_transition(self):
+        self.configure([{"name": "A", "script": self.ok, "data_source": "alpha"}])
+        self.assertRc(self.p.run("--now", T, "--daily", "--no-wait"), 0)
+        self.assertEqual(self.alerts(), [])
+        r = self.p.run("--now", at(150), "--health")
+        self.assertRc(r, 1)
+        self.assertIn("data source alpha turned red", r.stderr)
+        self.assertEqual(len(self.alerts()), 1)
+        kind, task, source, status, error, log, run_id, _ = self.alerts()[0]
+        self.assertEqual((kind, task, source, status, log, run_id),
+                         ("source_red", "A", "alpha", "red", "", ""))
+        self.assertIn("alpha is red", error)
+        self.assertRc(self.p.run("--now", at(151), "--health"), 1)
+        self.assertRc(self.p.run("--now", at(152), "--health", "--json"), 1)
+        self.assertEqual(len(self.alerts()), 1, "a source still red alerted again")
+        # Refreshed (green), then red again later: a new transition, a new alert.
+        self.assertRc(self.p.run("--now", at(153), "--update-stale"), 0)
+        self.assertRc(self.p.run("--now", at(160), "--health"), 0)
+        self.assertEqual(len(self.alerts()), 1)
+        self.assertRc(self.p.run("--now", at(153 + 150), "--health"), 1)
+        self.assertEqual([a[0] for a in self.alerts()], ["source_red", "source_red"])
+
+    def test_a_failing_or_hanging_alert_is_logged_and_bounded(self):
+        self.p.script("hang.sh", "sleep 30\n")
+        self.p.script("fail.sh", "exit 5\n")
+        tasks = [{"name": "B", "script": self.bad, "data_source": "beta"}]
+        self.configure(tasks, command=("scripts/fail.sh",))
+        r = self.p.run("--now", T, "--daily", "--no-wait")
+        self.assertRc(r, 1)  # the task's failure, not the alert's
+        self.assertRegex(r.stderr, r"on_failure alert \(task_failed B\) failed: .*exited with code 5")
+        self.configure(tasks, command=("scripts/hang.sh",), timeout=1)
+        r = self.p.run("--now", T, "--daily", "--no-wait", "--force")
+        self.assertRc(r, 1)
+        self.assertLess(r.elapsed, 10)
+        self.assertRegex(r.stderr, r"on_failure alert \(task_failed B\) failed: .*timed out")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,21 @@
+// Text helpers: valid UTF-8 for whatever a task prints, and "did you mean" suggestions.
+#include <doctest/doctest.h>
+
+#include "orchestrator/util/text.h"
+
+using namespace orch;
+
+TEST_CASE("text: invalid UTF-8 becomes U+FFFD and control bytes are dropped") {
+  CHECK(to_valid_utf8("bad \xff\xfe bytes") == "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+  CHECK(to_valid_utf8(std::string("a\0b\tc", 5)) == "ab\tc");
+  CHECK(to_valid_utf8("caf\xC3\xA9 \xE2\x9C\x85") == "caf\xC3\xA9 \xE2\x9C\x85");
+  CHECK(to_valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+  CHECK(to_valid_utf8("\xE2\x9C") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // cut short
+}
+
+TEST_CASE("text: the closest known word is suggested only when it is a plausible typo") {
+  const std::vector<std::string> keys{"dependencies", "max_runtime_seconds", "critical"};
+  CHECK(closest_match("dependncies", keys) == "dependencies");
+  CHECK(closest_match("critcal", keys) == "critical");
+  CHECK_FALSE(closest_match("zzz", keys));
+}

@@ -108,9 +108,31 @@ int main(int argc, char** argv) {
     }
     global.now = *now;
   }
-  if (once && !intraday) {
-    spdlog::error("--once applies to --intraday only");
-    return exit_code::kUsage;
+  // Each mode option applies to some modes only (contract section 1); elsewhere it is a
+  // mistake worth saying, not something to ignore.
+  const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"
+                                : health ? "--health" : update_stale ? "--update-stale"
+                                : validate ? "--validate" : market_status ? "--market-status"
+                                : calendar_year ? "--calendar" : "--print-units";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> applies{
+      {"--dry-run", {"--daily", "--intraday", "--update-stale"}},
+      {"--once", {"--intraday"}},
+      {"--interval", {"--intraday", "--full"}},
+      {"--min-staleness", {"--update-stale"}},
+      {"--force", {"--daily"}},
+      {"--no-wait", {"--daily"}},
+      {"--scheduled", {"--daily"}},
+      {"--task", {"--daily", "--intraday", "--update-stale"}},
+      {"--jobs", {"--daily", "--intraday", "--update-stale"}},
+      {"--json", {"--health", "--market-status", "--calendar", "--validate"}}};
+  for (const auto& [option, modes_ok] : applies) {
+    if (app.count(option) == 0) continue;
+    if (std::find(modes_ok.begin(), modes_ok.end(), mode_name) == modes_ok.end()) {
+      std::string list;
+      for (const auto& m : modes_ok) list += (list.empty() ? "" : ", ") + m;
+      spdlog::error("{} does not apply to {} (it applies to {})", option, mode_name, list);
+      return exit_code::kUsage;
+    }
   }
 
   if (daily) return run_daily(global, run);

@@ -52,7 +52,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
       spdlog::error("{}", calendar.error().message);
       return exit_code::kUsage;
     }
-    if (!is_daily_day(cfg, *calendar, trading_day)) {
+    if (!is_daily_day(cfg.daily_days, *calendar, trading_day)) {
       auto why = calendar->closure_reason(trading_day);
       spdlog::info("{} is not a daily day ({}{}): nothing to run", trading_date,
                    why ? *why + ", " : "", "see daily_days");

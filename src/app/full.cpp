@@ -34,7 +34,7 @@ WallTime next_daily_start(const Pipeline& p, const MarketCalendar& cal, WallTime
   auto day = std::chrono::sys_days{p.zone.date_of(after)};
   for (int i = 1; i <= 366; ++i) {
     const std::chrono::year_month_day d{day + std::chrono::days{i}};
-    if (is_daily_day(p.config, cal, d)) return p.zone.at(d, earliest_daily_time(p.config));
+    if (is_daily_day(p.config.daily_days, cal, d)) return p.zone.at(d, earliest_daily_time(p.config));
   }
   return after + std::chrono::hours(24);
 }
@@ -121,7 +121,7 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   std::optional<MonoTime> restart_at, intraday_since;
   Millis backoff{1000};
   WallTime next_daily = next_daily_start(*pipeline, *calendar, clock.now());
-  if (is_daily_day(pipeline->config, *calendar, pipeline->zone.date_of(clock.now()))) {
+  if (is_daily_day(pipeline->config.daily_days, *calendar, pipeline->zone.date_of(clock.now()))) {
     daily = sup.start("daily");
   }
   if (!daily) {

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/util/text.h"
 
 namespace orch {
@@ -31,17 +30,6 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
     return std::nullopt;
   }
   return Pipeline{std::move(config), *zone, std::make_unique<SystemClock>(options.now)};
-}
-
-bool is_daily_day(const PipelineConfig& config, const MarketCalendar& calendar,
-                  std::chrono::year_month_day day) {
-  const std::chrono::weekday wd{std::chrono::sys_days{day}};
-  switch (config.daily_days) {
-    case DailyDays::All: return true;
-    case DailyDays::Weekdays: return wd != std::chrono::Saturday && wd != std::chrono::Sunday;
-    case DailyDays::Trading: return calendar.is_trading_day(day);
-  }
-  return true;
 }
 
 Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,

@@ -225,4 +225,30 @@ std::string format_local_minute(const Zone& zone, WallTime t) {
   return date::format("%Y-%m-%d %H:%M %Z", zoned);
 }
 
+bool is_daily_day(DailyDays days, const MarketCalendar& calendar, std::chrono::year_month_day day) {
+  const std::chrono::weekday wd{std::chrono::sys_days{day}};
+  switch (days) {
+    case DailyDays::All: return true;
+    case DailyDays::Weekdays: return wd != std::chrono::Saturday && wd != std::chrono::Sunday;
+    case DailyDays::Trading: return calendar.is_trading_day(day);
+  }
+  return true;
+}
+
+Millis daily_time_between(DailyDays days, const MarketCalendar& calendar, WallTime from,
+                          WallTime to) {
+  if (to <= from) return Millis{0};
+  Millis total = to - from;
+  const Zone& zone = calendar.zone();
+  const auto last = std::chrono::sys_days{zone.date_of(to)};
+  for (auto day = std::chrono::sys_days{zone.date_of(from)}; day <= last; day += std::chrono::days{1}) {
+    const std::chrono::year_month_day ymd{day};
+    if (is_daily_day(days, calendar, ymd)) continue;
+    const WallTime start = std::max(from, zone.at(ymd, TimeOfDay{}));
+    const WallTime end = std::min(to, zone.at(std::chrono::year_month_day{day + std::chrono::days{1}}, TimeOfDay{}));
+    if (end > start) total -= end - start;
+  }
+  return total;
+}
+
 }  // namespace orch

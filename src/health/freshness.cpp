@@ -77,6 +77,8 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
     s.yellow = threshold(config.freshness.yellow, source);
     s.market_time = std::all_of(w.tasks.begin(), w.tasks.end(),
                                 [](const TaskSpec* t) { return t->market_hours_only; });
+    s.daily_time = std::all_of(w.tasks.begin(), w.tasks.end(),
+                               [](const TaskSpec* t) { return t->schedule == Schedule::Daily; });
     s.session = std::any_of(w.tasks.begin(), w.tasks.end(),
                             [](const TaskSpec* t) { return t->session == Session::Extended; })
                     ? Session::Extended
@@ -96,8 +98,9 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
       }
     }
     if (s.reference) {
-      s.age = s.market_time ? calendar.market_time_between(*s.reference, now, s.session)
-                            : std::max(Millis{0}, now - *s.reference);
+      s.age = s.market_time  ? calendar.market_time_between(*s.reference, now, s.session)
+              : s.daily_time ? daily_time_between(config.daily_days, calendar, *s.reference, now)
+                             : std::max(Millis{0}, now - *s.reference);
     }
     s.status = classify(s.age, s.green, s.yellow);
     out.push_back(std::move(s));

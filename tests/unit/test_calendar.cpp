@@ -330,3 +330,23 @@ TEST_CASE("calendar: an unknown calendar is an error value") {
   mh.calendar = "LSE";
   CHECK_FALSE(MarketCalendar::create(mh, new_york()).has_value());
 }
+
+TEST_CASE("calendar: daily time skips the days daily_days excludes") {
+  auto zone = Zone::locate("America/New_York");
+  REQUIRE(zone);
+  auto cal = MarketCalendar::create(MarketHours{}, *zone);
+  REQUIRE(cal);
+  const auto at = [&](int m, int d, int h) {
+    return zone->at(std::chrono::year_month_day{std::chrono::year{2026} / m / d},
+                    TimeOfDay{std::chrono::hours{h}});
+  };
+  using std::chrono::hours;
+  // Wednesday 10:00 before Thanksgiving to Friday 10:00: Thursday is not a trading day.
+  CHECK(daily_time_between(DailyDays::Trading, *cal, at(11, 25, 10), at(11, 27, 10)) == hours{24});
+  CHECK(daily_time_between(DailyDays::Weekdays, *cal, at(11, 25, 10), at(11, 27, 10)) == hours{48});
+  // Saturday noon to Sunday noon: nothing counts on weekdays-only schedules.
+  CHECK(daily_time_between(DailyDays::Weekdays, *cal, at(11, 21, 12), at(11, 22, 12)) == hours{0});
+  CHECK(daily_time_between(DailyDays::All, *cal, at(11, 21, 12), at(11, 22, 12)) == hours{24});
+  CHECK(is_daily_day(DailyDays::Trading, *cal, std::chrono::year{2026} / 11 / 26) == false);
+  CHECK(is_daily_day(DailyDays::Weekdays, *cal, std::chrono::year{2026} / 11 / 26));
+}

@@ -119,10 +119,17 @@ TEST_CASE("health: wall-time colours of a daily source at chosen instants") {
   CHECK(colour_at("news", rows, est(20, 10, 32)) == Freshness::Yellow);
   CHECK(colour_at("news", rows, est(20, 11, 31)) == Freshness::Yellow);
   CHECK(colour_at("news", rows, est(20, 11, 32)) == Freshness::Red);
-  // Daily sources age in wall time, weekends included.
+  // Daily sources age only on daily days (daily_days: trading): Friday 09:32 to Monday 09:32
+  // is one day old, not three, so a weekend raises no false alarm.
   const auto all = compute_freshness(pipeline_config(), calendar(), rows, est(23, 9, 32));
-  CHECK(source(all, "news").age == Millis{hours{72}});
+  CHECK(source(all, "news").age == Millis{hours{24}});
+  CHECK(source(all, "news").daily_time);
   CHECK_FALSE(source(all, "news").market_time);
+  // With daily_days: all every day counts.
+  auto every_day = pipeline_config();
+  every_day.daily_days = DailyDays::All;
+  CHECK(source(compute_freshness(every_day, calendar(), rows, est(23, 9, 32)), "news").age ==
+        Millis{hours{72}});
 }
 
 TEST_CASE("health: unknown when never run, and when the source has no thresholds") {

@@ -21,11 +21,6 @@ struct Pipeline {
 // warnings) and returns nullopt when the pipeline cannot be used.
 std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist);
 
-class MarketCalendar;
-// Does `daily_days` (trading | weekdays | all) include this date?
-bool is_daily_day(const PipelineConfig& config, const MarketCalendar& calendar,
-                  std::chrono::year_month_day day);
-
 // Tasks of `schedule` named by --task (all when none); an unknown name is a usage error.
 Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,
                                                     const std::vector<std::string>& names);

@@ -129,4 +129,11 @@ std::string format_iso_local(const Zone& zone, WallTime t);
 // "2026-11-27 09:30 EST": minutes, with the zone's abbreviation.
 std::string format_local_minute(const Zone& zone, WallTime t);
 
+// Does `days` (trading | weekdays | all: the config's daily_days) include this date?
+bool is_daily_day(DailyDays days, const MarketCalendar& calendar, std::chrono::year_month_day day);
+// The time between two instants less every whole local day that `days` excludes: how old a
+// daily source is in days the daily pipeline runs (a weekend does not age Friday's data).
+Millis daily_time_between(DailyDays days, const MarketCalendar& calendar, WallTime from,
+                          WallTime to);
+
 }  // namespace orch

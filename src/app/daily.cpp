@@ -67,10 +67,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "daily", &code);
-  if (!session) {
-    spdlog::error("{}", session.error().message);
-    return code;
-  }
+  if (!session) return code;  // open_store_session logged why
   StatusStore& store = *session->store;
   std::vector<std::string> names;
   for (const auto& t : cfg.daily) names.push_back(t.name);

@@ -110,10 +110,7 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   PosixProcessRunner processes;
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "full", &code);
-  if (!session) {
-    spdlog::error("{}", session.error().message);
-    return code;
-  }
+  if (!session) return code;  // open_store_session logged why
   const Clock& clock = *pipeline->clock;
   Supervisor sup(global, *pipeline, *session->store, processes, intraday_interval);
 

@@ -172,10 +172,7 @@ int run_health(const GlobalOptions& global, bool json) {
   wait_until_free(cfg, "health");
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "health", &code);
-  if (!session) {
-    spdlog::error("{}", session.error().message);
-    return code;
-  }
+  if (!session) return code;  // open_store_session logged why
   StatusStore& store = *session->store;
   auto report = read_health(*pipeline, *calendar, store.db(), pipeline->clock->now());
   if (!report) {
@@ -233,10 +230,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "update-stale", &code);
-  if (!session) {
-    spdlog::error("{}", session.error().message);
-    return code;
-  }
+  if (!session) return code;  // open_store_session logged why
   StatusStore& store = *session->store;
   const WallTime start = pipeline->clock->now();
   auto before = read_health(*pipeline, *calendar, store.db(), start);

@@ -7,8 +7,10 @@
 
 namespace orch {
 
-Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
-                                          int* exit_code) {
+namespace {
+
+Expected<StoreSession> open_session(const Pipeline& pipeline, const std::string& mode,
+                                    int* exit_code) {
   const PipelineConfig& cfg = pipeline.config;
   if (auto logs = add_file_logging(cfg.log_dir); !logs) {
     spdlog::warn("{} (logging to the console only)", logs.error().message);
@@ -43,6 +45,15 @@ Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::s
                  *recovered);
   }
   return StoreSession{std::move(*lock), std::move(*store)};
+}
+
+}  // namespace
+
+Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
+                                          int* exit_code) {
+  auto session = open_session(pipeline, mode, exit_code);
+  if (!session) spdlog::error("{}", session.error().message);
+  return session;
 }
 
 int finish_run(StatusStore& store, std::int64_t run_id, const RunResult& result, WallTime end) {

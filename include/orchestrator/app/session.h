@@ -17,8 +17,8 @@ struct StoreSession {
   std::unique_ptr<StatusStore> store;
 };
 
-// On failure returns the exit code to use (75 when locked, 74 when the database is
-// unusable), having printed why.
+// On failure logs why and sets the exit code to use (75 when locked, 74 when the database
+// is unusable).
 Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
                                           int* exit_code);
 

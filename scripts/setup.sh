@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config python3 sqlite3 tzdata
           libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev libhowardhinnant-date-dev
-          libspdlog-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev)
+          libspdlog-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev
+          faketime)  # faketime: the wall-clock step tests (tests/integration/test_clock_faults.py)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -137,6 +137,8 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
 
   for (;;) {
     const WallTime now = clock.now();
+    // A wall clock stepped back must not stall the tasks until it catches up (sched/due.h).
+    for (auto& [name, last] : state.last_start) last = clamp_last_start(last, now);
     auto due = due_tasks(in, state, now);
     if (due.empty()) {
       auto s = calendar->session_at(now);

@@ -10,6 +10,7 @@
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/market_modes.h"
 #include "orchestrator/app/modes.h"
+#include "orchestrator/exec/process_policy.h"
 
 namespace {
 
@@ -33,6 +34,9 @@ std::string env_or(const char* name, std::string fallback) {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  // Never world-writable files, even under umask 000; SIGXFSZ ignored so a file-size limit
+  // is a reported write error, not a silent death (exec/process_policy.h).
+  orch::apply_process_policy();
   // A console reader that went away must not kill a run (tasks get SIGPIPE back by default).
   signal(SIGPIPE, SIG_IGN);
   using namespace orch;

@@ -26,15 +26,30 @@
 #include <fstream>
 #include <set>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "loader_internal.h"
 
 namespace orch {
 using namespace config_detail;
 
+namespace {
+
+// A value quoted in a diagnostic may be anything the file holds (a 10 MB name): keep the
+// line readable. Cuts at a UTF-8 boundary and says how much was left out.
+std::string shorten(const std::string& text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...(" + std::to_string(text.size() - cut) + " more bytes)";
+}
+
+}  // namespace
+
 std::string ConfigDiagnostic::format() const {
   std::string out = line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": ";
-  if (!task.empty()) out += "task '" + task + "': ";
-  out += message;
+  if (!task.empty()) out += "task '" + shorten(task, 120) + "': ";
+  out += shorten(message, 600);
   if (!hint.empty()) out += " (" + hint + ")";
   return out;
 }
@@ -332,6 +347,13 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
     YAML::Node root;
     try {
       root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp stops at a fixed depth (its message is only "bad file")
+      diag.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+                 "YAML nesting is too deep (the parser stops at " + std::to_string(e.depth()) +
+                     " levels)",
+                 "a pipeline file nests a few levels; check for runaway brackets");
+      return result;
     } catch (const YAML::Exception& e) {
       diag.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg,
                  "check the indentation, colons and quotes on this line and the one before");

@@ -13,6 +13,8 @@ namespace orch::config_detail {
 namespace {
 
 namespace fs = std::filesystem;
+// A task's log folder is its name in snake_case: keep it well inside NAME_MAX (255).
+constexpr std::size_t kMaxTaskFolderName = 200;
 
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
@@ -212,6 +214,13 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
     if (snake.empty()) {
       diag.error(ref.line, task.spec.name, "task name has no letter or digit",
                  "its log folder is named after it: use a name like 'Price Data'");
+      continue;
+    }
+    if (snake.size() > kMaxTaskFolderName) {
+      diag.error(ref.line, task.spec.name,
+                 "task name is too long (" + std::to_string(snake.size()) + " characters as a "
+                 "folder name; at most " + std::to_string(kMaxTaskFolderName) + ")",
+                 "its log folder is named after it: use a shorter name");
       continue;
     }
     const auto [other, fresh] = snake_names.emplace(snake, &task);

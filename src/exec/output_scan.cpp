@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -106,12 +107,13 @@ OutputReport scan_output(const std::filesystem::path& log_file) {
   LineScanner scanner;
   Fd fd(::open(log_file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return {};
-  std::vector<char> buf(kChunkBytes);
+  // Not zero-filled: clearing 64 KiB cost more than scanning a short log.
+  const auto buf = std::make_unique_for_overwrite<char[]>(kChunkBytes);
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    const ssize_t n = ::read(fd.get(), buf.get(), kChunkBytes);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // EOF, or an error: report what was read
-    scanner.feed(buf.data(), static_cast<std::size_t>(n));
+    scanner.feed(buf.get(), static_cast<std::size_t>(n));
   }
   scanner.finish();
   return scanner.take();

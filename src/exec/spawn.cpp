@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "orchestrator/exec/fd.h"
+#include "orchestrator/exec/process_policy.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -51,13 +54,28 @@ struct ChildPlan {
   int error_fd = -1;
   int max_fd = 0;
   pid_t parent = 0;
+  mode_t umask = 022;  // the umask the orchestrator was started with (it runs tighter)
 };
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
 // ---- the child: async-signal-safe calls only ----
 
-[[noreturn]] void child_fail(int error_fd, Stage stage, int err) {
+// The child runs on a stack of its own inside our address space (start_child), which
+// AddressSanitizer cannot follow: it would report its own stack bookkeeping as overflows.
+// The child code below is not instrumented (it makes system calls only).
+#if defined(__SANITIZE_ADDRESS__)
+#define ORCH_CHILD_CODE __attribute__((no_sanitize_address))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ORCH_CHILD_CODE __attribute__((no_sanitize_address))
+#endif
+#endif
+#ifndef ORCH_CHILD_CODE
+#define ORCH_CHILD_CODE
+#endif
+
+[[noreturn]] ORCH_CHILD_CODE void child_fail(int error_fd, Stage stage, int err) {
   const ChildFailure failure{static_cast<int>(stage), err};
   while (::write(error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {
   }
@@ -65,7 +83,7 @@ std::string errno_text(int err) { return std::generic_category().message(err); }
 }
 
 // Leaves only 0-2 (and the CLOEXEC error pipe) to the program.
-void close_inherited(const ChildPlan& plan) {
+ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
 #if defined(__linux__) && defined(SYS_close_range)
   if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
 #endif
@@ -74,7 +92,7 @@ void close_inherited(const ChildPlan& plan) {
   }
 }
 
-[[noreturn]] void run_child(const ChildPlan& plan) {
+[[noreturn]] ORCH_CHILD_CODE void run_child(const ChildPlan& plan) {
   if (::setpgid(0, 0) != 0) child_fail(plan.error_fd, Stage::ProcessGroup, errno);
 #ifdef __linux__
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -83,11 +101,21 @@ void close_inherited(const ChildPlan& plan) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
-  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
   for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
+  // Any other handler of ours must not run in the child either: until execve it shares our
+  // memory (CLONE_VM), so a handler would run on the parent's data.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL &&
+        old.sa_handler != SIG_IGN) {
+      ::sigaction(sig, &dfl, nullptr);
+    }
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::umask(plan.umask);
 
   // The sources are all >= 3, so no dup2 clobbers another; dup2 clears CLOEXEC on 0-2.
   if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 ||
@@ -103,6 +131,39 @@ void close_inherited(const ChildPlan& plan) {
 }
 
 // ---- the parent ----
+
+#ifdef __linux__
+ORCH_CHILD_CODE int child_entry(void* arg) { run_child(*static_cast<const ChildPlan*>(arg)); }
+#endif
+
+// Starts run_child(plan) in a new process and returns its pid (-1 and errno on failure).
+// On Linux: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, as glibc's posix_spawn
+// does: the child borrows our address space until execve instead of copying our page
+// tables (fork's cost grows with the parent's memory; execve then throws the copy away),
+// and we are suspended until it has exec'ed or failed. Every signal is blocked meanwhile,
+// so no handler of ours runs in the child. Elsewhere: fork.
+pid_t start_child(const ChildPlan& plan) {
+#ifdef __linux__
+  constexpr std::size_t kStackSize = 64 * 1024;
+  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = ::clone(child_entry, static_cast<char*>(stack) + kStackSize,
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildPlan*>(&plan));
+  const int err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ::munmap(stack, kStackSize);
+  errno = err;
+  return pid;
+#else
+  const pid_t pid = ::fork();
+  if (pid == 0) run_child(plan);
+  return pid;
+#endif
+}
 
 // Moves a descriptor to >= 3 (keeping CLOEXEC), for parents started with 0-2 closed.
 bool move_above_stdio(Fd& fd) {
@@ -253,13 +314,13 @@ Expected<pid_t> spawn_process(const ProcessRequest& req) {
   const long open_max = ::sysconf(_SC_OPEN_MAX);
   plan.max_fd = static_cast<int>(open_max > 0 ? std::min(open_max, kMaxFdToClose) : 1024);
   plan.parent = ::getpid();
+  plan.umask = task_umask();
 
-  const pid_t pid = ::fork();
+  const pid_t pid = start_child(plan);
   if (pid < 0) {
     const int err = errno;
     return make_error("cannot start " + req.task_name + ": fork: " + errno_text(err), true);
   }
-  if (pid == 0) run_child(plan);
 
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins, no race
   error_write.reset();

@@ -3,6 +3,7 @@
 // (tables, indexes, PRAGMA user_version). Not part of the public headers.
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "orchestrator/util/expected.h"
 
@@ -15,6 +16,12 @@ namespace orch::store_detail {
 // Version written to PRAGMA user_version once the schema below exists.
 inline constexpr int kSchemaVersion = 1;
 inline constexpr int kBusyTimeoutMs = 10000;
+// The -wal file is truncated to this size when the log restarts (PRAGMA journal_size_limit);
+// about one auto-checkpoint's worth (1000 pages of 4 KiB).
+inline constexpr long kWalSizeLimitBytes = 4L * 1024 * 1024;
+
+// What a user can do about an SQLite error code (" (...)"), or empty.
+std::string hint_for(int sqlite_code);
 
 // Creates the missing folders above `file`, each with mode 0775 less the umask.
 Status create_parent_folder(const std::filesystem::path& file);

@@ -7,30 +7,95 @@
 
 #include <exception>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "schema.h"
 
 namespace orch {
+
+namespace store_detail {
+
+// The connection's prepared statements, each parsed once per process instead of once per
+// state change. Keyed by the address of their SQL text: pass string literals only.
+class StatementCache {
+ public:
+  explicit StatementCache(SQLite::Database& db) : db_(db) {}
+  SQLite::Database& db() { return db_; }
+  SQLite::Statement& get(const char* sql) {
+    std::unique_ptr<SQLite::Statement>& slot = cache_[sql];
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
+    return *slot;
+  }
+
+ private:
+  SQLite::Database& db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+}  // namespace store_detail
+
 namespace {
+
+using store_detail::StatementCache;
+
+// One use of a cached statement: reset and its bindings cleared at the end of the scope, so
+// it holds no read snapshot or lock between uses and starts from scratch at the next one.
+class Stmt {
+ public:
+  Stmt(StatementCache& cache, const char* sql) : st_(cache.get(sql)) {}
+  ~Stmt() {
+    st_.tryReset();
+    try {
+      st_.clearBindings();  // sqlite3_clear_bindings: always SQLITE_OK
+    } catch (...) {
+    }
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  SQLite::Statement* operator->() { return &st_; }
+  SQLite::Statement& operator*() { return st_; }
+
+ private:
+  SQLite::Statement& st_;
+};
 
 constexpr const char* kStoppedAttempt = "orchestrator stopped before the attempt finished";
 
 Error db_error(SQLite::Database& db, const std::string& what, const std::exception& e) {
-  return make_error(what + " (status database " + db.getFilename() + "): " + e.what());
+  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
+  return make_error(what + " (status database " + db.getFilename() + "): " + e.what() +
+                    (sql ? store_detail::hint_for(sql->getErrorCode()) : ""));
+}
+
+void rollback(StatementCache& sql) noexcept {
+  try {
+    Stmt(sql, "ROLLBACK")->exec();
+  } catch (...) {  // e.g. SQLite already rolled back by itself: nothing left to undo
+  }
 }
 
 // Runs `body` (returning Expected<T>) in a BEGIN IMMEDIATE transaction: committed when it
-// returns a value, rolled back when it returns an Error or anything throws.
+// returns a value, rolled back when it returns an Error or anything throws. (What
+// SQLite::Transaction does, with BEGIN, COMMIT and ROLLBACK prepared once.)
 template <class T, class F>
-Expected<T> write(SQLite::Database& db, const std::string& what, F&& body) {
+Expected<T> write(StatementCache& sql, const std::string& what, F&& body) {
   try {
-    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    Stmt(sql, "BEGIN IMMEDIATE")->exec();
+  } catch (const std::exception& e) {
+    return db_error(sql.db(), what, e);
+  }
+  try {
     Expected<T> result = body();
-    if (result) txn.commit();
+    if (result) {
+      Stmt(sql, "COMMIT")->exec();
+    } else {
+      rollback(sql);
+    }
     return result;
   } catch (const std::exception& e) {
-    return db_error(db, what, e);
+    rollback(sql);
+    return db_error(sql.db(), what, e);
   }
 }
 
@@ -55,50 +120,50 @@ void bind_text(SQLite::Statement& st, const char* name, const std::string& s) {
 double seconds(Millis d) { return static_cast<double>(d.count()) / 1000.0; }
 
 // A data_pipeline_status row for `task` exists afterwards (PENDING if it was just made).
-void ensure_row(SQLite::Database& db, const std::string& task, const std::string& when) {
-  SQLite::Statement st(db,
-                       "INSERT OR IGNORE INTO data_pipeline_status (task_name, status, created_at, "
-                       "updated_at) VALUES (:task, 'PENDING', :when, :when)");
-  st.bind(":task", task);
-  st.bind(":when", when);
-  st.exec();
+void ensure_row(StatementCache& sql, const std::string& task, const std::string& when) {
+  Stmt st(sql,
+          "INSERT OR IGNORE INTO data_pipeline_status (task_name, status, created_at, "
+          "updated_at) VALUES (:task, 'PENDING', :when, :when)");
+  st->bind(":task", task);
+  st->bind(":when", when);
+  st->exec();
 }
 
 // The final outcome "failed for good" (Failed or Timeout): counters, last_failure, message.
-void apply_failure(SQLite::Database& db, const std::string& task, std::int64_t run_id,
+void apply_failure(StatementCache& sql, const std::string& task, std::int64_t run_id,
                    TaskStatus status, const std::string& when, const std::string& error) {
-  SQLite::Statement st(db, R"sql(
+  Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = :status, run_id = :run, updated_at = :when,
           total_failures = COALESCE(total_failures, 0) + 1,
           consecutive_failures = COALESCE(consecutive_failures, 0) + 1,
           last_failure = :when, last_error_message = :error
       WHERE task_name = :task)sql");
-  st.bind(":status", std::string(to_string(status)));
-  st.bind(":run", run_id);
-  st.bind(":when", when);
-  bind_text(st, ":error", error);
-  st.bind(":task", task);
-  st.exec();
+  st->bind(":status", std::string(to_string(status)));
+  st->bind(":run", run_id);
+  st->bind(":when", when);
+  bind_text(*st, ":error", error);
+  st->bind(":task", task);
+  st->exec();
 }
 
 // Interrupted: the status (and the reason, when given) only; no counter changes.
-void apply_interrupted(SQLite::Database& db, const std::string& task, std::int64_t run_id,
+void apply_interrupted(StatementCache& sql, const std::string& task, std::int64_t run_id,
                        const std::string& when, const std::string& reason) {
-  SQLite::Statement st(db, R"sql(
+  Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = 'INTERRUPTED', run_id = :run, updated_at = :when,
           last_error_message = COALESCE(:error, last_error_message)
       WHERE task_name = :task)sql");
-  st.bind(":run", run_id);
-  st.bind(":when", when);
-  bind_text(st, ":error", reason);
-  st.bind(":task", task);
-  st.exec();
+  st->bind(":run", run_id);
+  st->bind(":when", when);
+  bind_text(*st, ":error", reason);
+  st->bind(":task", task);
+  st->exec();
 }
 
 // Success: counters, last_success, records (when given), running mean of success runtimes.
-void apply_success(SQLite::Database& db, const std::string& task, std::int64_t run_id,
+void apply_success(StatementCache& sql, const std::string& task, std::int64_t run_id,
                    const AttemptEnd& end, const std::string& when) {
-  SQLite::Statement st(db, R"sql(
+  Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = 'SUCCESS', run_id = :run, updated_at = :when,
           consecutive_failures = 0, last_success = :when, last_error_message = NULL,
           last_records_processed = COALESCE(:records, last_records_processed),
@@ -109,12 +174,12 @@ void apply_success(SQLite::Database& db, const std::string& task, std::int64_t r
                    / (total_successes + 1) END,
           total_successes = COALESCE(total_successes, 0) + 1
       WHERE task_name = :task)sql");
-  st.bind(":run", run_id);
-  st.bind(":when", when);
-  bind_opt(st, ":records", end.records_processed);
-  st.bind(":duration", seconds(end.duration));
-  st.bind(":task", task);
-  st.exec();
+  st->bind(":run", run_id);
+  st->bind(":when", when);
+  bind_opt(*st, ":records", end.records_processed);
+  st->bind(":duration", seconds(end.duration));
+  st->bind(":task", task);
+  st->exec();
 }
 
 bool is_outcome(TaskStatus s) {
@@ -124,7 +189,8 @@ bool is_outcome(TaskStatus s) {
 
 }  // namespace
 
-StatusStore::StatusStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+StatusStore::StatusStore(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)), stmts_(std::make_unique<StatementCache>(*db_)) {}
 StatusStore::~StatusStore() = default;
 
 SQLite::Database& StatusStore::db() { return *db_; }
@@ -137,8 +203,8 @@ Expected<std::unique_ptr<StatusStore>> StatusStore::open(const std::filesystem::
 
 Status StatusStore::ensure_tasks(const std::vector<std::string>& names, WallTime now) {
   const std::string when = format_db_time(now);
-  return write<Ok>(*db_, "cannot add the tasks", [&]() -> Status {
-    for (const auto& name : names) ensure_row(*db_, name, when);
+  return write<Ok>(*stmts_, "cannot add the tasks", [&]() -> Status {
+    for (const auto& name : names) ensure_row(*stmts_, name, when);
     return ok();
   });
 }
@@ -146,7 +212,7 @@ Status StatusStore::ensure_tasks(const std::vector<std::string>& names, WallTime
 Expected<std::int64_t> StatusStore::begin_run(const std::string& mode,
                                               const std::string& trading_date,
                                               WallTime started_at) {
-  return write<std::int64_t>(*db_, "cannot record the start of a run", [&]() {
+  return write<std::int64_t>(*stmts_, "cannot record the start of a run", [&]() {
     SQLite::Statement st(*db_,
                          "INSERT INTO runs (mode, pid, trading_date, started_at, status) "
                          "VALUES (:mode, :pid, :date, :started, 'RUNNING')");
@@ -160,7 +226,7 @@ Expected<std::int64_t> StatusStore::begin_run(const std::string& mode,
 }
 
 Status StatusStore::record_event(const std::string& kind, const std::string& detail, WallTime at) {
-  return write<Ok>(*db_, "cannot record the event " + kind, [&]() -> Status {
+  return write<Ok>(*stmts_, "cannot record the event " + kind, [&]() -> Status {
     SQLite::Statement st(
         *db_, "INSERT INTO supervisor_events (at, kind, detail) VALUES (:at, :kind, :detail)");
     st.bind(":at", format_db_time(at));
@@ -177,7 +243,7 @@ Status StatusStore::end_run(std::int64_t run_id, const std::string& status, Wall
                           "': expected SUCCESS, FAILED or INTERRUPTED",
                       false);
   }
-  return write<Ok>(*db_, "cannot record the end of run " + std::to_string(run_id),
+  return write<Ok>(*stmts_, "cannot record the end of run " + std::to_string(run_id),
                    [&]() -> Status {
                      SQLite::Statement st(
                          *db_, "UPDATE runs SET ended_at = :ended, status = :status WHERE id = :id");
@@ -220,26 +286,26 @@ Expected<std::map<std::string, WallTime>> StatusStore::last_starts() {
 
 Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   const std::string started = format_db_time(start.started_at);
-  return write<std::int64_t>(*db_, "cannot record the start of " + start.task_name, [&]() {
+  return write<std::int64_t>(*stmts_, "cannot record the start of " + start.task_name, [&]() {
     // mode and trading_date are the run's, copied so history queries need no join.
-    SQLite::Statement ins(*db_, R"sql(
+    Stmt ins(*stmts_, R"sql(
         INSERT INTO task_runs (run_id, task_name, attempt, mode, trading_date, scheduled_at,
                                started_at, status, log_path, command)
         VALUES (:run, :task, :attempt, (SELECT mode FROM runs WHERE id = :run),
                 (SELECT trading_date FROM runs WHERE id = :run), :scheduled, :started,
                 'RUNNING', :log, :command))sql");
-    ins.bind(":run", start.run_id);
-    ins.bind(":task", start.task_name);
-    ins.bind(":attempt", start.attempt);
-    ins.bind(":scheduled", format_db_time(start.scheduled_at));
-    ins.bind(":started", started);
-    bind_text(ins, ":log", start.log_path);
-    bind_text(ins, ":command", start.command);
-    ins.exec();
+    ins->bind(":run", start.run_id);
+    ins->bind(":task", start.task_name);
+    ins->bind(":attempt", start.attempt);
+    ins->bind(":scheduled", format_db_time(start.scheduled_at));
+    ins->bind(":started", started);
+    bind_text(*ins, ":log", start.log_path);
+    bind_text(*ins, ":command", start.command);
+    ins->exec();
     const std::int64_t id = db_->getLastInsertRowid();
 
     // The first attempt of a run is the one that counts in total_runs.
-    SQLite::Statement up(*db_, R"sql(
+    Stmt up(*stmts_, R"sql(
         INSERT INTO data_pipeline_status (task_name, status, last_run_start, run_id, total_runs,
                                           created_at, updated_at)
         VALUES (:task, 'RUNNING', :started, :run, :counted, :started, :started)
@@ -247,11 +313,11 @@ Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
             status = 'RUNNING', last_run_start = excluded.last_run_start,
             run_id = excluded.run_id, updated_at = excluded.updated_at,
             total_runs = COALESCE(total_runs, 0) + excluded.total_runs)sql");
-    up.bind(":task", start.task_name);
-    up.bind(":started", started);
-    up.bind(":run", start.run_id);
-    up.bind(":counted", start.attempt == 1 ? 1 : 0);
-    up.exec();
+    up->bind(":task", start.task_name);
+    up->bind(":started", started);
+    up->bind(":run", start.run_id);
+    up->bind(":counted", start.attempt == 1 ? 1 : 0);
+    up->exec();
     return Expected<std::int64_t>(id);
   });
 }
@@ -264,59 +330,62 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
                       false);
   }
   const std::string when = format_db_time(end.ended_at);
-  return write<Ok>(*db_, "cannot record the end of " + task_name, [&]() -> Status {
-    SQLite::Statement row(*db_, R"sql(
+  return write<Ok>(*stmts_, "cannot record the end of " + task_name, [&]() -> Status {
+    Stmt row(*stmts_, R"sql(
         UPDATE task_runs SET ended_at = :ended, duration_seconds = :duration, status = :status,
             exit_code = :exit, signal = :signal, records_processed = :records,
             data_as_of = :as_of, error_message = :error
         WHERE id = :id AND task_name = :task)sql");
-    row.bind(":ended", when);
-    row.bind(":duration", seconds(end.duration));
-    row.bind(":status", std::string(to_string(end.status)));
-    bind_opt(row, ":exit", end.exit_code);
-    bind_opt(row, ":signal", end.signal);
-    bind_opt(row, ":records", end.records_processed);
-    bind_opt(row, ":as_of", end.data_as_of);
-    bind_text(row, ":error", end.error);
-    row.bind(":id", attempt_id);
-    row.bind(":task", task_name);
-    if (row.exec() == 0) {
+    row->bind(":ended", when);
+    row->bind(":duration", seconds(end.duration));
+    row->bind(":status", std::string(to_string(end.status)));
+    bind_opt(*row, ":exit", end.exit_code);
+    bind_opt(*row, ":signal", end.signal);
+    bind_opt(*row, ":records", end.records_processed);
+    bind_opt(*row, ":as_of", end.data_as_of);
+    bind_text(*row, ":error", end.error);
+    row->bind(":id", attempt_id);
+    row->bind(":task", task_name);
+    if (row->exec() == 0) {
       return make_error("no attempt " + std::to_string(attempt_id) + " of " + task_name, false);
     }
 
-    SQLite::Statement run_of(*db_, "SELECT run_id FROM task_runs WHERE id = :id");
-    run_of.bind(":id", attempt_id);
-    run_of.executeStep();
-    const std::int64_t run_id = run_of.getColumn(0).getInt64();
+    std::int64_t run_id = 0;
+    {
+      Stmt run_of(*stmts_, "SELECT run_id FROM task_runs WHERE id = :id");
+      run_of->bind(":id", attempt_id);
+      run_of->executeStep();
+      run_id = run_of->getColumn(0).getInt64();
+    }
 
-    ensure_row(*db_, task_name, when);
-    SQLite::Statement common(*db_,
-                             "UPDATE data_pipeline_status SET last_run_end = :ended, "
-                             "updated_at = :ended, run_id = :run WHERE task_name = :task");
-    common.bind(":ended", when);
-    common.bind(":run", run_id);
-    common.bind(":task", task_name);
-    common.exec();
+    ensure_row(*stmts_, task_name, when);
+    Stmt common(*stmts_,
+                "UPDATE data_pipeline_status SET last_run_end = :ended, "
+                "updated_at = :ended, run_id = :run WHERE task_name = :task");
+    common->bind(":ended", when);
+    common->bind(":run", run_id);
+    common->bind(":task", task_name);
+    common->exec();
 
     if (!end.final) {
       // Another attempt follows: the task stays RUNNING; the message tells why it retries.
-      SQLite::Statement st(*db_,
-                           "UPDATE data_pipeline_status SET status = 'RUNNING', "
-                           "last_error_message = :error WHERE task_name = :task");
-      bind_text(st, ":error", end.error);
-      st.bind(":task", task_name);
-      st.exec();
+      Stmt st(*stmts_,
+              "UPDATE data_pipeline_status SET status = 'RUNNING', "
+              "last_error_message = :error WHERE task_name = :task");
+      bind_text(*st, ":error", end.error);
+      st->bind(":task", task_name);
+      st->exec();
       return ok();
     }
     switch (end.status) {
       case TaskStatus::Success:
-        apply_success(*db_, task_name, run_id, end, when);
+        apply_success(*stmts_, task_name, run_id, end, when);
         break;
       case TaskStatus::Interrupted:
-        apply_interrupted(*db_, task_name, run_id, when, end.error);
+        apply_interrupted(*stmts_, task_name, run_id, when, end.error);
         break;
       default:
-        apply_failure(*db_, task_name, run_id, end.status, when, end.error);
+        apply_failure(*stmts_, task_name, run_id, end.status, when, end.error);
         break;
     }
     return ok();
@@ -332,12 +401,12 @@ Status StatusStore::run_abandoned(std::int64_t run_id, const std::string& task_n
                       false);
   }
   const std::string at = format_db_time(when);
-  return write<Ok>(*db_, "cannot record the outcome of " + task_name, [&]() -> Status {
-    ensure_row(*db_, task_name, at);
+  return write<Ok>(*stmts_, "cannot record the outcome of " + task_name, [&]() -> Status {
+    ensure_row(*stmts_, task_name, at);
     if (status == TaskStatus::Interrupted) {
-      apply_interrupted(*db_, task_name, run_id, at, reason);
+      apply_interrupted(*stmts_, task_name, run_id, at, reason);
     } else {
-      apply_failure(*db_, task_name, run_id, status, at, reason);
+      apply_failure(*stmts_, task_name, run_id, status, at, reason);
     }
     return ok();
   });
@@ -346,29 +415,29 @@ Status StatusStore::run_abandoned(std::int64_t run_id, const std::string& task_n
 Status StatusStore::task_skipped(std::int64_t run_id, const std::string& task_name,
                                  const std::string& reason, WallTime when) {
   const std::string at = format_db_time(when);
-  return write<Ok>(*db_, "cannot record the skip of " + task_name, [&]() -> Status {
-    SQLite::Statement ins(*db_, R"sql(
+  return write<Ok>(*stmts_, "cannot record the skip of " + task_name, [&]() -> Status {
+    Stmt ins(*stmts_, R"sql(
         INSERT INTO task_runs (run_id, task_name, attempt, mode, trading_date, started_at,
                                ended_at, status, error_message)
         VALUES (:run, :task, 0, (SELECT mode FROM runs WHERE id = :run),
                 (SELECT trading_date FROM runs WHERE id = :run), :when, :when, 'SKIPPED',
                 :reason))sql");
-    ins.bind(":run", run_id);
-    ins.bind(":task", task_name);
-    ins.bind(":when", at);
-    bind_text(ins, ":reason", reason);
-    ins.exec();
+    ins->bind(":run", run_id);
+    ins->bind(":task", task_name);
+    ins->bind(":when", at);
+    bind_text(*ins, ":reason", reason);
+    ins->exec();
 
-    ensure_row(*db_, task_name, at);
-    SQLite::Statement up(*db_, R"sql(
+    ensure_row(*stmts_, task_name, at);
+    Stmt up(*stmts_, R"sql(
         UPDATE data_pipeline_status SET status = 'SKIPPED', last_error_message = :reason,
             run_id = :run, updated_at = :when
         WHERE task_name = :task)sql");
-    bind_text(up, ":reason", reason);
-    up.bind(":run", run_id);
-    up.bind(":when", at);
-    up.bind(":task", task_name);
-    up.exec();
+    bind_text(*up, ":reason", reason);
+    up->bind(":run", run_id);
+    up->bind(":when", at);
+    up->bind(":task", task_name);
+    up->exec();
     return ok();
   });
 }
@@ -376,7 +445,7 @@ Status StatusStore::task_skipped(std::int64_t run_id, const std::string& task_na
 Expected<int> StatusStore::recover_interrupted(
     const std::function<bool(const std::string& mode)>& mode_is_dead, WallTime now) {
   const std::string at = format_db_time(now);
-  return write<int>(*db_, "cannot recover interrupted runs", [&]() -> Expected<int> {
+  return write<int>(*stmts_, "cannot recover interrupted runs", [&]() -> Expected<int> {
     // Runs still open, or with attempts still open, grouped by mode.
     constexpr const char* kOpen =
         "(status = 'RUNNING' OR id IN (SELECT run_id FROM task_runs WHERE status = 'RUNNING'))";

@@ -145,7 +145,15 @@ Expected<WallTime> parse_timestamp(std::string_view original, bool offset_requir
     return make_error(in_quotes(text) + " has unexpected text after the time");
   }
   // local time - offset = UTC
-  return WallTime{sys_days{*date}.time_since_epoch() + *clock - offset};
+  const WallTime utc{sys_days{*date}.time_since_epoch() + *clock - offset};
+  // An offset can carry 9999-12-31 into year 10000 (or 0000-01-01 into year -1): such an
+  // instant would be written as text neither we nor SQLite's julianday() read back.
+  static const WallTime first{sys_days{year{0} / January / 1}};
+  static const WallTime last{sys_days{year{10000} / January / 1}};
+  if (utc < first || utc >= last) {
+    return make_error(in_quotes(text) + " is outside the years 0000 to 9999 in UTC");
+  }
+  return utc;
 }
 
 }  // namespace

@@ -123,7 +123,8 @@ def wait_for_file(path, timeout=10.0, nonempty=True):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if not nonempty or os.path.getsize(path) > 0:
+            # getsize raises FileNotFoundError while the file is missing
+            if os.path.getsize(path) > 0 or not nonempty:
                 # give a writer a moment to finish its line
                 time.sleep(0.05)
                 return True

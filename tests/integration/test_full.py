@@ -116,7 +116,8 @@ class Supervisor(FullCase):
     def test_daily_then_intraday_restart_on_death_and_clean_stop(self):
         p = self.p
         daily = p.script("daily.sh", "stamp start\nsleep 0.3\nstamp end\n")
-        intra = p.script("intra.sh", 'echo $$ >> intra.pids\nstamp start\nexec sleep 20\n')
+        # stamp before the pid: the test reads the stamps as soon as the pid is there
+        intra = p.script("intra.sh", 'stamp start\necho $$ >> intra.pids\nexec sleep 20\n')
         write_pipeline(
             p,
             daily=[{"name": "Daily Job", "script": daily, "time": "00:00:00",

@@ -19,4 +19,11 @@ inline bool is_due(std::optional<WallTime> last_start, Millis interval, WallTime
   return !last_start || now >= next_due(*last_start, interval);
 }
 
+// The last start a runner that stays up should count from: a start in the future means the
+// wall clock was stepped back since, and the interval then counts from now (no extra run at
+// once, and no stall until the wall clock catches up with the old start).
+inline WallTime clamp_last_start(WallTime last_start, WallTime now) {
+  return last_start > now ? now : last_start;
+}
+
 }  // namespace orch

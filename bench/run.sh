@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command (README, "Performance"):
+#   bash bench/run.sh [bench.py options, e.g. --reps 5 or --only ab]
+# Installs what is missing (idempotent), builds the Release binary in build-bench/ and the
+# floor program, then measures everything side by side and prints one table (exit 1 when a
+# target is missed). Not part of the test command. Takes about 5 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+packages=(build-essential cmake ninja-build pkg-config python3 sqlite3 tzdata
+          libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev libhowardhinnant-date-dev
+          libspdlog-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  echo "bench: installing ${missing[*]}" >&2
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build=build-bench
+echo "bench: building $build (Release)" >&2
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C "$build" orchestrator >&2
+if [ ! -x "$build/bench-floor" ] || [ bench/floor.cpp -nt "$build/bench-floor" ]; then
+  c++ -O2 -std=c++20 -Wall -Wextra -o "$build/bench-floor" bench/floor.cpp
+fi
+
+# The scratch folder is on the same file system as a real pipeline (not tmpfs). The previous
+# run's folder is deleted at the end of this one, not before it: ext4 scans past recently
+# deleted inodes when it allocates new ones, which would slow the log files being measured.
+work="${BENCH_WORK:-$root/$build/bench-work}"
+trash="$work.old.$$"
+[ -e "$work" ] && mv "$work" "$trash"
+cleanup() { rm -rf "$trash"; }
+trap cleanup EXIT
+
+python3 bench/bench.py --orchestrator "$build/orchestrator" --floor "$build/bench-floor" \
+  --work "$work" --json "$work/results.json" "$@"

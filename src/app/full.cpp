@@ -114,39 +114,39 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   const Clock& clock = *pipeline->clock;
   Supervisor sup(global, *pipeline, *session->store, processes, intraday_interval);
 
-  std::optional<ProcessId> daily, intraday;
-  std::optional<MonoTime> restart_at, intraday_since;
+  // ProcessId 0 means "not running" (the process runner numbers from 1).
+  ProcessId daily = 0, intraday = 0;
+  bool restart_pending = false;
+  MonoTime restart_at = clock.mono(), intraday_since = clock.mono();
   Millis backoff{1000};
+  const auto start_intraday = [&] {
+    intraday = sup.start("intraday").value_or(0);
+    intraday_since = clock.mono();
+  };
   WallTime next_daily = next_daily_start(*pipeline, *calendar, clock.now());
   if (is_daily_day(pipeline->config.daily_days, *calendar, pipeline->zone.date_of(clock.now()))) {
-    daily = sup.start("daily");
+    daily = sup.start("daily").value_or(0);
   }
-  if (!daily) {
-    intraday = sup.start("intraday");
-    intraday_since = clock.mono();
-  }
+  if (daily == 0) start_intraday();
   spdlog::info("next daily run: {}", pipeline->zone.local_datetime(next_daily));
 
   for (;;) {
     Millis wait = std::chrono::ceil<Millis>(next_daily - clock.now());
-    if (restart_at) wait = std::min(wait, std::chrono::ceil<Millis>(*restart_at - clock.mono()));
+    if (restart_pending) wait = std::min(wait, std::chrono::ceil<Millis>(restart_at - clock.mono()));
     wait = std::clamp(wait, Millis{0}, Millis{30000});
     for (const ProcessCompletion& c : processes.wait(wait)) {
-      if (daily && c.id == *daily) {
-        daily.reset();
+      if (daily != 0 && c.id == daily) {
+        daily = 0;
         spdlog::info("the daily runner finished ({})", describe_exit(c));
         sup.event("daily-finished", describe_exit(c));
-        if (!intraday && !restart_at) {
-          intraday = sup.start("intraday");
-          intraday_since = clock.mono();
-        }
-      } else if (intraday && c.id == *intraday) {
-        intraday.reset();
-        const bool healthy = intraday_since && clock.mono() - *intraday_since >= kHealthyUptime;
-        if (healthy) backoff = Millis{1000};
+        if (intraday == 0 && !restart_pending) start_intraday();
+      } else if (intraday != 0 && c.id == intraday) {
+        intraday = 0;
+        if (clock.mono() - intraday_since >= kHealthyUptime) backoff = Millis{1000};
         spdlog::warn("the intraday runner died ({}); restarting in {}", describe_exit(c),
                      format_duration(backoff));
         sup.event("intraday-died", describe_exit(c) + "; restart in " + format_duration(backoff));
+        restart_pending = true;
         restart_at = clock.mono() + backoff;
         backoff = std::min(backoff * 2, kMaxRestartBackoff);
       }
@@ -157,15 +157,14 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
       sup.event("stopped", "signal " + std::to_string(sig));
       return exit_code::signal_exit(sig);
     }
-    if (restart_at && clock.mono() >= *restart_at) {
-      restart_at.reset();
-      intraday = sup.start("intraday");
-      intraday_since = clock.mono();
-      if (intraday) sup.event("intraday-restarted", "");
-      if (!intraday) restart_at = clock.mono() + backoff;
+    if (restart_pending && clock.mono() >= restart_at) {
+      start_intraday();
+      restart_pending = intraday == 0;  // could not start: try again after the backoff
+      if (intraday != 0) sup.event("intraday-restarted", "");
+      restart_at = clock.mono() + backoff;
     }
-    if (clock.now() >= next_daily && !daily) {
-      daily = sup.start("daily");
+    if (clock.now() >= next_daily && daily == 0) {
+      daily = sup.start("daily").value_or(0);
       next_daily = next_daily_start(*pipeline, *calendar, clock.now());
       spdlog::info("next daily run: {}", pipeline->zone.local_datetime(next_daily));
     }

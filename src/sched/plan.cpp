@@ -18,6 +18,7 @@ Plan::Plan(std::vector<PlanTask> tasks, int jobs)
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
     tiers.push_back(tasks_[i].tier);
     for (int d : tasks_[i].deps) dependents_[d].push_back(static_cast<int>(i));
+    if (tasks_[i].not_before) any_not_before_ = true;
     if (tasks_[i].already_done) {
       states_[i] = TaskState::AlreadyDone;
     } else {
@@ -82,6 +83,7 @@ Plan::Finish Plan::mark_finished(int id, AttemptOutcome outcome, WallTime now) {
   bool retriable = outcome == AttemptOutcome::Failure || outcome == AttemptOutcome::Timeout;
   if (retriable && attempts_[id] < retry.max_attempts && !critical_failure_ && !interrupted_) {
     states_[id] = TaskState::BackingOff;
+    any_retry_ = true;
     retry_at_[id] = now + retry.backoff_before(attempts_[id] + 1);
     return {TaskState::BackingOff, retry_at_[id]};
   }
@@ -153,7 +155,7 @@ std::vector<PlanAbandon> Plan::take_abandons() { return std::exchange(abandons_,
 
 std::optional<WallTime> Plan::next_wakeup(WallTime now) const {
   std::optional<WallTime> best;
-  if (interrupted_ || open_tier_ >= tiers_.size()) return best;
+  if (interrupted_ || open_tier_ >= tiers_.size() || (!any_not_before_ && !any_retry_)) return best;
   for (int id : tiers_[open_tier_]) {
     std::optional<WallTime> at;
     if (states_[id] == TaskState::Waiting) at = tasks_[id].not_before;
@@ -165,7 +167,7 @@ std::optional<WallTime> Plan::next_wakeup(WallTime now) const {
 
 std::vector<int> Plan::waiting_for_time(WallTime now) const {
   std::vector<int> out;
-  if (interrupted_ || open_tier_ >= tiers_.size()) return out;
+  if (interrupted_ || open_tier_ >= tiers_.size() || !any_not_before_) return out;
   for (int id : tiers_[open_tier_]) {
     const auto& nb = tasks_[id].not_before;
     if (states_[id] == TaskState::Waiting && nb && *nb > now) out.push_back(id);

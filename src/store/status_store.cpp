@@ -258,9 +258,21 @@ Status StatusStore::end_run(std::int64_t run_id, const std::string& status, Wall
 Expected<std::set<std::string>> StatusStore::succeeded_on(const std::string& trading_date) {
   try {
     std::set<std::string> names;
-    SQLite::Statement q(*db_,
-                        "SELECT DISTINCT task_name FROM task_runs "
-                        "WHERE trading_date = :date AND status = 'SUCCESS'");
+    // Not "SELECT DISTINCT task_name ... WHERE trading_date = :date AND status = 'SUCCESS'":
+    // without ANALYZE statistics (the orchestrator never gathers them) SQLite answers that
+    // through idx_task_runs_status, i.e. by reading every successful attempt ever recorded
+    // (0.2 s at 1,000,000 rows, at every --daily start). Instead: walk the distinct task names
+    // on an index, one seek each, and probe (task_name, trading_date, status) for each.
+    SQLite::Statement q(*db_, R"sql(
+        WITH RECURSIVE names(name) AS (
+            SELECT MIN(task_name) FROM task_runs
+            UNION ALL
+            SELECT (SELECT MIN(task_name) FROM task_runs WHERE task_name > name)
+            FROM names WHERE name IS NOT NULL)
+        SELECT name FROM names
+        WHERE name IS NOT NULL AND EXISTS (
+            SELECT 1 FROM task_runs
+            WHERE task_name = name AND trading_date = :date AND status = 'SUCCESS'))sql");
     q.bind(":date", trading_date);
     while (q.executeStep()) names.insert(q.getColumn(0).getString());
     return names;

@@ -85,6 +85,11 @@ class Plan {
   int running_ = 0;
   std::size_t unfinished_ = 0;
   bool interrupted_ = false;
+  // Whether any task has a not-before time, and whether any retry was ever scheduled: without
+  // either, next_wakeup() and waiting_for_time() have nothing to find and skip their scan of
+  // the open tier (which the Runner makes on every loop: quadratic in a 2,000-task tier).
+  bool any_not_before_ = false;
+  bool any_retry_ = false;
   std::optional<int> critical_failure_;
   std::vector<PlanSkip> skips_;
   std::vector<PlanAbandon> abandons_;

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -79,11 +80,12 @@ PosixProcessRunner::~PosixProcessRunner() {
 
 Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   const MonoTime started = Clock::now();
-  Expected<pid_t> pid = detail::spawn_process(request);
-  if (!pid) return pid.error();
+  Expected<detail::Spawned> spawned = detail::spawn_process(request);
+  if (!spawned) return spawned.error();
   Proc p;
   p.id = next_id_++;
-  p.pid = *pid;
+  p.pid = spawned->pid;
+  p.log = std::move(spawned->log);
   p.started = started;
   if (request.timeout > Millis::zero()) p.deadline = started + request.timeout;
   p.kill_grace = std::max(request.kill_grace, Millis::zero());
@@ -234,6 +236,8 @@ ProcessCompletion PosixProcessRunner::complete(const Proc& p, int wait_status, M
     c.kind = WIFEXITED(wait_status) ? ExitKind::Exited : ExitKind::Signaled;
   }
   c.duration = std::chrono::duration_cast<Millis>(now - p.started);
+  struct stat st {};
+  if (p.log.valid() && ::fstat(p.log.get(), &st) == 0 && st.st_size == 0) return c;
   OutputReport report = scan_output(p.log_path);
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);

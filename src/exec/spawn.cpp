@@ -1,6 +1,6 @@
-// fork/exec of one task. The parent prepares paths, argv/envp arrays and descriptors; the
-// child only rewires them and reports an exec failure as {stage, errno} on a CLOEXEC pipe,
-// whose EOF tells the parent that execve succeeded.
+// Starting one task. The parent prepares paths, argv/envp arrays and descriptors; the child
+// only rewires them and reports a failure as {stage, errno}: in our shared memory on Linux
+// (clone with CLONE_VM|CLONE_VFORK), elsewhere on a CLOEXEC pipe whose EOF means success.
 #include "spawn.h"
 
 #include <fcntl.h>
@@ -43,7 +43,7 @@ struct ChildFailure {
   int error = 0;
 };
 
-// What the child uses; all of it lives in the parent's (copied) memory.
+// What the child uses; all of it lives in the parent's memory (shared or copied).
 struct ChildPlan {
   const char* exec_path = nullptr;
   char* const* argv = nullptr;
@@ -51,8 +51,11 @@ struct ChildPlan {
   const char* cwd = nullptr;  // nullptr: stay where we are
   int devnull_fd = -1;
   int log_fd = -1;
-  int error_fd = -1;
+  int error_fd = -1;                       // fork: the pipe the failure is written to
+  ChildFailure* shared_failure = nullptr;  // clone(CLONE_VM): where the failure is stored
   int max_fd = 0;
+  const int* caught = nullptr;             // signals with a handler of ours, to reset
+  int caught_count = 0;
   pid_t parent = 0;
   mode_t umask = 022;  // the umask the orchestrator was started with (it runs tighter)
 };
@@ -75,9 +78,13 @@ std::string errno_text(int err) { return std::generic_category().message(err); }
 #define ORCH_CHILD_CODE
 #endif
 
-[[noreturn]] ORCH_CHILD_CODE void child_fail(int error_fd, Stage stage, int err) {
+[[noreturn]] ORCH_CHILD_CODE void child_fail(const ChildPlan& plan, Stage stage, int err) {
   const ChildFailure failure{static_cast<int>(stage), err};
-  while (::write(error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {
+  if (plan.shared_failure != nullptr) {
+    *plan.shared_failure = failure;  // read by the parent once we are gone (vfork semantics)
+  } else {
+    while (::write(plan.error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {
+    }
   }
   ::_exit(127);
 }
@@ -93,7 +100,7 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
 }
 
 [[noreturn]] ORCH_CHILD_CODE void run_child(const ChildPlan& plan) {
-  if (::setpgid(0, 0) != 0) child_fail(plan.error_fd, Stage::ProcessGroup, errno);
+  if (::setpgid(0, 0) != 0) child_fail(plan, Stage::ProcessGroup, errno);
 #ifdef __linux__
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != plan.parent) ::_exit(127);  // the orchestrator died before prctl
@@ -101,17 +108,12 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
+  // SIGPIPE and SIGXFSZ are ignored by us, and an ignored signal stays ignored across execve.
   const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
   for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
   // Any other handler of ours must not run in the child either: until execve it shares our
   // memory (CLONE_VM), so a handler would run on the parent's data.
-  for (int sig = 1; sig < NSIG; ++sig) {
-    struct sigaction old {};
-    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL &&
-        old.sa_handler != SIG_IGN) {
-      ::sigaction(sig, &dfl, nullptr);
-    }
-  }
+  for (int i = 0; i < plan.caught_count; ++i) ::sigaction(plan.caught[i], &dfl, nullptr);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -120,14 +122,14 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
   // The sources are all >= 3, so no dup2 clobbers another; dup2 clears CLOEXEC on 0-2.
   if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 ||
       ::dup2(plan.log_fd, 2) < 0) {
-    child_fail(plan.error_fd, Stage::Redirect, errno);
+    child_fail(plan, Stage::Redirect, errno);
   }
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
-    child_fail(plan.error_fd, Stage::Chdir, errno);
+    child_fail(plan, Stage::Chdir, errno);
   }
   close_inherited(plan);
   ::execve(plan.exec_path, plan.argv, plan.envp);
-  child_fail(plan.error_fd, Stage::Exec, errno);
+  child_fail(plan, Stage::Exec, errno);
 }
 
 // ---- the parent ----
@@ -142,11 +144,13 @@ ORCH_CHILD_CODE int child_entry(void* arg) { run_child(*static_cast<const ChildP
 // tables (fork's cost grows with the parent's memory; execve then throws the copy away),
 // and we are suspended until it has exec'ed or failed. Every signal is blocked meanwhile,
 // so no handler of ours runs in the child. Elsewhere: fork.
+// The child's stack is mapped once and reused: one child at a time runs on it (we are
+// suspended until it has exec'ed), and spawning happens on the scheduler's thread only.
 pid_t start_child(const ChildPlan& plan) {
 #ifdef __linux__
   constexpr std::size_t kStackSize = 64 * 1024;
-  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  static void* const stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
   sigset_t all, old;
   sigfillset(&all);
@@ -155,7 +159,6 @@ pid_t start_child(const ChildPlan& plan) {
                             CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ChildPlan*>(&plan));
   const int err = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ::munmap(stack, kStackSize);
   errno = err;
   return pid;
 #else
@@ -174,19 +177,17 @@ bool move_above_stdio(Fd& fd) {
   return true;
 }
 
+#ifndef __linux__
 bool make_cloexec_pipe(Fd& read_end, Fd& write_end) {
   int p[2];
-#ifdef __linux__
-  if (::pipe2(p, O_CLOEXEC) != 0) return false;
-#else
   if (::pipe(p) != 0) return false;
   ::fcntl(p[0], F_SETFD, FD_CLOEXEC);
   ::fcntl(p[1], F_SETFD, FD_CLOEXEC);
-#endif
   read_end.reset(p[0]);
   write_end.reset(p[1]);
   return true;
 }
+#endif
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
@@ -272,9 +273,36 @@ Error describe_failure(const ChildFailure& f, const ProcessRequest& req, const s
   return make_error(std::move(message), retriable);
 }
 
+// Made once per process: /dev/null for the tasks' stdin, the signals we have a handler
+// for (ours are installed before the first task starts), the descriptor limit.
+struct SpawnShared {
+  Fd devnull;
+  std::vector<int> caught;
+  int max_fd = 1024;
+};
+
+const SpawnShared& spawn_shared() {
+  static const SpawnShared shared = [] {
+    SpawnShared s;
+    s.devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (s.devnull.valid() && !move_above_stdio(s.devnull)) s.devnull.reset();
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL &&
+          old.sa_handler != SIG_IGN) {
+        s.caught.push_back(sig);
+      }
+    }
+    const long open_max = ::sysconf(_SC_OPEN_MAX);
+    s.max_fd = static_cast<int>(open_max > 0 ? std::min(open_max, kMaxFdToClose) : 1024);
+    return s;
+  }();
+  return shared;
+}
+
 }  // namespace
 
-Expected<pid_t> spawn_process(const ProcessRequest& req) {
+Expected<Spawned> spawn_process(const ProcessRequest& req) {
   if (req.argv.empty()) return make_error("cannot start " + req.task_name + ": empty command", false);
   Expected<std::string> exec_path = find_program(req);
   if (!exec_path) return exec_path.error();
@@ -287,10 +315,8 @@ Expected<pid_t> spawn_process(const ProcessRequest& req) {
     return make_error("cannot open log file " + req.log_path.string() + ": " + errno_text(err),
                       err != EACCES && err != EROFS && err != ENOTDIR && err != EISDIR);
   }
-  Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  Fd error_read, error_write;
-  if (!devnull.valid() || !make_cloexec_pipe(error_read, error_write) || !move_above_stdio(log) ||
-      !move_above_stdio(devnull) || !move_above_stdio(error_write)) {
+  const SpawnShared& shared = spawn_shared();
+  if (!shared.devnull.valid() || !move_above_stdio(log)) {
     return make_error("cannot start " + req.task_name + ": " + errno_text(errno), true);
   }
 
@@ -308,20 +334,34 @@ Expected<pid_t> spawn_process(const ProcessRequest& req) {
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.cwd = req.cwd.empty() ? nullptr : req.cwd.c_str();
-  plan.devnull_fd = devnull.get();
+  plan.devnull_fd = shared.devnull.get();
   plan.log_fd = log.get();
-  plan.error_fd = error_write.get();
-  const long open_max = ::sysconf(_SC_OPEN_MAX);
-  plan.max_fd = static_cast<int>(open_max > 0 ? std::min(open_max, kMaxFdToClose) : 1024);
+  plan.max_fd = shared.max_fd;
+  plan.caught = shared.caught.data();
+  plan.caught_count = static_cast<int>(shared.caught.size());
   plan.parent = ::getpid();
   plan.umask = task_umask();
 
+#ifdef __linux__
+  ChildFailure failure;
+  plan.shared_failure = &failure;
+  const pid_t pid = start_child(plan);
+  if (pid < 0) {
+    const int err = errno;
+    return make_error("cannot start " + req.task_name + ": clone: " + errno_text(err), true);
+  }
+  if (failure.stage == 0) return Spawned{pid, std::move(log)};  // execve succeeded
+#else
+  Fd error_read, error_write;
+  if (!make_cloexec_pipe(error_read, error_write) || !move_above_stdio(error_write)) {
+    return make_error("cannot start " + req.task_name + ": " + errno_text(errno), true);
+  }
+  plan.error_fd = error_write.get();
   const pid_t pid = start_child(plan);
   if (pid < 0) {
     const int err = errno;
     return make_error("cannot start " + req.task_name + ": fork: " + errno_text(err), true);
   }
-
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins, no race
   error_write.reset();
   ChildFailure failure;
@@ -329,12 +369,14 @@ Expected<pid_t> spawn_process(const ProcessRequest& req) {
   do {
     n = ::read(error_read.get(), &failure, sizeof failure);
   } while (n < 0 && errno == EINTR);
-  if (n <= 0) return pid;  // EOF: the pipe closed on a successful execve (errors: same guess)
+  if (n <= 0) return Spawned{pid, std::move(log)};  // EOF: closed by a successful execve
+  if (n != static_cast<ssize_t>(sizeof failure)) failure = ChildFailure{};
+#endif
 
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (n != static_cast<ssize_t>(sizeof failure)) {
+  if (failure.stage == 0) {
     return make_error("cannot start " + exec_path.value() + ": lost track of the child", true);
   }
   return describe_failure(failure, req, exec_path.value());

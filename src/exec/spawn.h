@@ -4,6 +4,7 @@
 // async-signal-safe calls and never allocates.
 #include <sys/types.h>
 
+#include "orchestrator/exec/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch::detail {
@@ -11,8 +12,13 @@ namespace orch::detail {
 // Forks and executes request.argv (argv[0] searched in the request's PATH when it has no
 // '/') in a new process group whose id is the returned pid: stdin /dev/null, stdout and
 // stderr to the created, truncated log file, cwd request.cwd, environment exactly
-// request.env, no other descriptor of ours. Returns once execve succeeded; an exec
-// failure is reported (retriable=false unless a retry can help) and the child reaped.
-Expected<pid_t> spawn_process(const ProcessRequest& request);
+// request.env, no other descriptor of ours. Returns once execve succeeded, with our own
+// descriptor of the log (its size tells whether there is output to scan); an exec failure
+// is reported (retriable=false unless a retry can help) and the child reaped.
+struct Spawned {
+  pid_t pid = 0;
+  Fd log;
+};
+Expected<Spawned> spawn_process(const ProcessRequest& request);
 
 }  // namespace orch::detail

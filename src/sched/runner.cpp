@@ -60,12 +60,15 @@ RunResult Runner::run() {
   for (std::size_t i = 0; i < plan_.size(); ++i) {
     if (plan_.state(static_cast<int>(i)) == TaskState::AlreadyDone) ++result_.summary.already_done;
   }
+  // One batch per turn of the loop: the ends just reaped and the starts they allow are
+  // committed together, before any process starts and before the next sleep.
   while (!plan_.done() && !result_.store_error) {
     if (int sig = processes_.stop_signal()) {
       stop(sig);
       break;
     }
     start_ready();
+    commit();
     if (plan_.done() || result_.store_error) break;
     announce_waits();
     const WallTime now = clock_.now();
@@ -74,6 +77,7 @@ RunResult Runner::run() {
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     const auto completions = processes_.wait(max_wait);
     const bool stopping = processes_.stop_signal() != 0;
+    recorder_.begin_batch();
     for (const ProcessCompletion& c : completions) {
       auto it = std::find_if(active_.begin(), active_.end(),
                              [&](const auto& a) { return a.first == c.id; });
@@ -83,45 +87,62 @@ RunResult Runner::run() {
       finish(a, c, stopping);
     }
   }
+  commit();
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
   result_.summary.elapsed = std::chrono::duration_cast<Millis>(clock_.mono() - started);
   sink_.run_finished(result_.summary);
   return result_;
 }
 
+void Runner::commit() { check(recorder_.end_batch()); }
+
+// Records the starts of everything ready in the open batch, commits it, then spawns them
+// (so every process has its RUNNING row first); repeats while spawn failures free slots.
 void Runner::start_ready() {
   for (auto ids = plan_.ready(clock_.now()); !ids.empty() && !result_.store_error;
        ids = plan_.ready(clock_.now())) {
+    recorder_.begin_batch();
+    std::vector<Starting> starting;
     for (int id : ids) {
       if (result_.store_error) break;
-      start_one(id);
+      if (auto s = record_start(id)) starting.push_back(std::move(*s));
     }
+    commit();
+    if (result_.store_error) return;
+    recorder_.begin_batch();
+    for (Starting& s : starting) spawn(s);
   }
 }
 
-void Runner::start_one(int id) {
+std::optional<Runner::Starting> Runner::record_start(int id) {
   const int attempt = plan_.attempts(id) + 1;
-  Launch launch = launch_(id, attempt);
+  Starting s{id, 0, launch_(id, attempt)};
   plan_.mark_started(id);
-  AttemptStart start{run_id_, plan_.task(id).name, attempt, launch.scheduled_at, clock_.now(),
-                     launch.request.log_path.string(), launch.command};
+  AttemptStart start{run_id_, plan_.task(id).name, attempt, s.launch.scheduled_at, clock_.now(),
+                     s.launch.request.log_path.string(), s.launch.command};
   auto row = recorder_.attempt_started(start);
   if (!row) {
     check(Status(row.error()));
+    return std::nullopt;
+  }
+  s.attempt_row = *row;
+  return s;
+}
+
+void Runner::spawn(Starting& s) {
+  const PlanTask& task = plan_.task(s.task);
+  sink_.task_started(task.name, plan_.attempts(s.task), task.retry.max_attempts,
+                     s.launch.request.argv);
+  if (s.launch.unstartable) {
+    finish_unstartable(s.task, s.attempt_row, *s.launch.unstartable);
     return;
   }
-  sink_.task_started(plan_.task(id).name, attempt, plan_.task(id).retry.max_attempts,
-                     launch.request.argv);
-  if (launch.unstartable) {
-    finish_unstartable(id, *row, *launch.unstartable);
-    return;
-  }
-  auto pid = processes_.start(launch.request);
+  auto pid = processes_.start(s.launch.request);
   if (!pid) {
-    finish_unstartable(id, *row, pid.error());
+    finish_unstartable(s.task, s.attempt_row, pid.error());
     return;
   }
-  active_.push_back({*pid, Active{id, *row, launch.request.timeout}});
+  active_.push_back({*pid, Active{s.task, s.attempt_row, s.launch.request.timeout}});
 }
 
 void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& error) {
@@ -204,7 +225,10 @@ void Runner::stop(int signal) {
   result_.stop_signal = signal;
   plan_.interrupt();
   flush_plan_events();
-  for (const ProcessCompletion& c : processes_.stop_all()) {
+  commit();  // before stop_all(), which may wait out the tasks' grace periods
+  auto stopped = processes_.stop_all();
+  recorder_.begin_batch();
+  for (const ProcessCompletion& c : stopped) {
     auto it = std::find_if(active_.begin(), active_.end(),
                            [&](const auto& a) { return a.first == c.id; });
     if (it == active_.end()) continue;
@@ -212,6 +236,7 @@ void Runner::stop(int signal) {
     active_.erase(it);
     finish(a, c);
   }
+  commit();
 }
 
 }  // namespace orch

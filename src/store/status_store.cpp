@@ -1,8 +1,10 @@
-// StatusStore: every state change is one BEGIN IMMEDIATE transaction, committed before the
-// call returns; every SQLite failure comes back as an Error naming the database.
+// StatusStore: every state change is one BEGIN IMMEDIATE transaction committed before the
+// call returns, or a savepoint in the Runner's batch; every SQLite failure comes back as an
+// Error naming the database.
 #include "orchestrator/store/status_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <exception>
@@ -22,6 +24,8 @@ class StatementCache {
  public:
   explicit StatementCache(SQLite::Database& db) : db_(db) {}
   SQLite::Database& db() { return db_; }
+  bool batch_requested = false;  // between begin_batch() and end_batch()
+  bool batch_open = false;       // ... and its BEGIN IMMEDIATE has run (at the first write)
   SQLite::Statement& get(const char* sql) {
     std::unique_ptr<SQLite::Statement>& slot = cache_[sql];
     if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
@@ -76,25 +80,39 @@ void rollback(StatementCache& sql) noexcept {
 }
 
 // Runs `body` (returning Expected<T>) in a BEGIN IMMEDIATE transaction: committed when it
-// returns a value, rolled back when it returns an Error or anything throws. (What
-// SQLite::Transaction does, with BEGIN, COMMIT and ROLLBACK prepared once.)
+// returns a value, rolled back when it returns an Error or anything throws. Inside a batch
+// the body runs in a savepoint of the batch's transaction instead, released or undone alone.
 template <class T, class F>
 Expected<T> write(StatementCache& sql, const std::string& what, F&& body) {
+  const bool batched = sql.batch_requested;
   try {
-    Stmt(sql, "BEGIN IMMEDIATE")->exec();
+    if (batched && !sql.batch_open) {
+      Stmt(sql, "BEGIN IMMEDIATE")->exec();
+      sql.batch_open = true;
+    }
+    Stmt(sql, batched ? "SAVEPOINT change" : "BEGIN IMMEDIATE")->exec();
   } catch (const std::exception& e) {
     return db_error(sql.db(), what, e);
   }
+  auto undo = [&] {
+    if (!batched) return rollback(sql);
+    try {
+      Stmt(sql, "ROLLBACK TO change")->exec();
+      Stmt(sql, "RELEASE change")->exec();
+    } catch (...) {  // SQLite ended the whole transaction itself (e.g. disk full)
+    }
+    if (sqlite3_get_autocommit(sql.db().getHandle())) sql.batch_open = false;
+  };
   try {
     Expected<T> result = body();
-    if (result) {
-      Stmt(sql, "COMMIT")->exec();
+    if (!result) {
+      undo();
     } else {
-      rollback(sql);
+      Stmt(sql, batched ? "RELEASE change" : "COMMIT")->exec();
     }
     return result;
   } catch (const std::exception& e) {
-    rollback(sql);
+    undo();
     return db_error(sql.db(), what, e);
   }
 }
@@ -191,7 +209,9 @@ bool is_outcome(TaskStatus s) {
 
 StatusStore::StatusStore(std::unique_ptr<SQLite::Database> db)
     : db_(std::move(db)), stmts_(std::make_unique<StatementCache>(*db_)) {}
-StatusStore::~StatusStore() = default;
+StatusStore::~StatusStore() {
+  (void)end_batch();  // a batch left open by an early return is committed, not dropped
+}
 
 SQLite::Database& StatusStore::db() { return *db_; }
 
@@ -452,6 +472,22 @@ Status StatusStore::task_skipped(std::int64_t run_id, const std::string& task_na
     up->exec();
     return ok();
   });
+}
+
+void StatusStore::begin_batch() { stmts_->batch_requested = true; }
+
+Status StatusStore::end_batch() {
+  StatementCache& sql = *stmts_;
+  sql.batch_requested = false;
+  if (!sql.batch_open) return ok();
+  sql.batch_open = false;
+  try {
+    Stmt(sql, "COMMIT")->exec();
+    return ok();
+  } catch (const std::exception& e) {
+    rollback(sql);
+    return db_error(sql.db(), "cannot commit the recorded task changes", e);
+  }
 }
 
 Expected<int> StatusStore::recover_interrupted(

@@ -164,7 +164,7 @@ class LongLivedReader(DbCase):
         try:
             reader.execute("BEGIN")
             reader.execute("SELECT count(*) FROM task_runs").fetchone()
-            for _ in range(10):
+            for _ in range(16):
                 self.assertRc(p.daily("--force"), 0)
             pinned = os.path.getsize(wal)
             self.assertGreater(pinned, WAL_LIMIT, "the scenario did not grow the WAL")
@@ -177,7 +177,7 @@ class LongLivedReader(DbCase):
                 sizes.append(os.path.getsize(wal))
             self.assertLessEqual(sizes[-1], WAL_LIMIT + 64 * 1024,
                                  f"WAL stayed at {sizes} after peaking at {pinned}")
-            self.assertEqual(reader.execute("SELECT count(*) FROM task_runs").fetchone()[0], 280)
+            self.assertEqual(reader.execute("SELECT count(*) FROM task_runs").fetchone()[0], 400)
         finally:
             reader.close()
         self.assertEqual(self.integrity(), "ok")

@@ -2,6 +2,7 @@
 // Test doubles for the scheduler's interfaces: a process set that "runs" scripted attempts
 // on a FakeClock, a recorder and a sink that keep what they were told.
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,10 +58,12 @@ class FakeProcessRunner final : public ProcessRunner {
   };
   std::vector<StartEvent> starts;
   std::size_t max_parallel_seen = 0;
+  std::function<void()> before_start_or_wait;  // a test's check at each start and each sleep
   std::optional<WallTime> signal_at;  // stop_signal() turns SIGTERM (15) once the clock passes it
   int signal_number = 15;
 
   Expected<ProcessId> start(const ProcessRequest& request) override {
+    if (before_start_or_wait) before_start_or_wait();
     FakeAttempt a;
     auto it = script.find(request.task_name);
     if (it != script.end() && !it->second.empty()) {
@@ -80,6 +83,7 @@ class FakeProcessRunner final : public ProcessRunner {
   }
 
   std::vector<ProcessCompletion> wait(Millis max_wait) override {
+    if (before_start_or_wait) before_start_or_wait();
     if (stop_signal()) return {};
     const MonoTime limit = clock_.mono() + max_wait;
     MonoTime first = limit;
@@ -145,28 +149,46 @@ class FakeRecorder final : public RunRecorder {
   std::vector<std::string> events;
   std::map<std::string, std::int64_t> total_runs;
   bool fail_writes = false;
+  bool fail_commits = false;
+  std::size_t uncommitted = 0;  // calls made in the open batch
+  int commits = 0;              // batches ended with something in them
 
   Expected<std::int64_t> attempt_started(const AttemptStart& s) override {
     if (fail_writes) return make_error("disk full");
-    events.push_back("start " + s.task_name + " " + std::to_string(s.attempt));
+    add("start " + s.task_name + " " + std::to_string(s.attempt));
     if (s.attempt == 1) ++total_runs[s.task_name];
     return static_cast<std::int64_t>(events.size());
   }
   Status attempt_finished(std::int64_t, const std::string& task, const AttemptEnd& e) override {
-    events.push_back("end " + task + " " + std::string(to_string(e.status)) +
-                     (e.final ? " final" : " retry"));
+    add("end " + task + " " + std::string(to_string(e.status)) + (e.final ? " final" : " retry"));
     return ok();
   }
   Status run_abandoned(std::int64_t, const std::string& task, TaskStatus s,
                        const std::string& reason, WallTime) override {
-    events.push_back("abandon " + task + " " + std::string(to_string(s)) + ": " + reason);
+    add("abandon " + task + " " + std::string(to_string(s)) + ": " + reason);
     return ok();
   }
   Status task_skipped(std::int64_t, const std::string& task, const std::string& reason,
                       WallTime) override {
-    events.push_back("skip " + task + ": " + reason);
+    add("skip " + task + ": " + reason);
     return ok();
   }
+  void begin_batch() override { in_batch_ = true; }
+  Status end_batch() override {
+    in_batch_ = false;
+    if (uncommitted == 0) return ok();
+    if (fail_commits) return make_error("disk I/O error at commit");
+    uncommitted = 0;
+    ++commits;
+    return ok();
+  }
+
+ private:
+  void add(std::string event) {
+    events.push_back(std::move(event));
+    if (in_batch_) ++uncommitted;
+  }
+  bool in_batch_ = false;
 };
 
 class CollectingSink final : public StatusSink {

@@ -146,3 +146,44 @@ TEST_CASE("when the store cannot record a start, nothing is run") {
   REQUIRE(r.store_error);
   CHECK(*r.store_error == "disk full");
 }
+
+TEST_CASE("every recorded change is committed before a process starts or the runner sleeps") {
+  Harness h;
+  h.procs.script["A"] = {exits(1000ms, 1), exits(1000ms, 0)};
+  h.procs.script["B"] = {exits(500ms, 2)};
+  h.procs.script["D"] = {cannot_start("cannot execute: missing")};
+  int checks = 0;
+  h.procs.before_start_or_wait = [&] {
+    ++checks;
+    CHECK(h.recorder.uncommitted == 0);
+  };
+  // A retries, B fails (so C is skipped), D cannot start, E runs in the next tier.
+  Plan plan({plan_task("A", 0, {}, 2, {5s}), plan_task("B", 0), plan_task("C", 1, {1}),
+             plan_task("D", 0), plan_task("E", 1, {0})},
+            2);
+  auto r = h.run(plan);
+  CHECK(checks >= 5);
+  CHECK(h.recorder.uncommitted == 0);
+  CHECK(r.summary.succeeded == 2);
+  CHECK(r.summary.failed == 2);
+  CHECK(r.summary.skipped == 1);
+}
+
+TEST_CASE("the end of one task and the start it allows are committed together") {
+  Harness h;
+  Plan plan({plan_task("A", 0), plan_task("B", 0), plan_task("C", 0)}, 1);
+  h.run(plan);
+  CHECK(h.recorder.events.size() == 6);
+  // start A | end A + start B | end B + start C | end C
+  CHECK(h.recorder.commits == 4);
+}
+
+TEST_CASE("a failed commit stops the run before anything else starts") {
+  Harness h;
+  h.recorder.fail_commits = true;
+  Plan plan({plan_task("A", 0), plan_task("B", 0)}, 2);
+  auto r = h.run(plan);
+  CHECK(h.procs.starts.empty());
+  REQUIRE(r.store_error);
+  CHECK(*r.store_error == "disk I/O error at commit");
+}

@@ -132,18 +132,45 @@ TEST_CASE("store: schema has the contract's columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "1");
+  CHECK(scalar(*s, "PRAGMA user_version") == "2");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "18");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
-                   "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "4");
+                   "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
+  // Crash recovery finds the open attempts on the small partial index, not by a scan.
+  {
+    SQLite::Statement plan(
+        s->db(), "EXPLAIN QUERY PLAN SELECT run_id FROM task_runs WHERE status = 'RUNNING'");
+    REQUIRE(plan.executeStep());
+    CHECK(plan.getColumn(3).getString() == "SCAN task_runs USING INDEX idx_task_runs_open");
+  }
   CHECK(scalar(*s, "SELECT dflt_value FROM pragma_table_info('data_pipeline_status') "
                    "WHERE name = 'status'") == "'PENDING'");
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "1");
+  CHECK(scalar(*again, "PRAGMA user_version") == "2");
+}
+
+TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
+  StoreTempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("DROP INDEX idx_task_runs_open");
+    raw.exec("CREATE INDEX idx_task_runs_status ON task_runs (status)");
+    raw.exec("CREATE INDEX idx_task_runs_run ON task_runs (run_id)");
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
+    raw.exec("PRAGMA user_version = 1");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "2");
+  CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
+                   "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
+        "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
 }
 
 TEST_CASE("store: a run of two attempts counts once in total_runs") {
@@ -433,4 +460,34 @@ TEST_CASE("store: an earlier tool's data_pipeline_status gains run_id and keeps 
   attempt(*s, run, "old", 1, t0(), 20, orch::TaskStatus::Success, true);
   CHECK(num(*s, "old", "total_runs") == 5);
   CHECK(std::stod(col(*s, "old", "average_runtime_seconds")) == doctest::Approx(12.0));
+}
+
+TEST_CASE("store: a batch is one transaction; a failed change in it is undone alone") {
+  StoreTempDir dir;
+  auto s = open_store(dir.path / "status.db");
+  auto run = s->begin_run("daily", "2026-11-20", t0());
+  REQUIRE(run.has_value());
+  SQLite::Database reader((dir.path / "status.db").string(), SQLite::OPEN_READONLY);
+  auto attempts_seen = [&] {
+    return reader.execAndGet("SELECT COUNT(*) FROM task_runs").getInt();
+  };
+
+  s->begin_batch();
+  auto a = s->attempt_started(start_of(*run, "prices", 1, t0()));
+  REQUIRE(a.has_value());
+  auto bad = s->attempt_finished(*a, "news", end_of(orch::TaskStatus::Success, t0(5), 5s, true));
+  CHECK_FALSE(bad.has_value());
+  auto b = s->attempt_started(start_of(*run, "news", 1, t0(1)));
+  REQUIRE(b.has_value());
+  CHECK(attempts_seen() == 0);  // nothing visible before the batch ends
+
+  REQUIRE(s->end_batch().has_value());
+  CHECK(attempts_seen() == 2);
+  CHECK(col(*s, "prices", "status") == "RUNNING");  // the failed change left no trace
+  CHECK(col(*s, "news", "status") == "RUNNING");
+  CHECK(s->end_batch().has_value());  // no batch: nothing to do
+
+  // Without a batch, each change is visible at once.
+  attempt(*s, *run, "prices", 1, t0(10), 1, orch::TaskStatus::Success, true);
+  CHECK(attempts_seen() == 3);
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "orchestrator/exec/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch {
@@ -39,6 +40,7 @@ class PosixProcessRunner final : public ProcessRunner {
     bool timed_out = false;
     bool stopping = false;
     std::filesystem::path log_path;
+    Fd log;                           // ours, write-only: an empty log needs no scan
   };
   struct Lingering {                  // a group whose leader exited but members remain
     pid_t pgid = 0;

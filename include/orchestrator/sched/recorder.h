@@ -1,7 +1,8 @@
 #pragma once
 // What the scheduler tells the status store, one call per state change. Each call is
-// committed before it returns, so a crash loses nothing that already happened. The SQLite
-// implementation is store/StatusStore; tests use an in-memory fake.
+// committed before it returns, or, inside a batch, when the batch ends; the Runner ends its
+// batch before it starts a process or sleeps, so a crash loses nothing a process could see.
+// The SQLite implementation is store/StatusStore; tests use an in-memory fake.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +55,12 @@ class RunRecorder {
   // The task will not run in this run (an upstream failed, a critical task failed).
   virtual Status task_skipped(std::int64_t run_id, const std::string& task_name,
                               const std::string& reason, WallTime when) = 0;
+
+  // Groups the calls that follow into one transaction, committed by end_batch() (what
+  // happens at one instant: the ends just reaped and the starts they allow). A call that
+  // fails inside a batch is undone alone; end_batch() without a batch does nothing.
+  virtual void begin_batch() = 0;
+  virtual Status end_batch() = 0;
 };
 
 }  // namespace orch

@@ -43,8 +43,15 @@ class Runner {
   static constexpr Millis kMaxSleep{30000};
 
  private:
+  struct Starting {
+    int task = 0;
+    std::int64_t attempt_row = 0;
+    Launch launch;
+  };
   void start_ready();
-  void start_one(int id);
+  std::optional<Starting> record_start(int id);
+  void spawn(Starting& s);
+  void commit();  // ends the recorder's batch; a failure stops the run
   struct Active {
     int task = 0;
     std::int64_t attempt_row = 0;

@@ -1,7 +1,7 @@
 #pragma once
 // The SQLite status database: data_pipeline_status (contract section 4), the runs table
 // (one row per orchestrator invocation) and task_runs (one row per attempt). WAL, a busy
-// timeout, BEGIN IMMEDIATE for every write, one transaction per state change.
+// timeout, BEGIN IMMEDIATE for every write, one transaction per state change or per batch.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -65,6 +65,8 @@ class StatusStore final : public RunRecorder {
                        const std::string& reason, WallTime when) override;
   Status task_skipped(std::int64_t run_id, const std::string& task_name,
                       const std::string& reason, WallTime when) override;
+  void begin_batch() override;
+  Status end_batch() override;
 
   SQLite::Database& db();  // for the later health layer; same connection
 

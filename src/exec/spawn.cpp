@@ -307,9 +307,13 @@ Expected<Spawned> spawn_process(const ProcessRequest& req) {
   Expected<std::string> exec_path = find_program(req);
   if (!exec_path) return exec_path.error();
 
-  std::error_code ec;
-  if (req.log_path.has_parent_path()) std::filesystem::create_directories(req.log_path.parent_path(), ec);
-  Fd log(::open(req.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644));
+  constexpr int kLogFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
+  Fd log(::open(req.log_path.c_str(), kLogFlags, 0644));
+  if (!log.valid() && errno == ENOENT && req.log_path.has_parent_path()) {
+    std::error_code ec;  // the task's log folder, on its first run
+    std::filesystem::create_directories(req.log_path.parent_path(), ec);
+    log.reset(::open(req.log_path.c_str(), kLogFlags, 0644));
+  }
   if (!log.valid()) {
     const int err = errno;
     return make_error("cannot open log file " + req.log_path.string() + ": " + errno_text(err),

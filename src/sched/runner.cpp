@@ -234,7 +234,9 @@ void Runner::stop(int signal) {
     if (it == active_.end()) continue;
     const Active a = it->second;
     active_.erase(it);
-    finish(a, c);
+    // A task that died by itself here was most likely signalled along with us (systemd
+    // stops the whole unit): INTERRUPTED, like the ones we stop.
+    finish(a, c, /*stopping=*/true);
   }
   commit();
 }

@@ -61,6 +61,7 @@ class FakeProcessRunner final : public ProcessRunner {
   std::function<void()> before_start_or_wait;  // a test's check at each start and each sleep
   std::optional<WallTime> signal_at;  // stop_signal() turns SIGTERM (15) once the clock passes it
   int signal_number = 15;
+  bool died_by_signal_at_stop = false;  // the tasks got the stop signal too and died of it first
 
   Expected<ProcessId> start(const ProcessRequest& request) override {
     if (before_start_or_wait) before_start_or_wait();
@@ -111,7 +112,10 @@ class FakeProcessRunner final : public ProcessRunner {
 
   std::vector<ProcessCompletion> stop_all() override {
     std::vector<ProcessCompletion> done;
-    for (const Proc& p : procs_) done.push_back(complete(p, ExitKind::Stopped));
+    for (const Proc& p : procs_) {
+      done.push_back(complete(p, died_by_signal_at_stop ? ExitKind::Signaled : ExitKind::Stopped));
+      if (died_by_signal_at_stop) done.back().signal = 15;
+    }
     procs_.clear();
     return done;
   }

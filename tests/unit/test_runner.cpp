@@ -187,3 +187,15 @@ TEST_CASE("a failed commit stops the run before anything else starts") {
   REQUIRE(r.store_error);
   CHECK(*r.store_error == "disk I/O error at commit");
 }
+
+TEST_CASE("a task that dies of the same stop signal before we stop it is INTERRUPTED, not FAILED") {
+  Harness h;
+  h.procs.script["A"] = {exits(100000ms, 0)};
+  h.procs.signal_at = T0 + 5s;
+  h.procs.died_by_signal_at_stop = true;
+  Plan plan({plan_task("A", 0, {}, 3, {0s}), plan_task("B", 1)}, 1);
+  auto r = h.run(plan);
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A INTERRUPTED final"});
+  CHECK(r.summary.interrupted == 1);
+  CHECK(r.summary.failed == 0);
+}

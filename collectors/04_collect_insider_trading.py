@@ -35,28 +35,25 @@ def synthetic(symbol, day):
     return out
 
 
+def from_csv(r):
+    """The filing of one insider_trades.csv row."""
+    kind = r.text("transaction_type").upper()
+    kind = {"P": "BUY", "PURCHASE": "BUY", "S": "SELL", "SALE": "SELL"}.get(kind, kind)
+    if kind not in ("BUY", "SELL"):
+        raise c.CollectorError(f"{r.where}: transaction_type must be BUY or SELL, got {kind!r}")
+    shares, price = int(r.num("shares")), r.num("price")
+    return (r["symbol"], r.day("filing_date").isoformat(), r.text("insider_name"),
+            r.text("title", ""), kind, shares, price, round(shares * price, 2), "csv")
+
+
 def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument(
         "--lookback-days", type=int, default=90, help="calendar days back from the trading date (90)"))
     conn = c.connect(ctx, "insider_trades", needs=[("assets", "Asset Collection")])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     start = {s: c.window_start(conn, ctx, "insider_trades", s, ctx.args.lookback_days) for s in symbols}
-    rows = []
-    if ctx.csv_dir:
-        need = ["symbol", "filing_date", "insider_name", "title", "transaction_type", "shares", "price"]
-        for r in c.read_csv(ctx, "insider_trades.csv", need):
-            if r["symbol"] in start and start[r["symbol"]] <= r.day("filing_date") <= ctx.trading_date:
-                kind = r.text("transaction_type").upper()
-                kind = {"P": "BUY", "PURCHASE": "BUY", "S": "SELL", "SALE": "SELL"}.get(kind, kind)
-                if kind not in ("BUY", "SELL"):
-                    raise c.CollectorError(f"{r.where}: transaction_type must be BUY or SELL, got {kind!r}")
-                shares, price = int(r.num("shares")), r.num("price")
-                rows.append((r["symbol"], r.day("filing_date").isoformat(), r.text("insider_name"),
-                             r.text("title", ""), kind, shares, price, round(shares * price, 2), "csv"))
-    else:
-        for s in symbols:
-            for day in c.trading_days(start[s], ctx.trading_date):
-                rows += synthetic(s, day)
+    need = ["symbol", "filing_date", "insider_name", "title", "transaction_type", "shares", "price"]
+    rows = c.collect_windows(ctx, start, "insider_trades.csv", need, "filing_date", from_csv, synthetic)
     with c.transaction(conn):
         n = c.upsert(conn, "insider_trades", COLUMNS, rows)
         c.mark_collected(conn, ctx, "insider_trades", symbols)

@@ -35,27 +35,25 @@ def synthetic(symbol, day):
     return [(symbol, day.isoformat(), r.choice(FIRMS), action, NAMES[score], score, target, "synthetic")]
 
 
+def from_csv(r):
+    """The rating action of one analyst_ratings.csv row."""
+    rating = r.text("rating")
+    score = SCORES.get(rating.lower()) or (int(r.num("rating")) if rating.isdigit() else None)
+    if score not in NAMES:
+        raise c.CollectorError(f"{r.where}: unknown rating {rating!r} (use Strong Buy, Buy, Hold, "
+                               "Sell, Strong Sell, their usual synonyms, or 1-5)")
+    return (r["symbol"], r.day("date").isoformat(), r.text("firm"), r.text("action").lower(),
+            NAMES[score], score, r.num("price_target", None), "csv")
+
+
 def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument(
         "--lookback-days", type=int, default=90, help="calendar days back from the trading date (90)"))
     conn = c.connect(ctx, "analyst_ratings", needs=[("assets", "Asset Collection")])
     symbols = [a["symbol"] for a in ctx.assets(conn)]
     start = {s: c.window_start(conn, ctx, "analyst_ratings", s, ctx.args.lookback_days) for s in symbols}
-    rows = []
-    if ctx.csv_dir:
-        for r in c.read_csv(ctx, "analyst_ratings.csv", ["symbol", "date", "firm", "action", "rating"]):
-            if r["symbol"] in start and start[r["symbol"]] <= r.day("date") <= ctx.trading_date:
-                rating = r.text("rating")
-                score = SCORES.get(rating.lower()) or (int(r.num("rating")) if rating.isdigit() else None)
-                if score not in NAMES:
-                    raise c.CollectorError(f"{r.where}: unknown rating {rating!r} (use Strong Buy, Buy, Hold, "
-                                           "Sell, Strong Sell, their usual synonyms, or 1-5)")
-                rows.append((r["symbol"], r.day("date").isoformat(), r.text("firm"), r.text("action").lower(),
-                             NAMES[score], score, r.num("price_target", None), "csv"))
-    else:
-        for s in symbols:
-            for day in c.trading_days(start[s], ctx.trading_date):
-                rows += synthetic(s, day)
+    rows = c.collect_windows(ctx, start, "analyst_ratings.csv", ["symbol", "date", "firm", "action", "rating"],
+                             "date", from_csv, synthetic)
     with c.transaction(conn):
         n = c.upsert(conn, "analyst_ratings", COLUMNS, rows)
         c.mark_collected(conn, ctx, "analyst_ratings", symbols)

@@ -409,6 +409,22 @@ def window_start(conn, ctx, dataset, key, lookback_days):
     return start
 
 
+def collect_windows(ctx, start, csv_name, required, date_column, from_csv, synthetic):
+    """The rows of each symbol's window [start[symbol], trading date]. With a CSV folder:
+    from_csv(row) of each row of csv_name (columns required) whose symbol is in start and whose
+    date_column falls in its window; else synthetic(symbol, day) (a list) for every trading day."""
+    rows = []
+    if ctx.csv_dir:
+        for r in read_csv(ctx, csv_name, required):
+            if r["symbol"] in start and start[r["symbol"]] <= r.day(date_column) <= ctx.trading_date:
+                rows.append(from_csv(r))
+    else:
+        for s, first in start.items():
+            for day in trading_days(first, ctx.trading_date):
+                rows += synthetic(s, day)
+    return rows
+
+
 def mark_collected(conn, ctx, dataset, keys):
     """Record that (dataset, key) is collected up to the trading date (inside a transaction)."""
     conn.executemany(

@@ -71,6 +71,37 @@ def to_yaml(config):
     return "\n".join(lines) + "\n"
 
 
+def base_config(**top):
+    """The top-level keys every test pipeline starts from (kill grace 1 s, no retries), updated by top."""
+    config = {
+        "timezone": "America/New_York",
+        "kill_grace_seconds": 1,
+        "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
+    }
+    config.update(top)
+    return config
+
+
+def write_pipeline(p, intraday=(), daily=(), **top):
+    """Write p's pipeline.yaml with intraday and daily tasks (dicts, written as given) and top-level keys."""
+    config = base_config(**top)
+    if daily:
+        config["daily_schedule"] = [dict(t) for t in daily]
+    if intraday:
+        config["intraday_schedule"] = [dict(t) for t in intraday]
+    p.write_raw(to_yaml(config))
+
+
+def sanitized_binary():
+    """True when the binary under test is built with ASan (its memory use is not ours)."""
+    try:
+        with open(BIN, "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return b"__asan_init" in data or b"libasan.so" in data
+
+
 def pid_alive(pid):
     """True if pid names a live (non-zombie) process.
 
@@ -92,22 +123,23 @@ def pid_alive(pid):
         return False
 
 
-def group_members(pgid):
-    """Live (non-zombie) processes whose process group is pgid."""
-    members = []
+def processes():
+    """(pid, fields) of every process in /proc; fields follow the command in /proc/PID/stat:
+    [0] state, [1] ppid, [2] pgrp, ... A process that is gone or unreadable is passed over."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        # fields[0] state, [1] ppid, [2] pgrp
-        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-            members.append(int(entry))
-    return members
+        yield int(entry), stat[stat.rindex(")") + 2:].split()
+
+
+def group_members(pgid):
+    """Live (non-zombie) processes whose process group is pgid."""
+    return [pid for pid, fields in processes() if fields[0] not in ("Z", "X") and int(fields[2]) == pgid]
 
 
 def wait_dead(pid, timeout=5.0):
@@ -196,12 +228,7 @@ class Pipeline:
 
     def write_config(self, tasks, **top):
         """Write pipeline.yaml with daily tasks (list of dicts) and top-level keys."""
-        config = {
-            "timezone": "America/New_York",
-            "kill_grace_seconds": 1,
-            "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
-        }
-        config.update(top)
+        config = base_config(**top)
         full_tasks = []
         for t in tasks:
             task = {"name": t["name"], "script": t["script"]}

@@ -241,15 +241,19 @@ class Usage(PipelineTestCase):
 
 class Validate(PipelineTestCase):
 
-    def test_validate_prints_tiers(self):
-        p = self.p
-        ok = p.script("ok.sh", "stamp start\n")
-        p.write_config([
+    def write_diamond(self):
+        """Alpha -> Beta -> Delta <- Gamma: tiers 0 (Alpha, Gamma), 1 (Beta), 2 (Delta)."""
+        ok = self.p.script("ok.sh", "stamp start\n")
+        self.p.write_config([
             {"name": "Alpha", "script": ok},
             {"name": "Beta", "script": ok, "dependencies": ["Alpha"]},
             {"name": "Gamma", "script": ok},
             {"name": "Delta", "script": ok, "dependencies": ["Beta", "Gamma"]},
         ])
+
+    def test_validate_prints_tiers(self):
+        p = self.p
+        self.write_diamond()
         r = p.run("--validate")
         self.assertRc(r, 0)
         self.assertIn("Alpha", r.stdout)
@@ -258,13 +262,7 @@ class Validate(PipelineTestCase):
 
     def test_validate_json(self):
         p = self.p
-        ok = p.script("ok.sh", "stamp start\n")
-        p.write_config([
-            {"name": "Alpha", "script": ok},
-            {"name": "Beta", "script": ok, "dependencies": ["Alpha"]},
-            {"name": "Gamma", "script": ok},
-            {"name": "Delta", "script": ok, "dependencies": ["Beta", "Gamma"]},
-        ])
+        self.write_diamond()
         r = p.run("--validate", "--json")
         self.assertRc(r, 0)
         doc = json.loads(r.stdout)

@@ -12,25 +12,11 @@ import subprocess
 import time
 import unittest
 
-from harness import PipelineTestCase, pid_alive, sql_time_to_epoch, to_yaml, wait_dead
+from harness import PipelineTestCase, pid_alive, sql_time_to_epoch, wait_dead, write_pipeline
 
 FRIDAY_10 = "2026-11-20T10:00:00-05:00"      # a regular trading day
 SATURDAY_10 = "2026-11-21T10:00:00-05:00"
 THANKSGIVING_10 = "2026-11-26T10:00:00-05:00"  # a weekday, NYSE holiday
-
-
-def write_pipeline(p, intraday=(), daily=(), **top):
-    config = {
-        "timezone": "America/New_York",
-        "kill_grace_seconds": 1,
-        "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
-    }
-    config.update(top)
-    if daily:
-        config["daily_schedule"] = [dict(t) for t in daily]
-    if intraday:
-        config["intraday_schedule"] = [dict(t) for t in intraday]
-    p.write_raw(to_yaml(config))
 
 
 def _ere(text):

@@ -11,20 +11,11 @@ import subprocess
 import time
 import unittest
 
-from harness import BIN, PipelineTestCase
+from harness import BIN, PipelineTestCase, sanitized_binary
 
 MAX_SECONDS = 10  # x3 for a sanitized build (see below)
 # peak RSS of the orchestrator; a sanitized build carries shadow memory of its own
 MAX_RSS_MB = 150
-
-
-def _sanitized():
-    try:
-        with open(BIN, "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    return b"__asan_init" in data or b"libasan.so" in data
 
 
 def deep_flow(levels):
@@ -139,8 +130,8 @@ class HostileConfig(PipelineTestCase):
         folder = self.p.path("hostile")
         os.makedirs(folder)
         cases = _write_cases(folder)
-        max_rss = MAX_RSS_MB * (4 if _sanitized() else 1)
-        max_seconds = MAX_SECONDS * (3 if _sanitized() else 1)
+        max_rss = MAX_RSS_MB * (4 if sanitized_binary() else 1)
+        max_seconds = MAX_SECONDS * (3 if sanitized_binary() else 1)
         for name, path in sorted(cases.items()):
             for mode_args in (["--validate"], ["--daily", "--no-wait"]):
                 with self.subTest(case=name, mode=mode_args[0]):

@@ -13,8 +13,8 @@ import signal
 import time
 import unittest
 
-from harness import (PipelineTestCase, group_members, sql_time_to_epoch, to_yaml,
-                     wait_dead, wait_for_file)
+from harness import (PipelineTestCase, group_members, sql_time_to_epoch, wait_dead,
+                     wait_for_file, write_pipeline)
 
 # A Friday, a regular NYSE trading day; 10:00 New York is 15:00 UTC.
 FRIDAY_10 = "2026-11-20T10:00:00-05:00"
@@ -26,21 +26,6 @@ def iso_utc(epoch):
     ms = int(round(epoch * 1000))
     sec, frac = divmod(ms, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{frac:03d}Z"
-
-
-def write_pipeline(p, intraday=(), daily=(), **top):
-    """pipeline.yaml with intraday (and optionally daily) tasks; kill grace 1 s, no retries."""
-    config = {
-        "timezone": "America/New_York",
-        "kill_grace_seconds": 1,
-        "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
-    }
-    config.update(top)
-    if daily:
-        config["daily_schedule"] = [dict(t) for t in daily]
-    if intraday:
-        config["intraday_schedule"] = [dict(t) for t in intraday]
-    p.write_raw(to_yaml(config))
 
 
 def cpu_seconds(pid):

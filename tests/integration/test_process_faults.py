@@ -15,35 +15,13 @@ import signal
 import time
 import unittest
 
-from harness import (BIN, PipelineTestCase, group_members, pid_alive, sql_time_to_epoch,
-                     wait_dead, wait_for_file)
-
-
-def sanitized_binary():
-    """True when the binary under test is built with ASan (its memory use is not ours)."""
-    try:
-        with open(BIN, "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    return b"__asan_init" in data or b"libasan.so" in data
+from harness import (PipelineTestCase, group_members, pid_alive, processes, sanitized_binary,
+                     sql_time_to_epoch, wait_dead, wait_for_file)
 
 
 def zombie_children(ppid):
     """PIDs of zombie processes whose parent is ppid."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] == "Z" and int(fields[1]) == ppid:
-            out.append(int(entry))
-    return out
+    return [pid for pid, fields in processes() if fields[0] == "Z" and int(fields[1]) == ppid]
 
 
 def attempt_seconds(row):

@@ -6,27 +6,15 @@
 #include <fstream>
 #include <string>
 
+#include "config_helpers.h"
 #include "orchestrator/config/loader.h"
 
 using namespace orch;
+using namespace orch::test;
 using namespace std::chrono;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kFile = "/orch-test-nowhere/pipeline.yaml";
-
-LoadResult load(const std::string& text) { return load_config_text(text, kFile); }
-
-bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-// The single error of a refused file (fails the test when there is not exactly one).
-ConfigDiagnostic single_error(const LoadResult& result) {
-  for (const auto& e : result.errors) INFO(e.format());
-  CHECK_FALSE(result.config.has_value());
-  REQUIRE(result.errors.size() == 1);
-  return result.errors.front();
-}
 
 const std::string kOneTask = "daily_schedule:\n  - name: A\n    script: a.sh\n";
 

@@ -6,26 +6,15 @@
 #include <fstream>
 #include <string>
 
+#include "config_helpers.h"
 #include "orchestrator/config/loader.h"
 
 using namespace orch;
+using namespace orch::test;
 using namespace std::chrono;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kFile = "/orch-test-nowhere/pipeline.yaml";
-
-LoadResult load(const std::string& text) { return load_config_text(text, kFile); }
-
-bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-ConfigDiagnostic single_error(const LoadResult& result) {
-  for (const auto& e : result.errors) INFO(e.format());
-  CHECK_FALSE(result.config.has_value());
-  REQUIRE(result.errors.size() == 1);
-  return result.errors.front();
-}
 
 // A daily schedule of one task "A" (line 2) with extra keys (from line 4).
 std::string daily_task(const std::string& keys) {

@@ -126,6 +126,14 @@ void bind_opt(SQLite::Statement& st, const char* name, const std::optional<V>& v
   }
 }
 
+void bind_nullable(SQLite::Statement& st, const char* name, const std::string* v) {
+  if (v) {
+    st.bind(name, *v);
+  } else {
+    st.bind(name);
+  }
+}
+
 // Empty text is stored as NULL.
 void bind_text(SQLite::Statement& st, const char* name, const std::string& s) {
   if (s.empty()) {
@@ -147,11 +155,16 @@ void ensure_row(StatementCache& sql, const std::string& task, const std::string&
   st->exec();
 }
 
+// The apply_* functions write a final outcome to the task's row and return how many rows
+// they changed (0: the row is missing). `ended`: the attempt's end, or null (no attempt).
+
 // The final outcome "failed for good" (Failed or Timeout): counters, last_failure, message.
-void apply_failure(StatementCache& sql, const std::string& task, std::int64_t run_id,
-                   TaskStatus status, const std::string& when, const std::string& error) {
+int apply_failure(StatementCache& sql, const std::string& task, std::int64_t run_id,
+                  TaskStatus status, const std::string& when, const std::string& error,
+                  const std::string* ended) {
   Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = :status, run_id = :run, updated_at = :when,
+          last_run_end = COALESCE(:ended, last_run_end),
           total_failures = COALESCE(total_failures, 0) + 1,
           consecutive_failures = COALESCE(consecutive_failures, 0) + 1,
           last_failure = :when, last_error_message = :error
@@ -159,30 +172,35 @@ void apply_failure(StatementCache& sql, const std::string& task, std::int64_t ru
   st->bind(":status", std::string(to_string(status)));
   st->bind(":run", run_id);
   st->bind(":when", when);
+  bind_nullable(*st, ":ended", ended);
   bind_text(*st, ":error", error);
   st->bind(":task", task);
-  st->exec();
+  return st->exec();
 }
 
 // Interrupted: the status (and the reason, when given) only; no counter changes.
-void apply_interrupted(StatementCache& sql, const std::string& task, std::int64_t run_id,
-                       const std::string& when, const std::string& reason) {
+int apply_interrupted(StatementCache& sql, const std::string& task, std::int64_t run_id,
+                      const std::string& when, const std::string& reason,
+                      const std::string* ended) {
   Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = 'INTERRUPTED', run_id = :run, updated_at = :when,
+          last_run_end = COALESCE(:ended, last_run_end),
           last_error_message = COALESCE(:error, last_error_message)
       WHERE task_name = :task)sql");
   st->bind(":run", run_id);
   st->bind(":when", when);
+  bind_nullable(*st, ":ended", ended);
   bind_text(*st, ":error", reason);
   st->bind(":task", task);
-  st->exec();
+  return st->exec();
 }
 
 // Success: counters, last_success, records (when given), running mean of success runtimes.
-void apply_success(StatementCache& sql, const std::string& task, std::int64_t run_id,
-                   const AttemptEnd& end, const std::string& when) {
+int apply_success(StatementCache& sql, const std::string& task, std::int64_t run_id,
+                  const AttemptEnd& end, const std::string& when) {
   Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = 'SUCCESS', run_id = :run, updated_at = :when,
+          last_run_end = :when,
           consecutive_failures = 0, last_success = :when, last_error_message = NULL,
           last_records_processed = COALESCE(:records, last_records_processed),
           average_runtime_seconds = CASE
@@ -197,7 +215,7 @@ void apply_success(StatementCache& sql, const std::string& task, std::int64_t ru
   bind_opt(*st, ":records", end.records_processed);
   st->bind(":duration", seconds(end.duration));
   st->bind(":task", task);
-  st->exec();
+  return st->exec();
 }
 
 bool is_outcome(TaskStatus s) {
@@ -367,7 +385,8 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
         UPDATE task_runs SET ended_at = :ended, duration_seconds = :duration, status = :status,
             exit_code = :exit, signal = :signal, records_processed = :records,
             data_as_of = :as_of, error_message = :error
-        WHERE id = :id AND task_name = :task)sql");
+        WHERE id = :id AND task_name = :task
+        RETURNING run_id)sql");
     row->bind(":ended", when);
     row->bind(":duration", seconds(end.duration));
     row->bind(":status", std::string(to_string(end.status)));
@@ -378,47 +397,37 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
     bind_text(*row, ":error", end.error);
     row->bind(":id", attempt_id);
     row->bind(":task", task_name);
-    if (row->exec() == 0) {
+    if (!row->executeStep()) {
       return make_error("no attempt " + std::to_string(attempt_id) + " of " + task_name, false);
     }
+    const std::int64_t run_id = row->getColumn(0).getInt64();
 
-    std::int64_t run_id = 0;
-    {
-      Stmt run_of(*stmts_, "SELECT run_id FROM task_runs WHERE id = :id");
-      run_of->bind(":id", attempt_id);
-      run_of->executeStep();
-      run_id = run_of->getColumn(0).getInt64();
-    }
-
-    ensure_row(*stmts_, task_name, when);
-    Stmt common(*stmts_,
-                "UPDATE data_pipeline_status SET last_run_end = :ended, "
-                "updated_at = :ended, run_id = :run WHERE task_name = :task");
-    common->bind(":ended", when);
-    common->bind(":run", run_id);
-    common->bind(":task", task_name);
-    common->exec();
-
-    if (!end.final) {
-      // Another attempt follows: the task stays RUNNING; the message tells why it retries.
-      Stmt st(*stmts_,
-              "UPDATE data_pipeline_status SET status = 'RUNNING', "
-              "last_error_message = :error WHERE task_name = :task");
-      bind_text(*st, ":error", end.error);
-      st->bind(":task", task_name);
-      st->exec();
-      return ok();
-    }
-    switch (end.status) {
-      case TaskStatus::Success:
-        apply_success(*stmts_, task_name, run_id, end, when);
-        break;
-      case TaskStatus::Interrupted:
-        apply_interrupted(*stmts_, task_name, run_id, when, end.error);
-        break;
-      default:
-        apply_failure(*stmts_, task_name, run_id, end.status, when, end.error);
-        break;
+    // One UPDATE of the task's row: the attempt's end and, when final, the outcome.
+    auto apply = [&]() -> int {
+      if (!end.final) {
+        // Another attempt follows: the task stays RUNNING; the message tells why it retries.
+        Stmt st(*stmts_, R"sql(
+            UPDATE data_pipeline_status SET status = 'RUNNING', last_error_message = :error,
+                last_run_end = :ended, updated_at = :ended, run_id = :run
+            WHERE task_name = :task)sql");
+        bind_text(*st, ":error", end.error);
+        st->bind(":ended", when);
+        st->bind(":run", run_id);
+        st->bind(":task", task_name);
+        return st->exec();
+      }
+      switch (end.status) {
+        case TaskStatus::Success:
+          return apply_success(*stmts_, task_name, run_id, end, when);
+        case TaskStatus::Interrupted:
+          return apply_interrupted(*stmts_, task_name, run_id, when, end.error, &when);
+        default:
+          return apply_failure(*stmts_, task_name, run_id, end.status, when, end.error, &when);
+      }
+    };
+    if (apply() == 0) {  // the row was deleted while the task ran: made again, then updated
+      ensure_row(*stmts_, task_name, when);
+      apply();
     }
     return ok();
   });
@@ -436,9 +445,9 @@ Status StatusStore::run_abandoned(std::int64_t run_id, const std::string& task_n
   return write<Ok>(*stmts_, "cannot record the outcome of " + task_name, [&]() -> Status {
     ensure_row(*stmts_, task_name, at);
     if (status == TaskStatus::Interrupted) {
-      apply_interrupted(*stmts_, task_name, run_id, at, reason);
+      apply_interrupted(*stmts_, task_name, run_id, at, reason, nullptr);
     } else {
-      apply_failure(*stmts_, task_name, run_id, status, at, reason);
+      apply_failure(*stmts_, task_name, run_id, status, at, reason, nullptr);
     }
     return ok();
   });

@@ -181,6 +181,7 @@ TEST_CASE("store: a run of two attempts counts once in total_runs") {
 
   attempt(*s, *run, "prices", 1, t0(), 5, orch::TaskStatus::Failed, false, "exit code 1");
   CHECK(col(*s, "prices", "status") == "RUNNING");
+  CHECK(col(*s, "prices", "last_run_end") == orch::format_db_time(t0(5)));
   CHECK(col(*s, "prices", "last_error_message") == "exit code 1");
   CHECK(num(*s, "prices", "total_runs") == 1);
   CHECK(num(*s, "prices", "total_failures") == 0);
@@ -227,6 +228,7 @@ TEST_CASE("store: final failures count once and a success resets consecutive_fai
   CHECK(col(*s, "news", "last_error_message") == "second");
   CHECK(col(*s, "news", "last_failure") == orch::format_db_time(t0(13)));
   CHECK(col(*s, "news", "last_success") == "NULL");
+  CHECK(col(*s, "news", "last_run_end") == orch::format_db_time(t0(13)));
 
   attempt(*s, run, "news", 1, t0(100), 30, orch::TaskStatus::Timeout, true, "timed out");
   CHECK(col(*s, "news", "status") == "TIMEOUT");
@@ -243,6 +245,7 @@ TEST_CASE("store: final failures count once and a success resets consecutive_fai
   // An interrupted attempt changes the status only.
   attempt(*s, run, "news", 1, t0(300), 1, orch::TaskStatus::Interrupted, true, "SIGTERM");
   CHECK(col(*s, "news", "status") == "INTERRUPTED");
+  CHECK(col(*s, "news", "last_run_end") == orch::format_db_time(t0(301)));
   CHECK(num(*s, "news", "total_runs") == 4);
   CHECK(num(*s, "news", "total_failures") == 2);
   CHECK(num(*s, "news", "total_successes") == 1);
@@ -490,4 +493,20 @@ TEST_CASE("store: a batch is one transaction; a failed change in it is undone al
   // Without a batch, each change is visible at once.
   attempt(*s, *run, "prices", 1, t0(10), 1, orch::TaskStatus::Success, true);
   CHECK(attempts_seen() == 3);
+}
+
+TEST_CASE("store: a task row deleted while its attempt ran is made again at the attempt's end") {
+  StoreTempDir dir;
+  auto s = open_store(dir.path / "status.db");
+  auto run = s->begin_run("daily", "2026-11-20", t0());
+  REQUIRE(run.has_value());
+  auto id = s->attempt_started(start_of(*run, "prices", 1, t0()));
+  REQUIRE(id.has_value());
+  s->db().exec("DELETE FROM data_pipeline_status WHERE task_name = 'prices'");
+  REQUIRE(s->attempt_finished(*id, "prices", end_of(orch::TaskStatus::Success, t0(9), 9s, true))
+              .has_value());
+  CHECK(col(*s, "prices", "status") == "SUCCESS");
+  CHECK(num(*s, "prices", "total_successes") == 1);
+  CHECK(col(*s, "prices", "last_run_end") == orch::format_db_time(t0(9)));
+  CHECK(col(*s, "prices", "run_id") == std::to_string(*run));
 }

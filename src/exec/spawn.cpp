@@ -149,9 +149,13 @@ ORCH_CHILD_CODE int child_entry(void* arg) { run_child(*static_cast<const ChildP
 pid_t start_child(const ChildPlan& plan) {
 #ifdef __linux__
   constexpr std::size_t kStackSize = 64 * 1024;
-  static void* const stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
-                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) return -1;
+  static void* stack = nullptr;  // kept once mapped; a failed mmap is tried again next time
+  if (stack == nullptr) {
+    void* mapped = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (mapped == MAP_FAILED) return -1;
+    stack = mapped;
+  }
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -273,19 +277,27 @@ Error describe_failure(const ChildFailure& f, const ProcessRequest& req, const s
   return make_error(std::move(message), retriable);
 }
 
-// Made once per process: /dev/null for the tasks' stdin, the signals we have a handler
-// for (ours are installed before the first task starts), the descriptor limit.
+// Made once per process: /dev/null for the tasks' stdin (opened again while it fails), the
+// signals we have a handler for (ours are installed before the first task starts), the
+// descriptor limit.
 struct SpawnShared {
   Fd devnull;
   std::vector<int> caught;
   int max_fd = 1024;
 };
 
-const SpawnShared& spawn_shared() {
-  static const SpawnShared shared = [] {
+// False with errno set when /dev/null cannot be opened (e.g. out of descriptors).
+bool open_devnull(Fd& fd) {
+  if (fd.valid()) return true;
+  Fd opened(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!opened.valid() || !move_above_stdio(opened)) return false;
+  fd = std::move(opened);
+  return true;
+}
+
+SpawnShared& spawn_shared() {
+  static SpawnShared shared = [] {
     SpawnShared s;
-    s.devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (s.devnull.valid() && !move_above_stdio(s.devnull)) s.devnull.reset();
     for (int sig = 1; sig < NSIG; ++sig) {
       struct sigaction old {};
       if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_DFL &&
@@ -319,9 +331,15 @@ Expected<Spawned> spawn_process(const ProcessRequest& req) {
     return make_error("cannot open log file " + req.log_path.string() + ": " + errno_text(err),
                       err != EACCES && err != EROFS && err != ENOTDIR && err != EISDIR);
   }
-  const SpawnShared& shared = spawn_shared();
-  if (!shared.devnull.valid() || !move_above_stdio(log)) {
-    return make_error("cannot start " + req.task_name + ": " + errno_text(errno), true);
+  SpawnShared& shared = spawn_shared();
+  if (!open_devnull(shared.devnull)) {
+    const int err = errno;
+    return make_error("cannot start " + req.task_name + ": opening /dev/null: " + errno_text(err),
+                      true);
+  }
+  if (!move_above_stdio(log)) {
+    const int err = errno;
+    return make_error("cannot start " + req.task_name + ": " + errno_text(err), true);
   }
 
   std::vector<char*> argv;

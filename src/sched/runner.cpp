@@ -98,6 +98,7 @@ void Runner::commit() { check(recorder_.end_batch()); }
 
 // Records the starts of everything ready in the open batch, commits it, then spawns them
 // (so every process has its RUNNING row first); repeats while spawn failures free slots.
+// A spawn failure is committed on its own at once: no process starts beside an open batch.
 void Runner::start_ready() {
   for (auto ids = plan_.ready(clock_.now()); !ids.empty() && !result_.store_error;
        ids = plan_.ready(clock_.now())) {
@@ -108,9 +109,10 @@ void Runner::start_ready() {
       if (auto s = record_start(id)) starting.push_back(std::move(*s));
     }
     commit();
-    if (result_.store_error) return;
-    recorder_.begin_batch();
-    for (Starting& s : starting) spawn(s);
+    for (Starting& s : starting) {
+      if (result_.store_error) return;
+      spawn(s);
+    }
   }
 }
 

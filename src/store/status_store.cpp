@@ -26,6 +26,7 @@ class StatementCache {
   SQLite::Database& db() { return db_; }
   bool batch_requested = false;  // between begin_batch() and end_batch()
   bool batch_open = false;       // ... and its BEGIN IMMEDIATE has run (at the first write)
+  bool batch_lost = false;       // SQLite rolled the whole batch back (e.g. disk full)
   SQLite::Statement& get(const char* sql) {
     std::unique_ptr<SQLite::Statement>& slot = cache_[sql];
     if (!slot) slot = std::make_unique<SQLite::Statement>(db_, sql);
@@ -85,6 +86,10 @@ void rollback(StatementCache& sql) noexcept {
 template <class T, class F>
 Expected<T> write(StatementCache& sql, const std::string& what, F&& body) {
   const bool batched = sql.batch_requested;
+  if (batched && sql.batch_lost) {
+    return make_error(what + " (status database " + sql.db().getFilename() +
+                      "): an earlier error rolled back the changes recorded with it");
+  }
   try {
     if (batched && !sql.batch_open) {
       Stmt(sql, "BEGIN IMMEDIATE")->exec();
@@ -101,7 +106,10 @@ Expected<T> write(StatementCache& sql, const std::string& what, F&& body) {
       Stmt(sql, "RELEASE change")->exec();
     } catch (...) {  // SQLite ended the whole transaction itself (e.g. disk full)
     }
-    if (sqlite3_get_autocommit(sql.db().getHandle())) sql.batch_open = false;
+    if (sql.batch_open && sqlite3_get_autocommit(sql.db().getHandle())) {
+      sql.batch_open = false;  // and with it the batch's earlier changes: nothing more is
+      sql.batch_lost = true;   // recorded in this batch, and end_batch() reports the loss
+    }
   };
   try {
     Expected<T> result = body();
@@ -488,6 +496,11 @@ void StatusStore::begin_batch() { stmts_->batch_requested = true; }
 Status StatusStore::end_batch() {
   StatementCache& sql = *stmts_;
   sql.batch_requested = false;
+  if (std::exchange(sql.batch_lost, false)) {
+    return make_error("cannot record the task changes (status database " +
+                      sql.db().getFilename() + "): an error rolled them back" +
+                      store_detail::hint_for(SQLITE_IOERR));
+  }
   if (!sql.batch_open) return ok();
   sql.batch_open = false;
   try {

@@ -199,3 +199,18 @@ TEST_CASE("a task that dies of the same stop signal before we stop it is INTERRU
   CHECK(r.summary.interrupted == 1);
   CHECK(r.summary.failed == 0);
 }
+
+TEST_CASE("a task that cannot start is committed before the next one of its tier starts") {
+  Harness h;
+  h.procs.script["D"] = {cannot_start("cannot execute: missing")};
+  int starts_checked = 0;
+  h.procs.before_start_or_wait = [&] {
+    ++starts_checked;
+    CHECK(h.recorder.uncommitted == 0);
+  };
+  Plan plan({plan_task("D", 0), plan_task("A", 0), plan_task("B", 0)}, 3);
+  auto r = h.run(plan);
+  CHECK(starts_checked >= 3);
+  CHECK(r.summary.failed == 1);
+  CHECK(r.summary.succeeded == 2);
+}

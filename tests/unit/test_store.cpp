@@ -510,3 +510,31 @@ TEST_CASE("store: a task row deleted while its attempt ran is made again at the 
   CHECK(col(*s, "prices", "last_run_end") == orch::format_db_time(t0(9)));
   CHECK(col(*s, "prices", "run_id") == std::to_string(*run));
 }
+
+TEST_CASE("store: when SQLite rolls a whole batch back, the loss is reported, not half-committed") {
+  StoreTempDir dir;
+  auto s = open_store(dir.path / "status.db");
+  auto run = s->begin_run("daily", "2026-11-20", t0());
+  REQUIRE(run.has_value());
+  const auto pages = scalar(*s, "PRAGMA page_count");
+
+  s->begin_batch();
+  REQUIRE(s->attempt_started(start_of(*run, "prices", 1, t0())).has_value());
+  s->db().exec("PRAGMA max_page_count = " + pages);  // the next growth is SQLITE_FULL
+  auto big = start_of(*run, "news", 1, t0(1));
+  big.command = std::string(200000, 'x');
+  CHECK_FALSE(s->attempt_started(big).has_value());  // SQLite rolled back the transaction
+  s->db().exec("PRAGMA max_page_count = 1073741823");
+  CHECK_FALSE(s->attempt_started(start_of(*run, "fx", 1, t0(2))).has_value());
+  auto ended = s->end_batch();
+  REQUIRE_FALSE(ended.has_value());
+  CHECK(ended.error().message.find("rolled them back") != std::string::npos);
+
+  // Nothing of the batch is in the database, not even the change made after the failure.
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "0");
+  // The next batch works again.
+  s->begin_batch();
+  REQUIRE(s->attempt_started(start_of(*run, "fx", 1, t0(3))).has_value());
+  REQUIRE(s->end_batch().has_value());
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+}

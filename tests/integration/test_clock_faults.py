@@ -119,17 +119,17 @@ class WallClockSteps(PipelineTestCase):
         # the clock check itself: the offset file really moves the orchestrator's clock
         base = self.wait_ticks(2)
 
-        # forward one hour, right after a run; the 0.3 s let that pass finish (record the
+        # forward one hour, right after a run; the 0.9 s let that pass finish (record the
         # end, compute its next wake-up) first: a step landing inside the pass makes the task
         # due at once, a legitimate run 10 ms after the last that the gap check would call a burst
         n = len(self.wait_ticks(len(base) + 1))
-        time.sleep(0.3)
+        time.sleep(0.9)  # halfway to the next run (+1.9 s)
         self.step(3600)
         t_forward = uptime()
         after_forward = [t for t in self.wait_ticks(n + 3) if t > t_forward]
         # backward two hours (one before real time), right after a run
         n = len(self.wait_ticks(len(self.ticks()) + 1))
-        time.sleep(0.3)
+        time.sleep(0.9)
         self.step(-3600)
         t_back = uptime()
         time.sleep(6)

@@ -289,8 +289,9 @@ class Restarts(FullCase):
         restarted = [sql_time_to_epoch(e["at"]) for e in ev if e["kind"] == "intraday-restarted"]
         self.assertEqual((len(died), len(restarted)), (2, 2), ev)
         first_gap, second_gap = restarted[0] - died[0], restarted[1] - died[1]
-        self.assertTrue(0.9 <= first_gap < 1.8, f"first backoff {first_gap:.2f}s, expected 1 s")
-        self.assertTrue(1.9 <= second_gap < 3.5, f"second backoff {second_gap:.2f}s, expected 2 s")
+        # the backoff is the lower bound; the upper ones leave room for a slow, loaded machine
+        self.assertTrue(0.9 <= first_gap < 2.9, f"first backoff {first_gap:.2f}s, expected 1 s")
+        self.assertTrue(1.9 <= second_gap < 4.9, f"second backoff {second_gap:.2f}s, expected 2 s")
         self.assertNotIn("daily-started", self.kinds())
         sup.send_signal(signal.SIGINT)
         res = self.finish(sup, timeout=30)

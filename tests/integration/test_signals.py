@@ -12,11 +12,14 @@ class SingleInstance(PipelineTestCase):
 
     def test_second_instance_exits_75_naming_the_pid(self):
         p = self.p
-        slow = p.script("slow.sh", "touch started\nsleep 2\n")
+        # holds the lock until the test has run the second instance (30 s at most)
+        slow = p.script("slow.sh", "touch started\ni=0\n"
+                        "while [ ! -e release ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\n")
         p.write_config([{"name": "Slow", "script": slow}])
         first = self.popen("--daily", "--no-wait")
         self.assertTrue(wait_for_file(p.path("started"), 15, nonempty=False), "first run never started")
         second = p.run("--daily", "--no-wait", "--force")
+        open(p.path("release"), "w").close()
         self.assertRc(second, 75)
         self.assertIn(str(first.pid), second.stderr)
         res = self.finish(first)
@@ -84,7 +87,10 @@ class Signals(PipelineTestCase):
         proc = self.popen("--daily", "--no-wait")
         main_pid = p.read_pid("main.pid", timeout=15)
         gc_pid = p.read_pid("gc.pid", timeout=15)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 15  # Quick, beside Running in tier 0, is done first
+        while (p.status("Quick") or {}).get("status") != "SUCCESS" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
         proc.send_signal(sig)
         res = self.finish(proc, timeout=30)
         self.assertRc(res, expected_rc)
@@ -184,7 +190,16 @@ class Signals(PipelineTestCase):
         job = p.script("job.sh", "stamp start\n")
         p.write_config([{"name": "Job", "script": job, "time": "09:30:00"}])
         proc = self.popen("--now", "2026-11-20T09:00:00-05:00", "--daily")
-        time.sleep(1.0)
+        # the run's row exists once the signal handlers are in place
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if p.runs():
+                    break
+            except Exception:  # the database is not made yet
+                pass
+            time.sleep(0.05)
+        time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         res = self.finish(proc, timeout=15)
         self.assertRc(res, 143)

@@ -411,6 +411,28 @@ class PipelineTestCase(unittest.TestCase):
         self.assertEqual(row["status"], status, f"{task}: {row}")
         return row
 
+    def assertFailsOnceWithoutRetry(self, script_rel, expect_in_error):
+        """A task running `script_rel` is FAILED at once with `expect_in_error` in its message,
+        never retried (no backoff waited), and the rest of the pipeline runs."""
+        p = self.p
+        ok = p.script("ok.sh", "stamp start\n")
+        p.write_config([
+            {"name": "Broken", "script": script_rel, "tier": 0},
+            {"name": "Fine", "script": ok, "tier": 0},
+            {"name": "Later Fine", "script": ok, "tier": 1},
+        ], retry_policy={"max_attempts": 3, "backoff_seconds": [5]})
+        r = p.daily()
+        self.assertRc(r, 1)
+        self.assertLess(r.elapsed, 4.5, f"waited for a retry backoff: {r!r}")
+        row = self.assertStatus("Broken", "FAILED")
+        self.assertIn(expect_in_error, row["last_error_message"])
+        self.assertEqual(row["total_runs"], 1)
+        rows = p.task_runs("Broken")
+        self.assertEqual([t["attempt"] for t in rows], [1], f"retried an unrunnable script: {rows}")
+        self.assertStatus("Fine", "SUCCESS")
+        self.assertStatus("Later Fine", "SUCCESS")
+        return r
+
     def assertNothingWritten(self, result=None):
         self.assertEqual(self.p.nothing_written(), [],
                          f"a refused run wrote files; {result!r}")

@@ -167,28 +167,8 @@ class Retries(PipelineTestCase):
 
 class UnrunnableScripts(PipelineTestCase):
 
-    def _check_fails_once(self, script_rel, expect_in_error):
-        p = self.p
-        ok = p.script("ok.sh", "stamp start\n")
-        p.write_config([
-            {"name": "Broken", "script": script_rel, "tier": 0},
-            {"name": "Fine", "script": ok, "tier": 0},
-            {"name": "Later Fine", "script": ok, "tier": 1},
-        ], retry_policy={"max_attempts": 3, "backoff_seconds": [1]})
-        r = p.daily()
-        self.assertRc(r, 1)
-        row = self.assertStatus("Broken", "FAILED")
-        self.assertIn(expect_in_error, row["last_error_message"])
-        self.assertEqual(row["total_runs"], 1)
-        rows = p.task_runs("Broken")
-        self.assertEqual(len(rows), 1, f"retried an unrunnable script: {rows}")
-        self.assertEqual(rows[0]["attempt"], 1)
-        self.assertStatus("Fine", "SUCCESS")
-        self.assertStatus("Later Fine", "SUCCESS")
-        return r
-
     def test_missing_script(self):
-        self._check_fails_once("scripts/does_not_exist.sh", "not found")
+        self.assertFailsOnceWithoutRetry("scripts/does_not_exist.sh", "not found")
         r = self.p.run("--validate")
         self.assertRc(r, 2)
         self.assertIn("does_not_exist.sh", r.output)
@@ -196,11 +176,11 @@ class UnrunnableScripts(PipelineTestCase):
 
     def test_non_executable_script(self):
         rel = self.p.script("noexec.sh", "echo hi\n", executable=False)
-        self._check_fails_once(rel, "not executable")
+        self.assertFailsOnceWithoutRetry(rel, "not executable")
 
     def test_bad_interpreter(self):
         rel = self.p.script("badinterp.sh", "#!/nonexistent/interpreter\necho hi\n", prelude=False)
-        self._check_fails_once(rel, "interpreter")
+        self.assertFailsOnceWithoutRetry(rel, "interpreter")
 
     def test_python_script_without_exec_bit_runs_under_python3(self):
         p = self.p

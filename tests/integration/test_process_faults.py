@@ -218,33 +218,17 @@ class ClosedOutput(PipelineTestCase):
 class MoreUnrunnableScripts(PipelineTestCase):
     """Each: FAILED at once with a reason naming the fix, never retried, the rest runs."""
 
-    def _fails_once(self, script_rel, expect_in_error):
-        p = self.p
-        ok = p.script("ok.sh", "stamp start\n")
-        p.write_config([
-            {"name": "Broken", "script": script_rel, "tier": 0},
-            {"name": "Fine", "script": ok, "tier": 0},
-        ], retry_policy={"max_attempts": 3, "backoff_seconds": [5]})
-        r = p.daily()
-        self.assertRc(r, 1)
-        self.assertLess(r.elapsed, 4.5, f"waited for a retry backoff: {r!r}")
-        row = self.assertStatus("Broken", "FAILED")
-        self.assertIn(expect_in_error, row["last_error_message"])
-        rows = p.task_runs("Broken")
-        self.assertEqual([t["attempt"] for t in rows], [1], f"retried: {rows}")
-        self.assertStatus("Fine", "SUCCESS")
-
     def test_shebang_with_a_carriage_return(self):
         rel = self.p.script("crlf.sh", "#!/bin/sh\r\necho hi\r\n", prelude=False)
-        self._fails_once(rel, "carriage return")
+        self.assertFailsOnceWithoutRetry(rel, "carriage return")
 
     def test_executable_without_a_shebang_line(self):
         rel = self.p.script("noshebang.sh", "\x7fELF not really a program\n", prelude=False)
-        self._fails_once(rel, "cannot execute")
+        self.assertFailsOnceWithoutRetry(rel, "cannot execute")
 
     def test_script_is_a_directory(self):
         os.makedirs(self.p.path("scripts", "adir"))
-        self._fails_once("scripts/adir", "is a directory")
+        self.assertFailsOnceWithoutRetry("scripts/adir", "is a directory")
 
 
 if __name__ == "__main__":

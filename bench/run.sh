@@ -8,20 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-packages=(build-essential cmake ninja-build pkg-config python3 sqlite3 tzdata
-          libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev libhowardhinnant-date-dev
-          libspdlog-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  echo "bench: installing ${missing[*]}" >&2
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh
 
 build=build-bench
 echo "bench: building $build (Release)" >&2

@@ -76,16 +76,8 @@ RunResult Runner::run() {
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     const auto completions = processes_.wait(max_wait);
-    const bool stopping = processes_.stop_signal() != 0;
     recorder_.begin_batch();
-    for (const ProcessCompletion& c : completions) {
-      auto it = std::find_if(active_.begin(), active_.end(),
-                             [&](const auto& a) { return a.first == c.id; });
-      if (it == active_.end()) continue;
-      const Active a = it->second;
-      active_.erase(it);
-      finish(a, c, stopping);
-    }
+    finish_all(completions, processes_.stop_signal() != 0);
   }
   commit();
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
@@ -95,6 +87,17 @@ RunResult Runner::run() {
 }
 
 void Runner::commit() { check(recorder_.end_batch()); }
+
+void Runner::finish_all(const std::vector<ProcessCompletion>& completions, bool stopping) {
+  for (const ProcessCompletion& c : completions) {
+    auto it = std::find_if(active_.begin(), active_.end(),
+                           [&](const auto& a) { return a.first == c.id; });
+    if (it == active_.end()) continue;
+    const Active a = it->second;
+    active_.erase(it);
+    finish(a, c, stopping);
+  }
+}
 
 // Records the starts of everything ready in the open batch, commits it, then spawns them
 // (so every process has its RUNNING row first); repeats while spawn failures free slots.
@@ -228,18 +231,11 @@ void Runner::stop(int signal) {
   plan_.interrupt();
   flush_plan_events();
   commit();  // before stop_all(), which may wait out the tasks' grace periods
-  auto stopped = processes_.stop_all();
+  const auto stopped = processes_.stop_all();
   recorder_.begin_batch();
-  for (const ProcessCompletion& c : stopped) {
-    auto it = std::find_if(active_.begin(), active_.end(),
-                           [&](const auto& a) { return a.first == c.id; });
-    if (it == active_.end()) continue;
-    const Active a = it->second;
-    active_.erase(it);
-    // A task that died by itself here was most likely signalled along with us (systemd
-    // stops the whole unit): INTERRUPTED, like the ones we stop.
-    finish(a, c, /*stopping=*/true);
-  }
+  // A task that died by itself here was most likely signalled along with us (systemd stops
+  // the whole unit): INTERRUPTED, like the ones we stop.
+  finish_all(stopped, /*stopping=*/true);
   commit();
 }
 

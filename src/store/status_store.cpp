@@ -134,14 +134,6 @@ void bind_opt(SQLite::Statement& st, const char* name, const std::optional<V>& v
   }
 }
 
-void bind_nullable(SQLite::Statement& st, const char* name, const std::string* v) {
-  if (v) {
-    st.bind(name, *v);
-  } else {
-    st.bind(name);
-  }
-}
-
 // Empty text is stored as NULL.
 void bind_text(SQLite::Statement& st, const char* name, const std::string& s) {
   if (s.empty()) {
@@ -164,12 +156,12 @@ void ensure_row(StatementCache& sql, const std::string& task, const std::string&
 }
 
 // The apply_* functions write a final outcome to the task's row and return how many rows
-// they changed (0: the row is missing). `ended`: the attempt's end, or null (no attempt).
+// they changed (0: the row is missing). `ended`: the attempt's end, or none (no attempt).
 
 // The final outcome "failed for good" (Failed or Timeout): counters, last_failure, message.
 int apply_failure(StatementCache& sql, const std::string& task, std::int64_t run_id,
                   TaskStatus status, const std::string& when, const std::string& error,
-                  const std::string* ended) {
+                  const std::optional<std::string>& ended) {
   Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = :status, run_id = :run, updated_at = :when,
           last_run_end = COALESCE(:ended, last_run_end),
@@ -180,7 +172,7 @@ int apply_failure(StatementCache& sql, const std::string& task, std::int64_t run
   st->bind(":status", std::string(to_string(status)));
   st->bind(":run", run_id);
   st->bind(":when", when);
-  bind_nullable(*st, ":ended", ended);
+  bind_opt(*st, ":ended", ended);
   bind_text(*st, ":error", error);
   st->bind(":task", task);
   return st->exec();
@@ -189,7 +181,7 @@ int apply_failure(StatementCache& sql, const std::string& task, std::int64_t run
 // Interrupted: the status (and the reason, when given) only; no counter changes.
 int apply_interrupted(StatementCache& sql, const std::string& task, std::int64_t run_id,
                       const std::string& when, const std::string& reason,
-                      const std::string* ended) {
+                      const std::optional<std::string>& ended) {
   Stmt st(sql, R"sql(
       UPDATE data_pipeline_status SET status = 'INTERRUPTED', run_id = :run, updated_at = :when,
           last_run_end = COALESCE(:ended, last_run_end),
@@ -197,7 +189,7 @@ int apply_interrupted(StatementCache& sql, const std::string& task, std::int64_t
       WHERE task_name = :task)sql");
   st->bind(":run", run_id);
   st->bind(":when", when);
-  bind_nullable(*st, ":ended", ended);
+  bind_opt(*st, ":ended", ended);
   bind_text(*st, ":error", reason);
   st->bind(":task", task);
   return st->exec();
@@ -428,9 +420,9 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
         case TaskStatus::Success:
           return apply_success(*stmts_, task_name, run_id, end, when);
         case TaskStatus::Interrupted:
-          return apply_interrupted(*stmts_, task_name, run_id, when, end.error, &when);
+          return apply_interrupted(*stmts_, task_name, run_id, when, end.error, when);
         default:
-          return apply_failure(*stmts_, task_name, run_id, end.status, when, end.error, &when);
+          return apply_failure(*stmts_, task_name, run_id, end.status, when, end.error, when);
       }
     };
     if (apply() == 0) {  // the row was deleted while the task ran: made again, then updated
@@ -453,9 +445,9 @@ Status StatusStore::run_abandoned(std::int64_t run_id, const std::string& task_n
   return write<Ok>(*stmts_, "cannot record the outcome of " + task_name, [&]() -> Status {
     ensure_row(*stmts_, task_name, at);
     if (status == TaskStatus::Interrupted) {
-      apply_interrupted(*stmts_, task_name, run_id, at, reason, nullptr);
+      apply_interrupted(*stmts_, task_name, run_id, at, reason, std::nullopt);
     } else {
-      apply_failure(*stmts_, task_name, run_id, status, at, reason, nullptr);
+      apply_failure(*stmts_, task_name, run_id, status, at, reason, std::nullopt);
     }
     return ok();
   });

@@ -59,7 +59,8 @@ class Runner {
   };
   // `stopping`: a stop signal arrived, so a task that did not succeed was ended by the stop
   // (e.g. systemd signalling the whole unit) and counts as INTERRUPTED, not as a failure.
-  void finish(const Active& a, const ProcessCompletion& c, bool stopping = false);
+  void finish(const Active& a, const ProcessCompletion& c, bool stopping);
+  void finish_all(const std::vector<ProcessCompletion>& completions, bool stopping);
   void finish_unstartable(int id, std::int64_t attempt_row, const Error& error);
   void record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end,
                           AttemptOutcome outcome, const std::string& reason);

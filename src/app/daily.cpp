@@ -12,7 +12,7 @@
 #include "orchestrator/app/plan_report.h"
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/calendar/market_calendar.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/ui/console_status.h"
 
 namespace orch {
@@ -64,7 +64,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "daily", &code);
   if (!session) return code;  // open_store_session logged why

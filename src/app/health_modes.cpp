@@ -18,7 +18,7 @@
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/graph/dag.h"
 #include "orchestrator/ui/console_status.h"
 #include "orchestrator/ui/dashboard.h"
@@ -139,6 +139,10 @@ void print_dry_run(const Pipeline& pipeline, const Selection& sel, const std::st
       } else {
         fmt::print("      would fail: {}\n", argv.error().message);
       }
+      const WallTime now = pipeline.clock->now();
+      if (auto sbatch = submit_preview(cfg, t, "update-stale", format_date(pipeline.zone.date_of(now)), now)) {
+        fmt::print("      as a Slurm job ({}): {}\n", t.executor, *sbatch);
+      }
     }
   }
 }
@@ -227,7 +231,8 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "update-stale", &code);
   if (!session) return code;  // open_store_session logged why

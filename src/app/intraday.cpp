@@ -12,7 +12,7 @@
 #include "orchestrator/app/session.h"
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/sched/due.h"
 #include "orchestrator/ui/console_status.h"
 
@@ -109,11 +109,14 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
                  session_ok ? "due unless it ran within its interval (the database is not read)"
                             : "outside its session: not run");
       fmt::print("      would run: {}\n", argv ? format_command(*argv) : argv.error().message);
+      if (auto sbatch = submit_preview(pipeline->config, *t, "intraday", format_date(pipeline->zone.date_of(now)), now)) {
+        fmt::print("      as a Slurm job ({}): {}\n", t->executor, *sbatch);
+      }
     }
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
   int code = exit_code::kOk;
   auto session = open_store_session(*pipeline, "intraday", &code);
   if (!session) return code;  // open_store_session logged why

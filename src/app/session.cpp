@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/launch.h"
+#include "orchestrator/exec/slurm_process_runner.h"
 #include "orchestrator/ui/logging.h"
 
 namespace orch {
@@ -33,9 +35,25 @@ Expected<StoreSession> open_session(const Pipeline& pipeline, const std::string&
     *exit_code = exit_code::kStoreError;
     return store.error();
   }
-  auto recovered = (*store)->recover_interrupted(
-      [&](const std::string& m) { return m == mode || InstanceLock::is_free(cfg.database, m); },
-      pipeline.clock->now());
+  const auto mode_is_dead = [&](const std::string& m) {
+    return m == mode || InstanceLock::is_free(cfg.database, m);
+  };
+  // The Slurm jobs of a dead orchestrator's attempts are cancelled before their rows are
+  // marked INTERRUPTED, so no job outlives the record of it.
+  if (auto jobs = (*store)->open_job_ids(mode_is_dead); !jobs) {
+    *exit_code = exit_code::kStoreError;
+    return jobs.error();
+  } else if (!jobs->empty()) {
+    std::string ids;
+    for (const auto& id : *jobs) ids += (ids.empty() ? "" : " ") + id;
+    if (auto failed = SlurmProcessRunner::cancel(*jobs, current_environment())) {
+      spdlog::warn("could not cancel the Slurm jobs {} left by an orchestrator that is gone: {}",
+                   ids, *failed);
+    } else {
+      spdlog::warn("cancelled the Slurm jobs {} left by an orchestrator that is gone", ids);
+    }
+  }
+  auto recovered = (*store)->recover_interrupted(mode_is_dead, pipeline.clock->now());
   if (!recovered) {
     *exit_code = exit_code::kStoreError;
     return recovered.error();

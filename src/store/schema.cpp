@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
     data_as_of TEXT,
     error_message TEXT,
     log_path TEXT,
-    command TEXT);
+    command TEXT,
+    slurm_job_id TEXT);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
 -- run_id over the whole history: two more pages written per state change, for no reader.
@@ -110,6 +111,11 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
     if (existing.count("run_id") == 0) {
       db.exec("ALTER TABLE data_pipeline_status ADD COLUMN run_id INTEGER");
     }
+  }
+  // Version 3: the Slurm job id of an attempt that ran as a cluster job.
+  const auto attempts = columns_of(db, "task_runs");
+  if (!attempts.empty() && attempts.count("slurm_job_id") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN slurm_job_id TEXT");
   }
   db.exec(kSchema);
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));

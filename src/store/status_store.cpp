@@ -372,6 +372,37 @@ Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   });
 }
 
+Status StatusStore::attempt_submitted(std::int64_t attempt_id, const std::string& job_id) {
+  return write<Ok>(*stmts_, "cannot record Slurm job " + job_id, [&]() -> Status {
+    Stmt st(*stmts_, "UPDATE task_runs SET slurm_job_id = :job WHERE id = :id");
+    st->bind(":job", job_id);
+    st->bind(":id", attempt_id);
+    st->exec();
+    return ok();
+  });
+}
+
+Expected<std::vector<std::string>> StatusStore::open_job_ids(
+    const std::function<bool(const std::string& mode)>& mode_is_dead) {
+  try {
+    std::vector<std::string> ids;
+    std::map<std::string, bool> dead;  // asked once per mode
+    SQLite::Statement q(*db_, R"sql(
+        SELECT t.slurm_job_id, COALESCE(r.mode, '') FROM task_runs t
+        LEFT JOIN runs r ON r.id = t.run_id
+        WHERE t.status = 'RUNNING' AND t.slurm_job_id IS NOT NULL)sql");
+    while (q.executeStep()) {
+      const std::string mode = q.getColumn(1).getString();
+      auto it = dead.find(mode);
+      if (it == dead.end()) it = dead.emplace(mode, mode.empty() || mode_is_dead(mode)).first;
+      if (it->second) ids.push_back(q.getColumn(0).getString());
+    }
+    return ids;
+  } catch (const std::exception& e) {
+    return db_error(*db_, "cannot read the Slurm jobs of interrupted attempts", e);
+  }
+}
+
 Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                                      const AttemptEnd& end) {
   if (!is_outcome(end.status)) {

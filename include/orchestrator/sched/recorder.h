@@ -45,6 +45,8 @@ class RunRecorder {
   // Marks the task RUNNING and adds its history row; the first attempt of a run counts once
   // in total_runs. Returns the history row's id.
   virtual Expected<std::int64_t> attempt_started(const AttemptStart& start) = 0;
+  // Stores the batch system's job id with the attempt (its history row).
+  virtual Status attempt_submitted(std::int64_t attempt_id, const std::string& job_id) = 0;
   // Closes the history row; when `end.final`, applies the run's outcome to the counters.
   virtual Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                                   const AttemptEnd& end) = 0;

@@ -71,7 +71,8 @@ std::optional<std::string> parse_job_id(std::string_view out) {
 std::vector<std::string> squeue_argv(const std::vector<std::string>& job_ids) {
   std::string ids;
   for (const auto& id : job_ids) ids += (ids.empty() ? "" : ",") + id;
-  return {"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T|%M|%r"};
+  return {"squeue", "--noheader", "--states=all", "--jobs=" + ids,
+          "--Format=JobID:|,State:|,TimeUsed:|,Reason:|,exit_code:|"};
 }
 
 std::optional<Millis> parse_elapsed(std::string_view text) {
@@ -104,9 +105,22 @@ std::map<std::string, JobState> parse_squeue(std::string_view output) {
     s.state = std::string(trim(fields[1]));
     s.elapsed = parse_elapsed(fields[2]).value_or(Millis::zero());
     if (fields.size() > 3) s.reason = std::string(trim(fields[3]));
+    if (fields.size() > 4) {  // "N", or "N:S" where S is the signal that ended it
+      const auto code = split(trim(fields[4]), ':');
+      if (const auto n = to_number(code[0])) s.exit_code = static_cast<int>(*n);
+      if (code.size() > 1) {
+        if (const auto sig = to_number(code[1]); sig && *sig != 0) s.signal = static_cast<int>(*sig);
+      }
+    }
     jobs[std::string(trim(fields[0]))] = std::move(s);
   }
   return jobs;
+}
+
+std::string exit_text_of(const JobState& s) {
+  if (s.signal) return "signal " + std::to_string(*s.signal);
+  if (s.exit_code) return "exit " + std::to_string(*s.exit_code);
+  return {};
 }
 
 bool is_invalid_job_id_error(std::string_view err) {
@@ -168,39 +182,43 @@ void apply_final_state(ProcessCompletion& c, std::string_view job_id, std::strin
 std::string_view wrapper_script() {
   return R"py(#!/usr/bin/env python3
 # Written by orchestrator: runs one task attempt as a Slurm batch job. argv[1] is the exit
-# file to write next to the attempt's log, the rest the task's command line (no shell).
-import os, signal, subprocess, sys
+# file to write next to the attempt's log, the rest the task's command line, executed as it
+# is (no shell) in its own session. TERM/INT/USR1/USR2 are passed on to the task's group.
+# Only os, signal and sys: this runs once per job and its start-up time counts.
+import os, signal, sys
 
 exit_file, argv = sys.argv[1], sys.argv[2:]
-child = None
+pid = os.fork()
+if pid == 0:
+    try:
+        os.setsid()
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        os.write(2, f"cannot execute {argv[0]}: {e.strerror}\n".encode())
+    os._exit(127)
 
 
 def forward(signum, _frame):
-    if child is not None:
-        try:
-            os.killpg(child.pid, signum)
-        except OSError:
-            pass
+    try:
+        os.killpg(pid, signum)
+    except OSError:
+        pass
 
 
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2):
     signal.signal(s, forward)
+status = os.waitpid(pid, 0)[1]
 try:
-    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
-except OSError as e:
-    print(f"cannot execute {argv[0]}: {e.strerror}", flush=True)
-    status, code = "exit 127", 127
+    os.killpg(pid, signal.SIGTERM)  # what the task left running in its group
+except OSError:
+    pass
+if os.WIFSIGNALED(status):
+    text, code = f"signal {os.WTERMSIG(status)}", 128 + os.WTERMSIG(status)
 else:
-    rc = child.wait()
-    status, code = (f"exit {rc}", rc) if rc >= 0 else (f"signal {-rc}", 128 - rc)
-    try:
-        os.killpg(child.pid, signal.SIGTERM)  # what the task left running in its group
-    except OSError:
-        pass
-tmp = exit_file + ".tmp"
-with open(tmp, "w") as f:
-    f.write(status + "\n")
-os.replace(tmp, exit_file)
+    text, code = f"exit {os.WEXITSTATUS(status)}", os.WEXITSTATUS(status)
+with open(exit_file + ".tmp", "w") as f:
+    f.write(text + "\n")
+os.replace(exit_file + ".tmp", exit_file)
 sys.exit(code)
 )py";
 }

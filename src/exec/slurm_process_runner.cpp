@@ -196,13 +196,17 @@ void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done
     j.state = s->second.state;
     if (!j.running_since && !slurm::is_pending(j.state)) j.running_since = now - s->second.elapsed;
     if (slurm::is_terminal(j.state)) {
-      const std::string exit_text = read_small_file(exit_file);
+      std::string exit_text = read_small_file(exit_file);
       const bool own_end = j.state == "COMPLETED" || j.state == "FAILED";
       if (!j.final_seen) j.final_seen = now;
-      if (exit_text.empty() && own_end && !j.term_at && now - *j.final_seen < kExitFileWait) {
+      if (exit_text.empty() && !s->second.exit_code && own_end && !j.term_at &&
+          now - *j.final_seen < kExitFileWait) {
         it = next;  // the job ended; its exit file may not be visible here yet
         continue;
       }
+      // No exit file yet: squeue's own exit code of the batch script (the wrapper's, which
+      // exits as the task did) serves as well.
+      if (exit_text.empty()) exit_text = slurm::exit_text_of(s->second);
       ProcessCompletion c;
       slurm::apply_final_state(c, j.job_id, j.state, exit_text);
       if (j.term_at) {  // we ended it at its deadline

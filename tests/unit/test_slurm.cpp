@@ -146,9 +146,13 @@ TEST_CASE("slurm: sbatch's job id and squeue's answers") {
   CHECK_FALSE(slurm::parse_elapsed("INVALID").has_value());
   CHECK_FALSE(slurm::parse_elapsed("5").has_value());
 
-  const auto jobs = slurm::parse_squeue("12|RUNNING|0:05|None\n13|PENDING|0:00|Resources\n"
-                                        "garbage\n14|OUT_OF_MEMORY|1:00|OutOfMemory\n");
-  REQUIRE(jobs.size() == 3);
+  const auto jobs = slurm::parse_squeue("12|RUNNING|0:05|None||\n13|PENDING|0:00|Resources||\n"
+                                        "garbage\n14|OUT_OF_MEMORY|1:00|OutOfMemory|0:9|\n"
+                                        "15|FAILED|0:02|NonZeroExitCode|3|\n");
+  REQUIRE(jobs.size() == 4);
+  CHECK(slurm::exit_text_of(jobs.at("15")) == "exit 3");
+  CHECK(slurm::exit_text_of(jobs.at("14")) == "signal 9");
+  CHECK(slurm::exit_text_of(jobs.at("12")).empty());
   CHECK(jobs.at("12").state == "RUNNING");
   CHECK(jobs.at("12").elapsed == 5000ms);
   CHECK(jobs.at("13").reason == "Resources");

@@ -41,8 +41,12 @@ struct JobState {
   std::string state;      // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, ...
   Millis elapsed{0};      // running time so far
   std::string reason;     // why pending, or Slurm's reason for the end
+  std::optional<int> exit_code;  // the batch script's, once ended
+  std::optional<int> signal;     // the signal that ended it, if any
 };
-// Lines "id|state|elapsed|reason"; lines that do not parse are left out.
+// The text an exit file would hold, from squeue's exit code: "exit N" / "signal S" / "".
+std::string exit_text_of(const JobState& s);
+// Lines "id|state|elapsed|reason|exit_code|"; lines that do not parse are left out.
 std::map<std::string, JobState> parse_squeue(std::string_view output);
 // squeue's elapsed time: [days-][hours:]minutes:seconds; nullopt when it does not parse.
 std::optional<Millis> parse_elapsed(std::string_view text);

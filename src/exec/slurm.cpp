@@ -180,11 +180,12 @@ void apply_final_state(ProcessCompletion& c, std::string_view job_id, std::strin
 }
 
 std::string_view wrapper_script() {
-  return R"py(#!/usr/bin/env python3
+  return R"py(#!/usr/bin/env -S python3 -I -S
 # Written by orchestrator: runs one task attempt as a Slurm batch job. argv[1] is the exit
 # file to write next to the attempt's log, the rest the task's command line, executed as it
 # is (no shell) in its own session. TERM/INT/USR1/USR2 are passed on to the task's group.
-# Only os, signal and sys: this runs once per job and its start-up time counts.
+# Only os, signal and sys, and python3 -I -S (no site, no user paths): this runs once per
+# job and its start-up time counts.
 import os, signal, sys
 
 exit_file, argv = sys.argv[1], sys.argv[2:]

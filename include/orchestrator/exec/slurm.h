@@ -61,7 +61,7 @@ bool is_terminal(std::string_view state);  // ended: COMPLETED, FAILED, TIMEOUT,
 void apply_final_state(ProcessCompletion& c, std::string_view job_id, std::string_view state,
                        std::string_view exit_text);
 
-// The job wrapper (Python 3, as the collectors): runs argv without a shell in its own
+// The job wrapper (Python 3, as the collectors; env -S, coreutils >= 8.30): runs argv without a shell in its own
 // session, forwards TERM/INT/USR1/USR2 to it, writes the exit file atomically, exits alike.
 std::string_view wrapper_script();
 

@@ -57,8 +57,8 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "insider_trades", COLUMNS, rows)
         c.mark_collected(conn, ctx, "insider_trades", symbols)
-    c.report(n, ctx.now, f"Insider Trading ({ctx.source}): {n} filings from {min(start.values())} "
-                         f"to {ctx.trading_date}")
+    c.report(n, ctx.cutoff, f"Insider Trading ({ctx.source}): {n} filings from {min(start.values())} "
+                         f"to {ctx.trading_date}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ Every collector imports this module (it sits beside them); nothing here runs on 
 Standard library only.
 """
 import argparse
-import csv
 import hashlib
 import math
 import os
@@ -21,6 +20,11 @@ from zoneinfo import ZoneInfo
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
 DEFAULT_DB = os.path.join("data", "market.db")
+# How long a collector waits for another process's lock on the market database when the
+# orchestrator does not give the task's time limit (ORCHESTRATOR_MAX_RUNTIME_SECONDS): well
+# under the shortest max_runtime_seconds of the shipped pipeline (45 s, Price Data).
+DEFAULT_DB_WAIT = 10.0
+MINUTE = timedelta(minutes=1)
 
 # The default universe ("sp500"): symbol, name, sector, industry, and the parameters of the
 # synthetic market: price at the first session of 2024, annual volatility, shares outstanding
@@ -147,6 +151,12 @@ def session(d):
     early = ((d.month, d.day) in ((7, 3), (12, 24)) and d.weekday() < 4) or \
         d == _nth_weekday(d.year, 11, 3, 4) + timedelta(days=1)
     return at_ny(d, 9, 30), at_ny(d, 13 if early else 16)
+
+
+def day_close(d):
+    """The regular close of d (13:00 on early closes); 16:00 New York on a day without a session."""
+    s = session(d)
+    return s[1] if s else at_ny(d, 16)
 
 
 def next_trading_day(d):
@@ -339,6 +349,12 @@ class Context:
         day = args.date or os.environ.get("ORCHESTRATOR_TRADING_DATE")
         self.trading_date = parse_date(day, "--date / ORCHESTRATOR_TRADING_DATE") if day \
             else self.now.astimezone(NY).date()
+        # The instant the collected data is known up to: now, or for a past trading date (a
+        # backfill) that date's regular close, so a past date gets only what was known on it.
+        self.cutoff = self.now if self.now.astimezone(NY).date() <= self.trading_date \
+            else min(self.now, day_close(self.trading_date))
+        self.db_wait = db_wait(os.environ.get("ORCHESTRATOR_MAX_RUNTIME_SECONDS"))
+        self.rejects = Rejects()
         self.symbols = None
         if args.symbols:
             self.symbols = sorted({s.strip().upper() for s in args.symbols.split(",") if s.strip()})
@@ -357,10 +373,14 @@ class Context:
     def universe(self):
         """The universe to collect: the built-in list, or assets.csv in CSV mode."""
         if self.csv_dir:
-            rows = [{"symbol": r.text("symbol").upper(), "name": r.text("name"), "sector": r.text("sector"),
-                     "industry": r.text("industry", ""), "exchange": r.text("exchange", ""),
-                     "shares_outstanding": r.num("shares_outstanding", None)}
-                    for r in read_csv(self, "assets.csv", ["symbol", "name", "sector"])]
+            unique = Unique("asset")
+
+            def asset(r):
+                unique.check((r.text("symbol"),), r)
+                return {"symbol": r.text("symbol"), "name": r.text("name"), "sector": r.text("sector"),
+                        "industry": r.text("industry", ""), "exchange": r.text("exchange", ""),
+                        "shares_outstanding": r.num("shares_outstanding", None)}
+            rows = list(read_csv(self, "assets.csv", ["symbol", "name", "sector"], asset))
             return self._restrict(sorted(rows, key=lambda x: x["symbol"]), "assets.csv")
         rows = [{"symbol": p["symbol"], "name": p["name"], "sector": p["sector"], "industry": p["industry"],
                  "exchange": "NYSE" if p["symbol"] in ("JPM", "V", "JNJ", "UNH", "XOM", "CVX", "PG", "KO",
@@ -379,6 +399,17 @@ class Context:
         return self._restrict(rows, "table assets (run Asset Collection with these symbols)")
 
 
+def db_wait(limit):
+    """Seconds to wait for a lock on the market database: a quarter of the task's time limit
+    (between 1 and 60 s), so that a locked database is reported before the task is killed;
+    DEFAULT_DB_WAIT without a limit."""
+    try:
+        seconds = float(limit)
+    except (TypeError, ValueError):
+        return DEFAULT_DB_WAIT
+    return min(60.0, max(1.0, seconds / 4)) if seconds > 0 else DEFAULT_DB_WAIT
+
+
 def parse_args(description, add_arguments=None):
     """The common arguments (plus the script's own), resolved into a Context."""
     p = argparse.ArgumentParser(description=description.strip(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -394,7 +425,9 @@ def parse_args(description, add_arguments=None):
                    "$ORCHESTRATOR_SCHEDULED_AT, else the clock)")
     if add_arguments:
         add_arguments(p)
-    return Context(p.parse_args())
+    global _ctx
+    _ctx = Context(p.parse_args())
+    return _ctx
 
 
 def window_start(conn, ctx, dataset, key, lookback_days):
@@ -415,9 +448,10 @@ def collect_windows(ctx, start, csv_name, required, date_column, from_csv, synth
     date_column falls in its window; else synthetic(symbol, day) (a list) for every trading day."""
     rows = []
     if ctx.csv_dir:
-        for r in read_csv(ctx, csv_name, required):
-            if r["symbol"] in start and start[r["symbol"]] <= r.day(date_column) <= ctx.trading_date:
-                rows.append(from_csv(r))
+        first = min(start.values(), default=ctx.trading_date).isoformat()
+        rows += read_csv(ctx, csv_name, required, lambda r: from_csv(r)
+                         if start[r["symbol"]] <= r.day(date_column) <= ctx.trading_date else None,
+                         symbols=set(start), dates=(date_column, first, ctx.trading_date.isoformat()))
     else:
         for s, first in start.items():
             for day in trading_days(first, ctx.trading_date):
@@ -438,6 +472,8 @@ def mark_collected(conn, ctx, dataset, keys):
 
 SCHEMA = {
     "collection_state": "dataset TEXT, key TEXT, last_date TEXT, updated_at TEXT, PRIMARY KEY (dataset, key)",
+    "csv_progress": "file TEXT, scope TEXT, inode INTEGER, size INTEGER, offset INTEGER, line INTEGER, tail TEXT, "
+                    "updated_at TEXT, PRIMARY KEY (file, scope)",
     "assets": "symbol TEXT PRIMARY KEY, name TEXT, sector TEXT, industry TEXT, exchange TEXT, "
               "shares_outstanding REAL, source TEXT, updated_at TEXT",
     "daily_bars": "symbol TEXT, date TEXT, open REAL, high REAL, low REAL, close REAL, volume INTEGER, "
@@ -490,21 +526,22 @@ def connect(ctx, *tables, needs=()):
     ((table, task) must have rows, (table, task, False) must exist), then create the given tables."""
     folder = os.path.dirname(os.path.abspath(ctx.db_path))
     os.makedirs(folder, exist_ok=True)
-    conn = sqlite3.connect(ctx.db_path, timeout=60, isolation_level=None)
+    conn = sqlite3.connect(ctx.db_path, timeout=ctx.db_wait, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for attempt in range(100):  # the first switch to WAL needs a moment alone with the file
+    deadline = _time.monotonic() + ctx.db_wait
+    while True:  # the first switch to WAL needs a moment alone with the file
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             break
         except sqlite3.OperationalError:
-            if attempt == 99:
+            if _time.monotonic() >= deadline:
                 raise
             _time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")
     for need in needs:
         require(conn, *need)
     with transaction(conn):
-        for t in ("collection_state",) + tables:
+        for t in ("collection_state", "csv_progress") + tables:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {t} ({SCHEMA[t]})")
             if t in INDEXES:
                 conn.execute(INDEXES[t])
@@ -561,67 +598,35 @@ def newest_by_symbol(conn, table, column, where="", params=()):
     return dict(conn.execute(f"SELECT symbol, MAX({column}) FROM {table} {where} GROUP BY symbol", params).fetchall())
 
 
-# --- the CSV source ------------------------------------------------------------------------
-
-class Row(dict):
-    """One CSV row (lower-case column names) that knows where it came from for error messages."""
-    where = ""
-
-    def text(self, col, default=None):
-        v = self.get(col) or ""
-        if not v:
-            if default is None:
-                raise CollectorError(f"{self.where}: column {col!r} is empty")
-            return default
-        return v
-
-    def num(self, col, default=...):
-        v = self.get(col) or ""
-        if not v:
-            if default is ...:
-                raise CollectorError(f"{self.where}: column {col!r} is empty")
-            return default
-        try:
-            return float(v.replace(",", "").replace("$", "").rstrip("%"))
-        except ValueError:
-            raise CollectorError(f"{self.where}: column {col!r}: expected a number, got {v!r}")
-
-    def day(self, col):
-        try:
-            return date.fromisoformat(self.text(col)[:10])
-        except ValueError:
-            raise CollectorError(f"{self.where}: column {col!r}: expected YYYY-MM-DD, got {self.get(col)!r}")
-
-    def instant(self, col):
-        return parse_instant(self.text(col), f"{self.where}: column {col!r}")
-
-
-def read_csv(ctx, name, required):
-    """The rows of DIR/name; a missing file or column is an error (no synthetic fallback)."""
-    path = os.path.join(ctx.csv_dir, name)
-    if not os.path.isfile(path):
-        raise CollectorError(f"{path} not found: with a CSV folder set every dataset is read from it "
-                             f"(needs columns {','.join(required)}; see collectors/README.md)")
-    rows = []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise CollectorError(f"{path}: missing column(s) {', '.join(missing)} "
-                                 f"(has: {', '.join(header) or 'nothing'})")
-        for line, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            row = Row(zip(header, (v.strip() for v in values)))
-            row.where = f"{path}:{line}"
-            if "symbol" in row:
-                row["symbol"] = row["symbol"].upper()
-            rows.append(row)
-    return rows
-
-
 # --- output protocol -----------------------------------------------------------------------
+
+_ctx = None  # the Context of this run, for run()'s messages
+
+
+def bar_data_as_of(conn, ctx, table, symbols):
+    """(instant, lagging) of a table of 1-minute bars (ts = start) for the trading date: the
+    dataset is complete only up to the oldest of the symbols' newest bar ends. A symbol with no
+    bar of the date yet counts from the previous session's close (the date has nothing before
+    its open). lagging: [(symbol, its bar end, minutes behind the newest)], oldest first."""
+    newest = newest_by_symbol(conn, table, "ts", "WHERE date = ?", (ctx.trading_date.isoformat(),))
+    floor = day_close(prev_trading_day(ctx.trading_date))
+    ends = {s: parse_instant(newest[s]) + MINUTE if newest.get(s) else floor for s in symbols}
+    if not ends:
+        return floor, []
+    top = max(ends.values())
+    lagging = sorted((t, s) for s, t in ends.items() if t < top)
+    return min(ends.values()), [(s, t, int((top - t).total_seconds() // 60)) for t, s in lagging]
+
+
+def note_lagging(what, lagging, symbols):
+    """Name the symbols whose data ends before the others' (they hold DATA_AS_OF back)."""
+    if lagging:
+        shown = ", ".join(f"{s} (up to {t.astimezone(NY):%Y-%m-%d %H:%M} New York, {m} min behind)"
+                          for s, t, m in lagging[:10])
+        more = f" and {len(lagging) - 10} more" if len(lagging) > 10 else ""
+        note(f"{what}: {len(lagging)} of {len(symbols)} symbols lag behind the newest: {shown}{more}; "
+             f"DATA_AS_OF is the oldest, {iso(lagging[0][1])}")
+
 
 def note(message):
     print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
@@ -633,6 +638,9 @@ def report(records, as_of, summary):
     print(f"RECORDS_PROCESSED={records}")
     if as_of is not None:
         print(f"DATA_AS_OF={iso(as_of)}")
+    else:
+        note("no data instant can be given (nothing collected and no input to derive it from): "
+             "DATA_AS_OF not reported")
     sys.stdout.flush()
 
 
@@ -643,6 +651,15 @@ def run(main):
         main()
     except CollectorError as e:
         print(f"{name}: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            path = _ctx.db_path if _ctx else DEFAULT_DB
+            wait = _ctx.db_wait if _ctx else DEFAULT_DB_WAIT
+            print(f"{name}: error: market database {path} is locked by another process (waited {wait:g} s): "
+                  "retry when it is done; `fuser` on the file names the process", file=sys.stderr)
+        else:
+            print(f"{name}: error: market database: {e}", file=sys.stderr)
         sys.exit(1)
     except sqlite3.Error as e:
         print(f"{name}: error: market database: {e}", file=sys.stderr)
@@ -656,3 +673,7 @@ def run(main):
         traceback.print_exc()
         print(f"{name}: error: unexpected {type(e).__name__}: {e}", file=sys.stderr)
         sys.exit(1)
+
+
+# The CSV source lives in csv_source.py (it imports this module, which is complete by now).
+from csv_source import CsvReader, Rejects, Row, Unique, convert_rows, read_csv, scope_key  # noqa: E402,F401

@@ -604,13 +604,17 @@ _ctx = None  # the Context of this run, for run()'s messages
 
 
 def bar_data_as_of(conn, ctx, table, symbols):
-    """(instant, lagging) of a table of 1-minute bars (ts = start) for the trading date: the
-    dataset is complete only up to the oldest of the symbols' newest bar ends. A symbol with no
-    bar of the date yet counts from the previous session's close (the date has nothing before
-    its open). lagging: [(symbol, its bar end, minutes behind the newest)], oldest first."""
-    newest = newest_by_symbol(conn, table, "ts", "WHERE date = ?", (ctx.trading_date.isoformat(),))
+    """(instant, lagging) of a table of 1-minute bars (ts = start, primary key (symbol, ts)) up to
+    the trading date: the dataset is complete only up to the oldest of the symbols' newest bar
+    ends, on or before the trading date. A symbol with no bar at all counts from the previous
+    session's close (the trading date has nothing before its open; in market time that close
+    is the open). lagging: [(symbol, its bar end, minutes behind the newest)], oldest first."""
+    before = iso(at_ny(ctx.trading_date + timedelta(days=1), 0))
     floor = day_close(prev_trading_day(ctx.trading_date))
-    ends = {s: parse_instant(newest[s]) + MINUTE if newest.get(s) else floor for s in symbols}
+    ends = {}
+    for s in symbols:  # one index lookup per symbol
+        newest = conn.execute(f"SELECT MAX(ts) FROM {table} WHERE symbol = ? AND ts < ?", (s, before)).fetchone()[0]
+        ends[s] = parse_instant(newest) + MINUTE if newest else floor
     if not ends:
         return floor, []
     top = max(ends.values())

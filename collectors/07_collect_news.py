@@ -94,7 +94,10 @@ def main():
             key = hashlib.blake2b(f"{s}|{c.iso(at)}|{headline}".encode(), digest_size=8).hexdigest()
             rows.append((key, s, c.iso(at), publisher, headline,
                          score(headline) if sentiment is None else sentiment, ctx.source))
-    with c.transaction(conn):
+    with c.transaction(conn):  # the window is collected whole: its rows replace the stored ones
+        end = c.iso(min(ctx.cutoff, c.at_ny(ctx.trading_date + timedelta(days=1), 0) - timedelta(seconds=1)))
+        conn.executemany("DELETE FROM news_events WHERE symbol = ? AND published_at >= ? AND published_at <= ?",
+                         [(s, c.iso(c.at_ny(first, 0)), end) for s, first in start.items()])
         n = c.upsert(conn, "news_events", COLUMNS, rows)
         c.mark_collected(conn, ctx, "news_events", list(assets))
     c.report(n, ctx.cutoff, f"News Events ({ctx.source}): {n} headlines published from {min(start.values())} "

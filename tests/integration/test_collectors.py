@@ -132,6 +132,33 @@ class DataAsOf(CollectorsTestCase):
         self.assertGreaterEqual(price["age_seconds"], 31 * 60)
 
 
+class DataAsOfForms(PipelineTestCase):
+    """What the orchestrator makes of a DATA_AS_OF without an offset, a date alone, or junk."""
+
+    def test_local_time_date_and_unparsable(self):
+        p = self.p
+        tasks = []
+        for name, value in (("Local", "2026-11-20T09:45:00"), ("Dated", "2026-11-19"), ("Junk", "around ten")):
+            tasks.append({"name": name, "script": p.script(f"{name}.sh", f'echo "DATA_AS_OF={value}"'),
+                          "data_source": name.lower()})
+        p.write_config(tasks, freshness_thresholds={"green": {t["data_source"]: 3600 for t in tasks},
+                                                    "yellow": {t["data_source"]: 7200 for t in tasks}})
+        r = p.run("--now", "2026-11-20T10:00:00-05:00", "--daily", "--no-wait")
+        self.assertRc(r, 0)
+        warning = "ignored DATA_AS_OF=around ten: expected ISO 8601"
+        self.assertIn(f"Junk: {warning}", r.stderr)
+        self.assertIn(f"Junk: {warning}", p.read("logs", "orchestrator.log"))
+        (junk,) = p.task_runs("Junk")
+        with open(junk["log_path"]) as f:
+            self.assertIn(f"orchestrator: warning: {warning}", f.read())
+        self.assertIsNone(junk["data_as_of"])
+        doc = json.loads(p.run("--now", "2026-11-20T10:30:00-05:00", "--health", "--json").stdout)
+        age = {s["name"]: s["age_seconds"] for s in doc["sources"]}
+        self.assertAlmostEqual(age["local"], 45 * 60, delta=60)   # 09:45 New York, not 09:45 UTC
+        self.assertAlmostEqual(age["dated"], 18.5 * 3600, delta=60)  # the 19th's 16:00 close
+        self.assertLess(age["junk"], 31 * 60)                    # ignored: the run's end
+
+
 class CsvRows(CollectorsTestCase):
     def test_impossible_values_and_duplicates_are_rejected_with_file_and_line(self):
         self.write_csv("daily_bars.csv", [
@@ -327,6 +354,21 @@ class PastTradingDates(CollectorsTestCase):
             "MARKET_DATA_CSV_DIR": "", "ORCHESTRATOR_TRADING_DATE": "2026-11-20",
             "ORCHESTRATOR_SCHEDULED_AT": "2026-11-21T15:00:00Z"})
         self.assertEqual(reported(r), {"RECORDS_PROCESSED": "390", "DATA_AS_OF": "2026-11-20T21:00:00Z"})
+
+    def test_a_corrected_csv_row_replaces_the_old_one_on_a_rerun(self):
+        self.write_csv("daily_bars.csv", ["symbol,date,open,high,low,close,volume",
+                                          "AAPL,2026-11-17,100,101,99,100.5,1000"])
+        env = {"ORCHESTRATOR_TRADING_DATE": WEDNESDAY, "ORCHESTRATOR_SCHEDULED_AT": self.LATER}
+        self.assertRc(self.collector("01_collect_assets.py", env=env), 0)
+        for shares in (500, 700):  # the export corrected the number of shares
+            self.write_csv("insider_trades.csv", [
+                "symbol,filing_date,insider_name,title,transaction_type,shares,price",
+                f"AAPL,{WEDNESDAY},Jane Doe,CFO,S,{shares},101.5", "MSFT,2026-11-16,John Roe,Director,P,100,400"])
+            r = self.collector("04_collect_insider_trading.py", env=env)
+            self.assertRc(r, 0)
+            self.assertEqual(reported(r), {"RECORDS_PROCESSED": "2", "DATA_AS_OF": f"{WEDNESDAY}T21:00:00Z"})
+        self.assertEqual(self.market("SELECT symbol, shares FROM insider_trades ORDER BY symbol"),
+                         [("AAPL", 700), ("MSFT", 100)])
 
     def test_orchestrator_daily_on_that_morning(self):
         r = self.p.run("--now", f"{WEDNESDAY}T09:45:00-05:00", "--daily", "--no-wait",

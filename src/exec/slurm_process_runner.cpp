@@ -272,6 +272,10 @@ void SlurmProcessRunner::finish(std::map<ProcessId, Job>::iterator it, ProcessCo
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);
   c.last_output_line = std::move(report.last_line);
+  if (report.data_as_of_problem) {  // said in the attempt's log too, as for a local task
+    std::ofstream(j.log_path, std::ios::app) << "orchestrator: warning: " << *report.data_as_of_problem << "\n";
+    c.warning = std::move(report.data_as_of_problem);
+  }
   std::error_code ec;
   std::filesystem::remove(slurm::exit_file_for(j.log_path), ec);
   done.push_back(std::move(c));

@@ -228,6 +228,34 @@ class SlurmRuns(SlurmCase):
         self.assertEqual([t["attempt"] for t in p.task_runs("Refused")], [1, 2])
         self.assertStatus("Local", "SUCCESS")
 
+    def test_controller_unreachable_for_a_while_loses_nothing(self):
+        # The real cluster behind wrappers that fail like a controller that is down: the first
+        # sbatch and the first three squeue calls.
+        p = self.p
+        wrap = p.path("flaky-bin")
+        os.makedirs(wrap)
+        for cmd, failures in (("sbatch", 1), ("squeue", 3)):
+            count = p.path(f"{cmd}.count")
+            with open(os.path.join(wrap, cmd), "w") as f:
+                f.write("#!/bin/sh\n"
+                        f"n=$(cat {count} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {count}\n"
+                        f"if [ $n -le {failures} ]; then\n"
+                        f"  echo '{cmd}: error: Unable to contact slurm controller (connect failure)' >&2\n"
+                        "  exit 1\nfi\n"
+                        f"exec {shutil.which(cmd)} \"$@\"\n")
+            os.chmod(os.path.join(wrap, cmd), 0o755)
+        job = p.script("job.sh", "sleep 2\necho RECORDS_PROCESSED=7\n")
+        p.write_config([{"name": "Resilient", "script": job, "executor": "cluster"}],
+                       executors=CLUSTER, retry_policy={"max_attempts": 2, "backoff_seconds": [0]})
+        r = self.daily(env={"PATH": wrap + os.pathsep + os.environ["PATH"]})
+        self.assertRc(r, 0)
+        self.assertStatus("Resilient", "SUCCESS")
+        runs = p.task_runs("Resilient")
+        self.assertEqual([t["status"] for t in runs], ["FAILED", "SUCCESS"])
+        self.assertIn("Unable to contact slurm controller", runs[0]["error_message"])
+        self.assertEqual(runs[1]["records_processed"], 7)
+        self.assertGreaterEqual(int(read_text(p.path("squeue.count"))), 4)  # it kept asking
+
     def test_one_status_query_per_poll_for_all_jobs(self):
         p = self.p
         calls = p.path("slurm-calls.txt")

@@ -3,9 +3,13 @@
 // itself is tested against a real cluster (tests/integration/test_slurm.py).
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "config_helpers.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/exec/slurm.h"
 
 using namespace orch;
@@ -196,4 +200,39 @@ TEST_CASE("slurm: final states map to attempt outcomes in Slurm's words") {
   c = outcome("CANCELLED", "");
   CHECK_FALSE(c.succeeded());
   CHECK(has(c.detail, "ended CANCELLED: cancelled outside the orchestrator"));
+}
+
+TEST_CASE("dispatch: local requests run here; remote ones without the Slurm commands fail at once") {
+  std::string templ = (std::filesystem::temp_directory_path() / "orch_dispatch_XXXXXX").string();
+  REQUIRE(::mkdtemp(templ.data()) != nullptr);
+  const std::filesystem::path dir = templ;
+  DispatchProcessRunner runner(dir / "logs", {"PATH=/nonexistent"});
+  ProcessRequest local;
+  local.argv = {"/bin/sh", "-c", "echo RECORDS_PROCESSED=3"};
+  local.env = {"PATH=/usr/bin:/bin"};
+  local.cwd = dir;
+  local.log_path = dir / "logs" / "local.log";
+  auto id = runner.start(local);
+  REQUIRE(id.has_value());
+  CHECK(runner.external_id(*id).empty());
+
+  ProcessRequest remote = local;
+  remote.env = {"PATH=/nonexistent"};
+  remote.remote = RemoteSpec{};
+  remote.remote->executor = "cluster";
+  auto refused = runner.start(remote);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK_FALSE(refused.error().retriable);
+  CHECK(has(refused.error().message, "sbatch, squeue, scancel not found in PATH"));
+  CHECK(has(refused.error().message, "slurm-client"));
+
+  std::vector<ProcessCompletion> done;
+  for (int i = 0; i < 100 && done.empty(); ++i) done = runner.wait(100ms);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].id == *id);  // the dispatcher's id, not the inner runner's
+  CHECK(done[0].succeeded());
+  CHECK(done[0].records_processed == 3);
+  CHECK(runner.running() == 0);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }

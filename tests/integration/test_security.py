@@ -47,7 +47,7 @@ PWNED = re.compile(r"^pwned")
 # ORCHESTRATOR_* variables docs/manual.md says every task gets
 DOCUMENTED_TASK_ENV = {"ORCHESTRATOR_TASK", "ORCHESTRATOR_RUN_ID", "ORCHESTRATOR_ATTEMPT",
                        "ORCHESTRATOR_DB", "ORCHESTRATOR_SCHEDULED_AT",
-                       "ORCHESTRATOR_TRADING_DATE", "ORCHESTRATOR_MODE"}
+                       "ORCHESTRATOR_TRADING_DATE", "ORCHESTRATOR_MODE", "ORCHESTRATOR_MAX_RUNTIME_SECONDS"}
 
 
 def _umask(value):

@@ -1,4 +1,4 @@
-#include "orchestrator/app/unit_templates.h"
+#include "orchestrator/units/unit_templates.h"
 
 #include <fmt/format.h>
 

@@ -15,7 +15,7 @@
 namespace orch::store_detail {
 namespace {
 
-// data_pipeline_status is the contract's table (section 4) plus run_id, the run that last
+// data_pipeline_status is the table users and the earlier Python tool query, plus run_id, the run that last
 // touched the row. runs has one row per invocation, task_runs one per attempt or skip.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS data_pipeline_status (
@@ -75,8 +75,8 @@ CREATE TABLE IF NOT EXISTS supervisor_events (
     detail TEXT);
 )sql";
 
-// The contract's columns; a data_pipeline_status found without one of them is refused.
-constexpr const char* kContractColumns[] = {
+// Its documented columns; a data_pipeline_status found without one of them is refused.
+constexpr const char* kRequiredColumns[] = {
     "task_name",          "last_run_start",         "last_run_end",   "last_success",
     "last_failure",       "consecutive_failures",   "total_runs",     "total_successes",
     "total_failures",     "last_error_message",     "last_records_processed",
@@ -100,7 +100,7 @@ std::set<std::string> columns_of(SQLite::Database& db, const char* table) {
 Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   const auto existing = columns_of(db, "data_pipeline_status");
   if (!existing.empty()) {
-    for (const char* column : kContractColumns) {
+    for (const char* column : kRequiredColumns) {
       if (existing.count(column) == 0) {
         return make_error("status database " + path.string() +
                               ": table data_pipeline_status has no column " + column +

@@ -1,4 +1,4 @@
-// config/: defaults, the contract's full example, top-level settings and their refusals.
+// config/: defaults, the manual's full example, top-level settings and their refusals.
 // Task and graph rules are in test_config_tasks.cpp.
 #include <doctest/doctest.h>
 
@@ -18,7 +18,7 @@ namespace {
 
 const std::string kOneTask = "daily_schedule:\n  - name: A\n    script: a.sh\n";
 
-const char* const kContractExample = R"(timezone: America/New_York        # schedule times and trading dates are in this zone
+const char* const kManualExample = R"(timezone: America/New_York        # schedule times and trading dates are in this zone
 database: data/pipeline.db        # relative paths are relative to this file's folder
 log_dir: logs
 max_parallel: 4
@@ -146,8 +146,8 @@ TEST_CASE("defaults fill in every absent key") {
   CHECK(c.retry_for(q).max_attempts == 1);
 }
 
-TEST_CASE("the contract's full example loads with every value") {
-  const auto result = load(kContractExample);
+TEST_CASE("the manual's full example loads with every value") {
+  const auto result = load(kManualExample);
   for (const auto& e : result.errors) INFO(e.format());
   REQUIRE(result.errors.empty());
   REQUIRE(result.config.has_value());

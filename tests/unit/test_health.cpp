@@ -288,7 +288,7 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
         std::string::npos);
 }
 
-TEST_CASE("health: JSON has exactly the keys of contract section 5") {
+TEST_CASE("health: JSON has exactly the documented keys") {
   const std::vector<TaskHealthRow> rows = {succeeded("News Events", est(20, 9, 30))};
   const HealthReport report = build_report(pipeline_config(), calendar(), rows, est(20, 10, 0));
   const auto j = nlohmann::json::parse(render_health_json(report));

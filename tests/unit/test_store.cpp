@@ -107,7 +107,7 @@ std::string file_bytes(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("store: schema has the contract's columns, the history tables and WAL") {
+TEST_CASE("store: schema has the documented columns, the history tables and WAL") {
   StoreTempDir dir;
   const auto db = dir.path / "nested" / "deeper" / "status.db";
   auto s = open_store(db);

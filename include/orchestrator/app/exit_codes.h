@@ -1,5 +1,6 @@
 #pragma once
-// The exit codes of contract section 1, plus 74 for a status database we cannot use.
+// The exit codes users see (docs/manual.md, "Exit codes"): 74 for a status database we
+// cannot use, 75 for a mode's lock held by another instance, 128 + N for a stop by signal N.
 namespace orch::exit_code {
 constexpr int kOk = 0;
 constexpr int kFailed = 1;      // a task failed or timed out; --health: a source is red

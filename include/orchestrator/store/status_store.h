@@ -1,5 +1,5 @@
 #pragma once
-// The SQLite status database: data_pipeline_status (contract section 4), the runs table
+// The SQLite status database: data_pipeline_status (the table users query), the runs table
 // (one row per orchestrator invocation) and task_runs (one row per attempt). WAL, a busy
 // timeout, BEGIN IMMEDIATE for every write, one transaction per state change or per batch.
 #include <cstdint>

@@ -65,9 +65,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "daily", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "daily");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   std::vector<std::string> names;
   for (const auto& t : cfg.daily) names.push_back(t.name);

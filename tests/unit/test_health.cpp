@@ -68,7 +68,7 @@ TaskHealthRow succeeded(const std::string& name, WallTime end,
                         std::optional<std::string> as_of = std::nullopt) {
   TaskHealthRow r;
   r.name = name;
-  r.status = "SUCCESS";
+  r.status = TaskStatus::Success;
   r.last_success = end;
   r.last_run_end = end;
   r.success_ended_at = end;
@@ -148,7 +148,7 @@ TEST_CASE("health: unknown when never run, and when the source has no thresholds
   // A row that exists but never succeeded is still unknown.
   TaskHealthRow failed;
   failed.name = "News Events";
-  failed.status = "FAILED";
+  failed.status = TaskStatus::Failed;
   failed.total_runs = 3;
   CHECK(colour_at("news", {failed}, est(20, 10, 0)) == Freshness::Unknown);
 }
@@ -249,7 +249,7 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
       succeeded("Fundamental Data", est(20, 9, 30)), succeeded("News Events", est(19, 9, 30)),
       succeeded("Price Data", est(20, 15, 0))};
   HealthReport report = build_report(pipeline_config(), calendar(), rows, est(20, 15, 8));
-  report.tasks[1].status = "FAILED";
+  report.tasks[1].status = TaskStatus::Failed;
   report.tasks[1].consecutive_failures = 2;
   report.tasks[1].total_runs = 4;
   report.tasks[1].last_error = "exit code 1: " + std::string(80, 'e');

@@ -93,7 +93,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   spdlog::info("Daily pipeline: {} task(s), trading date {} ({}), run {}", selected->size(),
                trading_date, cfg.timezone, *run_id);
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (plan.state(static_cast<int>(i)) == TaskState::AlreadyDone) {
+    if (plan.state(static_cast<int>(i)) == PlanState::AlreadyDone) {
       spdlog::info("{} already succeeded for {} (--force runs it again)", plan.task(i).name,
                    trading_date);
     }

@@ -73,7 +73,7 @@ const char* colour_of_status(TaskStatus status) {
 std::string age_text(const SourceFreshness& s) {
   std::string text = (s.from_data_as_of ? "data as of " : "updated ") + human_age(*s.age) + " ago";
   if (s.market_time) {
-    text += s.session == Session::Extended ? " in extended market hours" : " in market hours";
+    text += s.session == SessionKind::Extended ? " in extended market hours" : " in market hours";
   }
   return text;
 }

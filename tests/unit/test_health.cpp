@@ -43,7 +43,7 @@ TaskSpec daily_task(const std::string& name, const std::string& source) {
 }
 
 TaskSpec intraday_task(const std::string& name, const std::string& source,
-                       Session session = Session::Regular) {
+                       SessionKind session = SessionKind::Regular) {
   TaskSpec t = daily_task(name, source);
   t.schedule = Schedule::Intraday;
   t.market_hours_only = true;
@@ -56,7 +56,7 @@ PipelineConfig pipeline_config() {
   c.daily = {daily_task("Fundamental Data", "fundamentals"), daily_task("News Events", "news"),
              daily_task("No Thresholds", "loose")};
   c.intraday = {intraday_task("Price Data", "price_data"),
-                intraday_task("Extended Quotes", "quotes", Session::Extended)};
+                intraday_task("Extended Quotes", "quotes", SessionKind::Extended)};
   c.freshness.green = {{"fundamentals", Seconds{86400}}, {"news", Seconds{3600}},
                        {"price_data", Seconds{300}}, {"quotes", Seconds{300}}};
   c.freshness.yellow = {{"fundamentals", Seconds{172800}}, {"news", Seconds{7200}},
@@ -181,7 +181,7 @@ TEST_CASE("health: market time skips a holiday, and the extended session counts 
   CHECK(source(all, "price_data").age == Millis{minutes{6}});
   CHECK(source(all, "price_data").status == Freshness::Yellow);
   // Extended: from 04:00 on the Friday, so 5h 36m of market time: red.
-  CHECK(source(all, "quotes").session == Session::Extended);
+  CHECK(source(all, "quotes").session == SessionKind::Extended);
   CHECK(source(all, "quotes").age == Millis{hours{5} + minutes{36}});
   CHECK(source(all, "quotes").status == Freshness::Red);
 }

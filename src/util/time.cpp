@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "orchestrator/util/text.h"
+
 namespace orch {
 namespace {
 
@@ -64,8 +66,6 @@ class Cursor {
   std::string_view text_;
   std::size_t pos_ = 0;
 };
-
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 Expected<year_month_day> read_date(Cursor& in, std::string_view whole) {
   int y = 0, m = 0, d = 0;

@@ -1,6 +1,9 @@
 // Text helpers: valid UTF-8 for whatever a task prints, "did you mean" suggestions, quoting.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "orchestrator/util/text.h"
 
 using namespace orch;

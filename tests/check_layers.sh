@@ -46,6 +46,8 @@ third_party() {  # pattern, the one layer that may include it
     grep -vE "^$root/(src|include/orchestrator)/$2/" | sed 's/$/  (only '"$2"'\/ may include this)/'
 }
 problems+="$(third_party 'SQLiteCpp|sqlite3' store)"$'\n'
+problems+="$(grep -rn 'SQLite::' "$root"/src "$root"/include --include='*.h' --include='*.cpp' 2>/dev/null |
+             grep -v "^$root/src/store/" | sed 's/$/  (only store\/ sees SQLite types)/')"$'\n'
 problems+="$(third_party 'yaml-cpp' config)"$'\n'
 posix='#include *[<"](unistd\.h|sys/|signal\.h|fcntl\.h|spawn\.h|poll\.h|pthread\.h)'
 problems+="$(grep -rnE "$posix" "$root"/src/graph "$root"/src/sched "$root"/src/units \

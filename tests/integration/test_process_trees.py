@@ -1,0 +1,89 @@
+"""Process trees: a task's processes are ended however they regroup, a stopped orchestrator
+recomputes its wake-up when continued, and a dead runner's processes never overlap the
+task run again."""
+
+import os
+import signal
+import time
+import unittest
+
+from harness import PipelineTestCase, pid_alive, wait_dead
+
+# A python3 process that ignores SIGTERM, moves itself to another process group and sleeps:
+# argv[1] is where it writes its pid, argv[2] which group: "parent" (the group of its
+# parent, e.g. the orchestrator's), "own" (a new group of its own).
+REGROUP_PY = r'''#!/usr/bin/env python3
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if sys.argv[2] == "parent":
+    os.setpgid(0, os.getpgid(os.getppid()))
+else:
+    os.setpgid(0, 0)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(60)
+'''
+
+
+class RegroupingTasks(PipelineTestCase):
+
+    def regroup_script(self):
+        return self.p.script("regroup.py", REGROUP_PY, prelude=False)
+
+    def test_task_that_moves_into_the_orchestrators_group_is_killed_at_its_deadline(self):
+        p = self.p
+        script = self.regroup_script()
+        p.write_config([
+            {"name": "Escaper", "script": script, "args": [p.path("main.pid"), "parent"],
+             "max_runtime_seconds": 1},
+        ], kill_grace_seconds=1)
+        r = p.daily(timeout=90)
+        pid = p.read_pid("main.pid")
+        p.extra_pids.append(pid)
+        self.assertRc(r, 1)
+        # 1 s limit + 1 s grace; before the fix it ran its whole 60 s
+        self.assertLess(r.elapsed, 10, r)
+        (tr,) = p.task_runs("Escaper")
+        self.assertEqual(tr["status"], "TIMEOUT", tr)
+        self.assertEqual(tr["signal"], 9, tr)
+        self.assertLess(tr["duration_seconds"], 5, tr)
+        self.assertFalse(pid_alive(pid), f"the task {pid} outlived its timeout")
+
+    def test_grandchild_in_a_group_of_its_own_is_killed_at_the_deadline(self):
+        p = self.p
+        script = self.regroup_script()
+        main = p.script("main.sh", (
+            'trap "" TERM\n'
+            f'"{p.path(script)}" "{p.path("gc.pid")}" own &\n'
+            'exec sleep 60\n'))
+        p.write_config([{"name": "Parent", "script": main, "max_runtime_seconds": 1}],
+                       kill_grace_seconds=1)
+        r = p.daily(timeout=90)
+        gc = p.read_pid("gc.pid")
+        p.extra_pids.append(gc)
+        self.assertRc(r, 1)
+        self.assertLess(r.elapsed, 10, r)
+        self.assertEqual(p.task_runs("Parent")[0]["status"], "TIMEOUT")
+        self.assertTrue(wait_dead(gc, 3), f"grandchild {gc} in its own group outlived the timeout")
+
+    def test_regrouped_grandchild_is_ended_when_the_main_process_exits(self):
+        p = self.p
+        script = self.regroup_script()
+        main = p.script("main.sh", (
+            f'"{p.path(script)}" "{p.path("gc.pid")}" own &\n'
+            f'while [ ! -s "{p.path("gc.pid")}" ]; do sleep 0.05; done\n'
+            'exit 0\n'))
+        p.write_config([{"name": "Parent", "script": main, "max_runtime_seconds": 30}],
+                       kill_grace_seconds=1)
+        r = p.daily(timeout=90)
+        gc = p.read_pid("gc.pid")
+        p.extra_pids.append(gc)
+        self.assertRc(r, 0)
+        self.assertStatus("Parent", "SUCCESS")
+        # it ignores SIGTERM: the SIGKILL after the 1 s grace ends it
+        self.assertTrue(wait_dead(gc, 5), f"grandchild {gc} outlived its task")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -27,10 +27,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Set by the handler; the first stop signal wins. Shared by all runners (signals are too).
+// Set by the handlers; the first stop signal wins. Shared by all runners (signals are too).
 volatile sig_atomic_t g_stop_signal = 0;
+// Set when we were continued after a stop (SIGSTOP/SIGTSTP, then SIGCONT): ppoll's timeout
+// was computed before the stop, so wait() returns and its caller recomputes from the clock.
+volatile sig_atomic_t g_continued = 0;
 
-constexpr int kSignals[4] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+constexpr int kSignals[5] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT};
 constexpr Millis kKillRepeat{1000};        // SIGKILL re-sent while a process refuses to go
 constexpr Millis kStopGiveUp{2000};        // stop_all stops waiting this long after the last SIGKILL
 constexpr Millis kLingerPoll{50};          // stop_all re-checks groups it may get no SIGCHLD for
@@ -38,7 +41,11 @@ constexpr Millis kTrackEvery{1000};        // /proc walk for the tasks' descenda
 constexpr Millis kReapSlack{200};          // a SIGKILLed main process not reaped by then is abandoned
 
 void on_signal(int sig) {
-  if (sig != SIGCHLD && g_stop_signal == 0) g_stop_signal = sig;
+  if (sig == SIGCONT) {
+    g_continued = 1;
+  } else if (sig != SIGCHLD && g_stop_signal == 0) {
+    g_stop_signal = sig;
+  }
   // SIGCHLD only needs to interrupt ppoll/pselect.
 }
 
@@ -67,6 +74,7 @@ void prune(TreeMembers& members) {
 
 PosixProcessRunner::PosixProcessRunner() {
   g_stop_signal = 0;
+  g_continued = 0;
   sigset_t ours;
   sigemptyset(&ours);
   for (int sig : kSignals) sigaddset(&ours, sig);
@@ -134,12 +142,13 @@ int PosixProcessRunner::stop_signal() const {
 std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
   const MonoTime end = Clock::now() + std::max(max_wait, Millis::zero());
   std::vector<ProcessCompletion> done;
+  g_continued = 0;
   for (;;) {
     reap(done);
     const MonoTime now = Clock::now();
     maybe_track(now);
     enforce_deadlines(now, done);
-    if (!done.empty() || g_stop_signal != 0 || now >= end) return done;
+    if (!done.empty() || g_stop_signal != 0 || g_continued != 0 || now >= end) return done;
     MonoTime wake = end;
     if (const auto d = next_deadline()) wake = std::min(wake, *d);
     if (!procs_.empty()) wake = std::min(wake, next_track_);

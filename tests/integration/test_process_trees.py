@@ -85,5 +85,27 @@ class RegroupingTasks(PipelineTestCase):
         self.assertTrue(wait_dead(gc, 5), f"grandchild {gc} outlived its task")
 
 
+class StoppedOrchestrator(PipelineTestCase):
+
+    def test_deadline_passed_while_stopped_is_acted_on_right_after_sigcont(self):
+        p = self.p
+        slow = p.script("slow.sh", f'echo $$ > "{p.path("main.pid")}"\nexec sleep 60\n')
+        p.write_config([{"name": "Slow", "script": slow, "max_runtime_seconds": 5}],
+                       kill_grace_seconds=1)
+        proc = self.popen("--daily")
+        main = p.read_pid("main.pid")
+        p.extra_pids.append(main)
+        os.kill(proc.pid, signal.SIGSTOP)
+        time.sleep(7)  # the task's 5 s deadline passes while the orchestrator is stopped
+        resumed = time.monotonic()
+        os.kill(proc.pid, signal.SIGCONT)
+        r = self.finish(proc, timeout=60)
+        after = time.monotonic() - resumed
+        self.assertRc(r, 1)
+        # before the fix it slept the ~4.5 s left of its old timeout after resuming
+        self.assertLess(after, 2.5, f"took {after:.1f}s after SIGCONT: {r!r}")
+        self.assertEqual(p.task_runs("Slow")[0]["status"], "TIMEOUT")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -21,7 +21,7 @@ namespace orch {
 
 class PosixProcessRunner final : public ProcessRunner {
  public:
-  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP (delivered only while waiting), installs the
+  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP/SIGCONT (delivered only while waiting), installs the
   // handlers, and on Linux makes this process a child subreaper.
   PosixProcessRunner();
   ~PosixProcessRunner() override;  // stops what still runs, restores signal state
@@ -68,9 +68,9 @@ class PosixProcessRunner final : public ProcessRunner {
   ProcessId next_id_ = 1;
   MonoTime next_track_{};
   sigset_t old_mask_{};
-  sigset_t wait_mask_{};              // old_mask_ without our four signals
+  sigset_t wait_mask_{};              // old_mask_ without our five signals
   int old_subreaper_ = 0;
-  struct sigaction old_actions_[4]{};  // one per signal handled (kSignals)
+  struct sigaction old_actions_[5]{};  // one per signal handled (kSignals)
 };
 
 }  // namespace orch

@@ -53,7 +53,8 @@ class ProcessRunner {
   // (missing script, not executable, bad interpreter).
   virtual Expected<ProcessId> start(const ProcessRequest& request) = 0;
   // Returns the processes that finished, waiting at most `max_wait` for the first one.
-  // Returns early (possibly empty) when a stop signal arrived: see stop_signal().
+  // Returns early (possibly empty) when a stop signal arrived (see stop_signal()), or when
+  // the process was continued after being stopped: the caller recomputes its wake-up.
   virtual std::vector<ProcessCompletion> wait(Millis max_wait) = 0;
   // SIGINT/SIGTERM/SIGHUP received, or 0.
   virtual int stop_signal() const = 0;

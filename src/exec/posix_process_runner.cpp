@@ -125,6 +125,13 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   return id;
 }
 
+std::optional<OsProcess> PosixProcessRunner::os_process(ProcessId id) const {
+  for (const auto& [pid, p] : procs_) {
+    if (p.id == id) return OsProcess{pid, detail::process_start(pid)};
+  }
+  return std::nullopt;
+}
+
 // A stop signal that arrived while blocked (e.g. during database setup) counts at once, so
 // no task is started after it.
 int PosixProcessRunner::stop_signal() const {

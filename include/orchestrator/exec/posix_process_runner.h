@@ -33,6 +33,7 @@ class PosixProcessRunner final : public ProcessRunner {
   int stop_signal() const override;
   std::vector<ProcessCompletion> stop_all() override;
   std::size_t running() const override { return procs_.size(); }
+  std::optional<OsProcess> os_process(ProcessId id) const override;
 
  private:
   struct Proc {

@@ -46,6 +46,14 @@ struct ProcessCompletion {
   bool succeeded() const { return kind == ExitKind::Exited && exit_code == 0; }
 };
 
+// A started process as the operating system knows it: its pid (also its process group id)
+// and its start time (clock ticks after boot), recorded so that a later orchestrator can
+// end what a dead one left running, and tell a reused pid from it.
+struct OsProcess {
+  std::int64_t pid = 0;
+  std::uint64_t start = 0;
+};
+
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
@@ -61,6 +69,8 @@ class ProcessRunner {
   // Ends every running process (SIGTERM, SIGKILL after its grace) and reports them as Stopped.
   virtual std::vector<ProcessCompletion> stop_all() = 0;
   virtual std::size_t running() const = 0;
+  // The OS identity of a running process; none where there is no such thing (fakes).
+  virtual std::optional<OsProcess> os_process(ProcessId) const { return std::nullopt; }
 };
 
 }  // namespace orch

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <string>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch::detail {
 namespace {

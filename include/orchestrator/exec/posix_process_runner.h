@@ -13,8 +13,8 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "orchestrator/exec/fd.h"
 #include "orchestrator/exec/proc_tree_members.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch {

@@ -109,7 +109,7 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   // SIGPIPE and SIGXFSZ are ignored by us, and an ignored signal stays ignored across execve.
-  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT, SIGPIPE, SIGXFSZ};
   for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
   // Any other handler of ours must not run in the child either: until execve it shares our
   // memory (CLONE_VM), so a handler would run on the parent's data.

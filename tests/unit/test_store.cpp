@@ -124,9 +124,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "18");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "20");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
                    "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
@@ -142,7 +142,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "3");
+  CHECK(scalar(*again, "PRAGMA user_version") == "4");
 }
 
 TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
@@ -158,11 +158,29 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
     raw.exec("PRAGMA user_version = 1");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
                    "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
         "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+}
+
+TEST_CASE("store: a version 3 database gets task_runs.pgid and pgid_start on upgrade") {
+  StoreTempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE task_runs DROP COLUMN pgid");
+    raw.exec("ALTER TABLE task_runs DROP COLUMN pgid_start");
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'RUNNING')");
+    raw.exec("PRAGMA user_version = 3");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+  REQUIRE(s->attempt_process(1, 4242, 777));
+  CHECK(scalar(*s, "SELECT pgid || ' ' || pgid_start FROM task_runs") == "4242 777");
 }
 
 TEST_CASE("store: a version 2 database gets source_freshness from the schema on upgrade") {
@@ -176,7 +194,7 @@ TEST_CASE("store: a version 2 database gets source_freshness from the schema on 
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('source_freshness')") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   // The health monitor reads and writes it without making it.
@@ -200,7 +218,7 @@ TEST_CASE("store: a version 2 database whose source_freshness already exists kee
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(*s->stored_source_status("news") == "red");
 }
 

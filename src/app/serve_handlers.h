@@ -1,0 +1,69 @@
+#pragma once
+// The answers of --serve, over one read-only connection shared under a mutex. The health
+// rows are re-read only when the database changed (PRAGMA data_version); the page and the
+// JSON health object are rebuilt at most once a second and whenever the database changed,
+// and while one request rebuilds the page, others get the previous one (at most 3 s old).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/app/dashboard_view.h"
+#include "orchestrator/app/options.h"
+#include "orchestrator/web/server.h"
+
+namespace orch {
+
+// One cached answer, rebuilt when its key changes.
+class Memo {
+ public:
+  using Key = std::pair<std::int64_t, std::int64_t>;  // (data_version, second)
+  template <class Build>
+  web::Answer get(const Key& key, Build&& build);
+
+ private:
+  std::mutex mutex_;   // guards the fields below
+  std::mutex build_;   // one builder at a time
+  std::optional<Key> key_;
+  std::shared_ptr<const web::Answer> value_;
+  std::chrono::steady_clock::time_point built_at_;
+};
+
+class ServeState {
+ public:
+  ServeState(const GlobalOptions& global, const Pipeline& pipeline, MarketCalendar calendar);
+  web::Handlers handlers();
+
+  // --report and the page: the dashboard's data now (nullopt with the error in `error`).
+  Expected<web::DashboardData> dashboard(WallTime now);
+
+ private:
+  web::Answer page();
+  web::Answer health();
+  web::Answer metrics();
+  web::Answer runs(int limit);
+  web::Answer run(std::int64_t id);
+  web::Answer log(const std::string& task);
+  web::Answer start_task(const std::string& task);
+  web::Answer update_stale();
+  web::Answer start(const std::string& lock_mode, std::vector<std::string> mode_args);
+
+  // Under db_mutex_: opens the reader when needed, refreshes the cached rows when the
+  // database changed. Returns the data version, or an Error (no database yet, unreadable).
+  Expected<std::int64_t> refresh_locked();
+  Expected<HealthReport> report_locked(WallTime now);
+
+  const GlobalOptions& global_;
+  const Pipeline& pipeline_;
+  MarketCalendar calendar_;
+  std::mutex db_mutex_;
+  std::unique_ptr<StatusReader> reader_;
+  std::optional<std::int64_t> rows_version_;
+  std::vector<TaskHealthRow> rows_;  // raw rows (RUNNING not yet checked for liveness)
+  Memo page_memo_, health_memo_;
+};
+
+}  // namespace orch

@@ -107,9 +107,26 @@ Expected<std::int64_t> ServeState::refresh_locked() {
     auto rows = read_task_health(reader_->db());
     if (!rows) return rows.error();
     rows_ = std::move(*rows);
+    running_modes_.clear();
+    if (std::any_of(rows_.begin(), rows_.end(), [](const TaskHealthRow& r) { return r.status == "RUNNING"; })) {
+      auto modes = reader_->running_task_modes();
+      if (!modes) return modes.error();
+      for (const auto& [task, mode] : *modes) {
+        if (std::find(running_modes_.begin(), running_modes_.end(), mode) == running_modes_.end()) {
+          running_modes_.push_back(mode);
+        }
+      }
+    }
     rows_version_ = *version;
   }
   return *version;
+}
+
+std::string ServeState::liveness_key_locked() {
+  std::string key;
+  Liveness live(pipeline_.config.database);
+  for (const auto& mode : running_modes_) key += mode + (live.alive(mode) ? "=1 " : "=0 ");
+  return key;
 }
 
 Expected<HealthReport> ServeState::report_locked(WallTime now) {
@@ -133,8 +150,9 @@ web::Answer ServeState::health() {
   std::unique_lock lock(db_mutex_);
   auto version = refresh_locked();
   if (!version) return store_error(version.error());
+  const std::string alive = liveness_key_locked();
   lock.unlock();
-  return health_memo_.get({*version, second_of(now)}, [&] {
+  return health_memo_.get({*version, second_of(now), alive}, [&] {
     std::lock_guard again(db_mutex_);
     auto report = report_locked(pipeline_.clock->now());
     if (!report) return store_error(report.error());
@@ -165,12 +183,12 @@ web::Answer ServeState::page() {
   const WallTime now = pipeline_.clock->now();
   std::unique_lock lock(db_mutex_);
   auto version = refresh_locked();
+  const std::string alive = version ? liveness_key_locked() : "";
   lock.unlock();
   if (!version) {
-    auto a = web::Answer::text(503, "The status database cannot be read: " + version.error().message + "\n");
-    return a;
+    return web::Answer::text(503, "The status database cannot be read: " + version.error().message + "\n");
   }
-  return page_memo_.get({*version, second_of(now)}, [&] {
+  return page_memo_.get({*version, second_of(now), alive}, [&] {
     auto data = dashboard(pipeline_.clock->now());
     if (!data) return store_error(data.error());
     web::PageOptions options;

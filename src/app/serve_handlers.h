@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "orchestrator/app/dashboard_view.h"
@@ -20,7 +21,8 @@ namespace orch {
 // One cached answer, rebuilt when its key changes.
 class Memo {
  public:
-  using Key = std::pair<std::int64_t, std::int64_t>;  // (data_version, second)
+  // (data_version, second, which orchestrators with RUNNING rows are alive)
+  using Key = std::tuple<std::int64_t, std::int64_t, std::string>;
   template <class Build>
   web::Answer get(const Key& key, Build&& build);
 
@@ -54,6 +56,9 @@ class ServeState {
   // Under db_mutex_: opens the reader when needed, refreshes the cached rows when the
   // database changed. Returns the data version, or an Error (no database yet, unreadable).
   Expected<std::int64_t> refresh_locked();
+  // "daily=1 intraday=0": the liveness of the modes owning RUNNING task rows ("" when none),
+  // so that a runner dying changes the cache key as a commit does.
+  std::string liveness_key_locked();
   Expected<HealthReport> report_locked(WallTime now);
 
   const GlobalOptions& global_;
@@ -63,6 +68,7 @@ class ServeState {
   std::unique_ptr<StatusReader> reader_;
   std::optional<std::int64_t> rows_version_;
   std::vector<TaskHealthRow> rows_;  // raw rows (RUNNING not yet checked for liveness)
+  std::vector<std::string> running_modes_;  // modes of the runs owning RUNNING rows
   Memo page_memo_, health_memo_;
 };
 

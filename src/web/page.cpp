@@ -17,7 +17,7 @@ const StatusStyle& status_style(std::string_view status) {
   static const std::array<std::pair<std::string_view, StatusStyle>, 7> kStyles{{
       {"SUCCESS", {"s-ok", "\u2713", "success"}},
       {"FAILED", {"s-fail", "\u2717", "failed"}},
-      {"TIMEOUT", {"s-tout", "\u23F1", "timeout"}},
+      {"TIMEOUT", {"s-tout", "\u25D4", "timeout"}},
       {"RUNNING", {"s-run", "\u25B6", "running"}},
       {"INTERRUPTED", {"s-int", "!", "interrupted"}},
       {"SKIPPED", {"s-skip", "\u2013", "skipped"}},
@@ -80,10 +80,10 @@ void tiles(std::string& out, const DashboardData& d) {
       {d.critical, "red", "critical sources"},
       {d.unknown, "unknown", "unknown sources"}}};
   for (const auto& [n, status, label] : items) {
-    out += fmt::format("<div class=\"tile f-{}\"><b>{}</b><span class=\"badge\">{} {}</span> <span>{}</span></div>",
+    out += fmt::format("<div class=\"tile f-{}\"><b>{}</b><span class=\"badge\">{} {}</span> <span class=\"lbl\">{}</span></div>",
                        status, n, freshness_glyph(status), freshness_word(status), label);
   }
-  out += fmt::format("<div class=\"tile\"><b>{}</b><span>tasks</span></div></div>", d.tasks.size());
+  out += fmt::format("<div class=\"tile\"><b>{}</b><span class=\"lbl\">tasks</span></div></div>", d.tasks.size());
 }
 
 void sources(std::string& out, const DashboardData& d) {

@@ -19,7 +19,7 @@ h2{font-size:16px;margin:0 0 10px;font-weight:600}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px}
 .tile{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 14px}
 .tile b{display:block;font-size:26px;font-weight:650}
-.tile span{color:var(--muted);font-size:13px}
+.tile .lbl{color:var(--muted);font-size:13px}
 .market{display:inline-flex;gap:8px;align-items:center;padding:4px 10px;border-radius:999px;background:#2e3647;font-size:13px}
 .sources{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:10px}
 .source{border:1px solid var(--line);border-left:6px solid var(--pend);border-radius:8px;padding:8px 10px}

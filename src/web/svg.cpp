@@ -128,8 +128,8 @@ std::string runtime_svg(const std::string& task, const std::vector<RuntimeSample
 }
 
 std::string grid_svg(const OutcomeGrid& g) {
-  constexpr double kCell = 18, kTop = 44;
-  const double width = kLabelWidth + kCell * static_cast<double>(g.dates.size()) + 4;
+  constexpr double kCell = 18, kTop = 48;
+  const double width = kLabelWidth + kCell * static_cast<double>(g.dates.size()) + 40;
   const double height = kTop + kCell * static_cast<double>(g.tasks.size()) + 4;
   std::string out = fmt::format(
       "<svg class=\"chart grid\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" role=\"img\" "

@@ -1,6 +1,7 @@
 // --serve: the web dashboard and HTTP API over the status database, until SIGTERM/SIGINT.
 // --report FILE: the same page, self-contained, written once. Neither writes the database.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -85,6 +86,14 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
                   listen_text, cfg.file.filename().string());
     return exit_code::kUsage;
   }
+
+  // glibc gives each thread that allocates its own arena and keeps freed pages in it: with
+  // one thread per connection, every large page built anywhere would stay resident once per
+  // arena (190 MB measured with 100 clients). Two arenas keep it near one copy.
+  mallopt(M_ARENA_MAX, 2);
+  // Pages and answers above 256 KiB get pages of their own, unmapped when freed (glibc would
+  // otherwise raise this threshold after the first free and keep them on the heap).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   // Signals are taken by one thread with sigwait: blocked here, before any other thread
   // exists, so every thread inherits the mask. SIGCHLD reaps the runs we started.

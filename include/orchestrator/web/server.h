@@ -19,11 +19,15 @@ struct Answer {
   int status = 200;
   std::string content_type = "application/json";
   std::shared_ptr<const std::string> body;  // shared: a cached page is sent without copies
+  std::shared_ptr<const std::string> gzip;  // the same body gzip-compressed, when made
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. the page's CSP
 
   static Answer json(int status, std::string body);
   static Answer text(int status, std::string body);
   static Answer error(int status, const std::string& message);  // {"error": message}
+  // Adds the gzip form of the body (sent to clients that accept it): for cached answers,
+  // compressed once and sent many times.
+  Answer& compress();
 };
 
 struct Handlers {

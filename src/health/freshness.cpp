@@ -34,9 +34,9 @@ Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
   return Freshness::Red;
 }
 
-TaskReference task_reference(const TaskHealthRow& row) {
+TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar) {
   if (row.success_data_as_of) {
-    if (auto as_of = parse_iso8601(*row.success_data_as_of)) return {*as_of, true};
+    if (auto as_of = calendar.data_instant(*row.success_data_as_of)) return {*as_of, true};
   }
   std::optional<WallTime> end = row.success_ended_at;
   if (row.last_success && (!end || *row.last_success > *end)) end = row.last_success;
@@ -91,7 +91,7 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
       std::optional<WallTime> success = row.success_ended_at;
       if (row.last_success && (!success || *row.last_success > *success)) success = row.last_success;
       if (success && (!s.last_success || *success > *s.last_success)) s.last_success = success;
-      const TaskReference ref = task_reference(row);
+      const TaskReference ref = task_reference(row, calendar);
       if (ref.at && (!s.reference || *ref.at > *s.reference)) {
         s.reference = ref.at;
         s.from_data_as_of = ref.from_data_as_of;

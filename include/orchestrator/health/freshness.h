@@ -40,13 +40,14 @@ Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
                    std::optional<Seconds> yellow);
 
 // The instant a task's latest success counts from: the DATA_AS_OF of its latest successful
-// attempt when it parses as ISO 8601, else that attempt's end (or last_success when the
+// attempt when it names an instant (MarketCalendar::data_instant: no offset means the
+// pipeline's zone, a date alone its close), else that attempt's end (or last_success when the
 // history has no successful attempt, e.g. a table written by an earlier tool).
 struct TaskReference {
   std::optional<WallTime> at;
   bool from_data_as_of = false;
 };
-TaskReference task_reference(const TaskHealthRow& row);
+TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar);
 
 // One entry per data source written by a task of the pipeline, sorted by name. A source is
 // aged in market time (inside the session; extended when any writer is extended) when every

@@ -70,7 +70,8 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
     spdlog::error("{}", listen.error().message);
     return exit_code::kUsage;
   }
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   auto calendar = calendar_for(*pipeline);
   if (!calendar) return exit_code::kUsage;
@@ -154,7 +155,8 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
 }
 
 int run_report(const GlobalOptions& global, const std::string& file) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   auto calendar = calendar_for(*pipeline);
   if (!calendar) return exit_code::kUsage;

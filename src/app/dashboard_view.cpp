@@ -90,17 +90,17 @@ std::string Liveness::shown(const std::string& status, const std::string& mode) 
 }
 
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live) {
-  auto rows = read_task_health(reader.db());
+  auto rows = reader.read_task_health();
   if (!rows) return rows.error();
   bool any_running = std::any_of(rows->begin(), rows->end(),
-                                 [](const TaskHealthRow& r) { return r.status == "RUNNING"; });
+                                 [](const TaskHealthRow& r) { return r.status == TaskStatus::Running; });
   if (!any_running) return rows;
   auto modes = reader.running_task_modes();
   if (!modes) return modes.error();
   for (TaskHealthRow& r : *rows) {
-    if (r.status != "RUNNING") continue;
+    if (r.status != TaskStatus::Running) continue;
     const auto m = modes->find(r.name);
-    r.status = live.shown(r.status, m == modes->end() ? "" : m->second);
+    if (!live.alive(m == modes->end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
   }
   return rows;
 }
@@ -145,7 +145,7 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
     web::TaskView v;
     v.name = r.name;
     v.schedule = i < cfg.daily.size() ? "daily" : "intraday";
-    v.status = r.status;
+    v.status = std::string(to_string(r.status));
     if (r.total_runs > 0) {
       v.success_rate = static_cast<double>(r.total_successes) / static_cast<double>(r.total_runs);
     }

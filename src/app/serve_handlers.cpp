@@ -108,11 +108,11 @@ Expected<std::int64_t> ServeState::refresh_locked() {
     return version.error();
   }
   if (rows_version_ != *version) {
-    auto rows = read_task_health(reader_->db());
+    auto rows = reader_->read_task_health();
     if (!rows) return rows.error();
     rows_ = std::move(*rows);
     running_modes_.clear();
-    if (std::any_of(rows_.begin(), rows_.end(), [](const TaskHealthRow& r) { return r.status == "RUNNING"; })) {
+    if (std::any_of(rows_.begin(), rows_.end(), [](const TaskHealthRow& r) { return r.status == TaskStatus::Running; })) {
       auto modes = reader_->running_task_modes();
       if (!modes) return modes.error();
       for (const auto& [task, mode] : *modes) {
@@ -148,9 +148,9 @@ Expected<HealthReport> ServeState::report(WallTime now) {
   }
   Liveness live(pipeline_.config.database);
   for (auto& r : rows) {
-    if (r.status != "RUNNING") continue;
+    if (r.status != TaskStatus::Running) continue;
     auto m = modes.find(r.name);
-    r.status = live.shown(r.status, m == modes.end() ? "" : m->second);
+    if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
   }
   return build_report(pipeline_.config, calendar_, rows, now);
 }

@@ -5,6 +5,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "connection.h"
+
 #include <algorithm>
 #include <exception>
 
@@ -14,7 +16,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 
 Error query_error(SQLite::Database& db, const std::string& what, const std::exception& e) {
-  return make_error(what + " (status database " + db.getFilename() + "): " + e.what());
+  return make_error(ErrorKind::Store, what + " (status database " + db.getFilename() + "): " + e.what());
 }
 
 std::optional<WallTime> time_col(const SQLite::Column& c) {
@@ -85,15 +87,26 @@ std::string attempt_columns(SQLite::Database& db) {
 
 }  // namespace
 
-StatusReader::StatusReader(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+struct StatusReader::Db {
+  std::unique_ptr<SQLite::Database> conn;
+};
+
+StatusReader::StatusReader(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 StatusReader::~StatusReader() = default;
-SQLite::Database& StatusReader::db() { return *db_; }
+
+Expected<std::vector<TaskHealthRow>> StatusReader::read_task_health() {
+  try {
+    return store_detail::read_health_rows(*db_->conn);
+  } catch (const std::exception& e) {
+    return query_error(*db_->conn, "cannot read the task status", e);
+  }
+}
 
 Expected<std::unique_ptr<StatusReader>> StatusReader::open(const std::filesystem::path& path) {
   const std::string where = "status database " + path.string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return make_error(where + " does not exist yet (run a mode such as --daily first)", false);
+    return make_error(ErrorKind::Store, where + " does not exist yet (run a mode such as --daily first)", false);
   }
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
@@ -105,78 +118,78 @@ Expected<std::unique_ptr<StatusReader>> StatusReader::open(const std::filesystem
                              "('data_pipeline_status', 'runs', 'task_runs')");
     q.executeStep();
     if (q.getColumn(0).getInt() != 3) {
-      return make_error(where + " has no orchestrator tables (data_pipeline_status, runs, task_runs)",
+      return make_error(ErrorKind::Store, where + " has no orchestrator tables (data_pipeline_status, runs, task_runs)",
                         false);
     }
-    return std::unique_ptr<StatusReader>(new StatusReader(std::move(db)));
+    return std::unique_ptr<StatusReader>(new StatusReader(std::make_unique<Db>(Db{std::move(db)})));
   } catch (const std::exception& e) {
-    return make_error("cannot open " + where + " read-only: " + e.what(), false);
+    return make_error(ErrorKind::Store, "cannot open " + where + " read-only: " + e.what(), false);
   }
 }
 
 Expected<std::int64_t> StatusReader::data_version() {
   try {
-    return db_->execAndGet("PRAGMA data_version").getInt64();
+    return db_->conn->execAndGet("PRAGMA data_version").getInt64();
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the data version", e);
+    return query_error(*db_->conn, "cannot read the data version", e);
   }
 }
 
 Expected<std::vector<RunRow>> StatusReader::runs(int limit) {
   try {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
+    SQLite::Statement q(*db_->conn, std::string("SELECT ") + kRunColumns +
                                   " FROM runs r ORDER BY r.started_at DESC, r.id DESC LIMIT ?");
     q.bind(1, limit);
     std::vector<RunRow> out;
     while (q.executeStep()) out.push_back(run_from(q));
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the runs", e);
+    return query_error(*db_->conn, "cannot read the runs", e);
   }
 }
 
 Expected<std::optional<RunRow>> StatusReader::run(std::int64_t id) {
   try {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns + " FROM runs r WHERE r.id = ?");
+    SQLite::Statement q(*db_->conn, std::string("SELECT ") + kRunColumns + " FROM runs r WHERE r.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::optional<RunRow>();
     return std::optional<RunRow>(run_from(q));
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read run " + std::to_string(id), e);
+    return query_error(*db_->conn, "cannot read run " + std::to_string(id), e);
   }
 }
 
 Expected<std::vector<AttemptRow>> StatusReader::attempts_of_run(std::int64_t run_id) {
   try {
-    SQLite::Statement q(*db_, "SELECT " + attempt_columns(*db_) +
+    SQLite::Statement q(*db_->conn, "SELECT " + attempt_columns(*db_->conn) +
                                   " FROM task_runs WHERE run_id = ? ORDER BY id");
     q.bind(1, run_id);
     return attempts_from(q);
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the attempts of run " + std::to_string(run_id), e);
+    return query_error(*db_->conn, "cannot read the attempts of run " + std::to_string(run_id), e);
   }
 }
 
 Expected<std::string> StatusReader::latest_daily_date() {
   try {
-    SQLite::Statement q(*db_, "SELECT MAX(trading_date) FROM runs WHERE mode = 'daily' "
+    SQLite::Statement q(*db_->conn, "SELECT MAX(trading_date) FROM runs WHERE mode = 'daily' "
                               "AND trading_date IS NOT NULL AND trading_date <> ''");
     q.executeStep();
     return text_col(q.getColumn(0));
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the latest daily run", e);
+    return query_error(*db_->conn, "cannot read the latest daily run", e);
   }
 }
 
 Expected<std::vector<AttemptRow>> StatusReader::daily_attempts_on(const std::string& trading_date) {
   try {
-    SQLite::Statement q(*db_, "SELECT " + attempt_columns(*db_) +
+    SQLite::Statement q(*db_->conn, "SELECT " + attempt_columns(*db_->conn) +
                                   " FROM task_runs WHERE run_id IN (SELECT id FROM runs WHERE "
                                   "mode = 'daily' AND trading_date = ?) ORDER BY id");
     q.bind(1, trading_date);
     return attempts_from(q);
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the attempts of " + trading_date, e);
+    return query_error(*db_->conn, "cannot read the attempts of " + trading_date, e);
   }
 }
 
@@ -184,7 +197,7 @@ Expected<std::map<std::string, std::vector<RuntimePoint>>> StatusReader::recent_
     const std::vector<std::string>& tasks, int count) {
   try {
     // Newest first on idx_task_runs_task_started, then reversed: no scan of the history.
-    SQLite::Statement q(*db_, R"sql(
+    SQLite::Statement q(*db_->conn, R"sql(
         SELECT started_at, duration_seconds, status FROM task_runs
         WHERE task_name = ? AND attempt > 0 AND duration_seconds IS NOT NULL
         ORDER BY started_at DESC, id DESC LIMIT ?)sql");
@@ -203,7 +216,7 @@ Expected<std::map<std::string, std::vector<RuntimePoint>>> StatusReader::recent_
     }
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the recent runtimes", e);
+    return query_error(*db_->conn, "cannot read the recent runtimes", e);
   }
 }
 
@@ -211,7 +224,7 @@ Expected<std::map<std::string, std::map<std::string, std::string>>> StatusReader
     const std::vector<std::string>& tasks, const std::string& from, const std::string& to) {
   try {
     // On idx_task_runs_task_date_status: one range per task.
-    SQLite::Statement q(*db_, R"sql(
+    SQLite::Statement q(*db_->conn, R"sql(
         SELECT trading_date, status FROM task_runs
         WHERE task_name = ? AND trading_date BETWEEN ? AND ? AND mode = 'daily'
         ORDER BY id)sql");
@@ -231,13 +244,13 @@ Expected<std::map<std::string, std::map<std::string, std::string>>> StatusReader
     }
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the daily outcomes", e);
+    return query_error(*db_->conn, "cannot read the daily outcomes", e);
   }
 }
 
 Expected<std::optional<std::string>> StatusReader::newest_log_path(const std::string& task) {
   try {
-    SQLite::Statement q(*db_, R"sql(
+    SQLite::Statement q(*db_->conn, R"sql(
         SELECT log_path FROM task_runs
         WHERE task_name = ? AND attempt > 0 AND log_path IS NOT NULL AND log_path <> ''
         ORDER BY started_at DESC, id DESC LIMIT 1)sql");
@@ -245,20 +258,20 @@ Expected<std::optional<std::string>> StatusReader::newest_log_path(const std::st
     if (!q.executeStep()) return std::optional<std::string>();
     return std::optional<std::string>(q.getColumn(0).getString());
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the log of " + task, e);
+    return query_error(*db_->conn, "cannot read the log of " + task, e);
   }
 }
 
 Expected<std::map<std::string, std::string>> StatusReader::running_task_modes() {
   try {
-    SQLite::Statement q(*db_, R"sql(
+    SQLite::Statement q(*db_->conn, R"sql(
         SELECT s.task_name, r.mode FROM data_pipeline_status s
         LEFT JOIN runs r ON r.id = s.run_id WHERE s.status = 'RUNNING')sql");
     std::map<std::string, std::string> out;
     while (q.executeStep()) out[q.getColumn(0).getString()] = text_col(q.getColumn(1));
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_, "cannot read the running tasks", e);
+    return query_error(*db_->conn, "cannot read the running tasks", e);
   }
 }
 

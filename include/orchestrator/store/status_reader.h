@@ -11,12 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/store/health_queries.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
-
-namespace SQLite {
-class Database;
-}
 
 namespace orch {
 
@@ -61,7 +58,8 @@ class StatusReader {
   static Expected<std::unique_ptr<StatusReader>> open(const std::filesystem::path& path);
   ~StatusReader();
 
-  SQLite::Database& db();  // for the health queries (read_task_health)
+  // Every task row, as StatusStore::read_task_health reads it.
+  Expected<std::vector<TaskHealthRow>> read_task_health();
 
   // Changes whenever another connection committed since the last call (PRAGMA data_version):
   // lets callers keep what they read until the database changes.
@@ -94,8 +92,9 @@ class StatusReader {
   Expected<std::map<std::string, std::string>> running_task_modes();
 
  private:
-  explicit StatusReader(std::unique_ptr<SQLite::Database> db);
-  std::unique_ptr<SQLite::Database> db_;
+  struct Db;  // the SQLite connection (src/store/status_reader.cpp)
+  explicit StatusReader(std::unique_ptr<Db> db);
+  std::unique_ptr<Db> db_;
 };
 
 }  // namespace orch

@@ -71,6 +71,10 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
 
 }  // namespace
 
+namespace store_detail {
+std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db) { return task_health_rows(db); }
+}  // namespace store_detail
+
 Expected<std::set<std::string>> StatusStore::succeeded_on(const std::string& trading_date) {
   try {
     std::set<std::string> names;

@@ -23,5 +23,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                      const std::string& min_staleness);
 // --print-units launchd|systemd: timer/agent files for this installation.
 int run_print_units(const GlobalOptions& global, const std::string& kind);
+// --serve: the web dashboard and HTTP API on `listen` ("ADDR:PORT") until SIGTERM/SIGINT.
+int run_serve(const GlobalOptions& global, const std::string& listen);
+// --report FILE ("-": stdout): the dashboard as one self-contained HTML file.
+int run_report(const GlobalOptions& global, const std::string& file);
 
 }  // namespace orch

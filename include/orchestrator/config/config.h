@@ -80,6 +80,10 @@ struct PipelineConfig {
   DailyDays daily_days = DailyDays::Trading;
   std::optional<std::filesystem::path> metrics_file;  // absolute
   std::optional<AlertCommand> on_failure;
+  // --serve: the file holding the control endpoints' bearer token (absolute), and the extra
+  // Host names the server answers to besides loopback and its listening address.
+  std::optional<std::filesystem::path> serve_token_file;
+  std::vector<std::string> serve_allowed_hosts;
   MarketHours market_hours;
   RetryPolicy retry_policy;
   FreshnessThresholds freshness;

@@ -1,0 +1,29 @@
+#pragma once
+// Read queries over the run history by trading date, for backfill, catch-up and the missed
+// dates of --health: the first recorded trading date, and which tasks succeeded for which
+// dates. Plain SELECTs on the (task_name, trading_date, status) index of task_runs.
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "orchestrator/sched/backfill.h"
+#include "orchestrator/util/expected.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace orch {
+
+// The earliest trading date ("YYYY-MM-DD") of any run recorded, intraday runs included;
+// nullopt on a database with no run.
+Expected<std::optional<std::string>> first_recorded_date(SQLite::Database& db);
+
+// For each of `tasks`, the trading dates in [from, to] (YYYY-MM-DD) it has a successful
+// attempt for.
+Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
+                                            const std::vector<std::string>& tasks,
+                                            const std::string& from, const std::string& to);
+
+}  // namespace orch

@@ -1,0 +1,61 @@
+// Successes by trading date. Each query walks the (task_name, trading_date, status) index of
+// task_runs: one seek per task name, never a scan of the whole history.
+#include "orchestrator/store/date_queries.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <exception>
+
+namespace orch {
+namespace {
+
+Error query_error(SQLite::Database& db, const std::string& what, const std::exception& e) {
+  return make_error(what + " (status database " + db.getFilename() + "): " + e.what());
+}
+
+}  // namespace
+
+Expected<std::optional<std::string>> first_recorded_date(SQLite::Database& db) {
+  try {
+    // Distinct task names by index skips, then the smallest non-empty trading date of each
+    // (update-stale runs record none).
+    SQLite::Statement q(db, R"sql(
+        WITH RECURSIVE names(name) AS (
+            SELECT MIN(task_name) FROM task_runs
+            UNION ALL
+            SELECT (SELECT MIN(task_name) FROM task_runs WHERE task_name > name)
+            FROM names WHERE name IS NOT NULL)
+        SELECT MIN((SELECT MIN(trading_date) FROM task_runs
+                    WHERE task_name = name AND trading_date > ''))
+        FROM names WHERE name IS NOT NULL)sql");
+    if (q.executeStep() && !q.getColumn(0).isNull()) {
+      return std::optional<std::string>(q.getColumn(0).getString());
+    }
+    return std::optional<std::string>();
+  } catch (const std::exception& e) {
+    return query_error(db, "cannot read the first recorded trading date", e);
+  }
+}
+
+Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
+                                            const std::vector<std::string>& tasks,
+                                            const std::string& from, const std::string& to) {
+  try {
+    SucceededByDate out;
+    SQLite::Statement q(db, R"sql(
+        SELECT DISTINCT trading_date FROM task_runs
+        WHERE task_name = :task AND trading_date BETWEEN :from AND :to AND status = 'SUCCESS')sql");
+    for (const auto& task : tasks) {
+      q.bind(":task", task);
+      q.bind(":from", from);
+      q.bind(":to", to);
+      while (q.executeStep()) out[q.getColumn(0).getString()].insert(task);
+      q.reset();
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return query_error(db, "cannot read the successes of " + from + ".." + to, e);
+  }
+}
+
+}  // namespace orch

@@ -58,4 +58,28 @@ Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
   }
 }
 
+Expected<DateHistory> read_date_history(SQLite::Database& db, const std::vector<std::string>& tasks,
+                                        const std::string& from, const std::string& to) {
+  auto first = first_recorded_date(db);
+  if (!first) return first.error();
+  auto succeeded = succeeded_between(db, tasks, from, to);
+  if (!succeeded) return succeeded.error();
+  return DateHistory{std::move(*first), std::move(*succeeded)};
+}
+
+Expected<DateHistory> read_date_history_readonly(const std::filesystem::path& path,
+                                                 const std::vector<std::string>& tasks,
+                                                 const std::string& from, const std::string& to) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return DateHistory{};
+  try {
+    SQLite::Database db(path, SQLite::OPEN_READONLY, 10000);
+    // A file made by an older version may lack the history table: no history then.
+    if (!db.tableExists("task_runs")) return DateHistory{};
+    return read_date_history(db, tasks, from, to);
+  } catch (const std::exception& e) {
+    return make_error("cannot read status database " + path.string() + ": " + e.what());
+  }
+}
+
 }  // namespace orch

@@ -2,6 +2,7 @@
 // Read queries over the run history by trading date, for backfill, catch-up and the missed
 // dates of --health: the first recorded trading date, and which tasks succeeded for which
 // dates. Plain SELECTs on the (task_name, trading_date, status) index of task_runs.
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,5 +26,18 @@ Expected<std::optional<std::string>> first_recorded_date(SQLite::Database& db);
 Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
                                             const std::vector<std::string>& tasks,
                                             const std::string& from, const std::string& to);
+
+// What catch-up, the missed dates and a backfill's dry run need to know, in one read.
+struct DateHistory {
+  std::optional<std::string> first_recorded;  // first_recorded_date()
+  SucceededByDate succeeded;                  // succeeded_between() for the range asked
+};
+Expected<DateHistory> read_date_history(SQLite::Database& db, const std::vector<std::string>& tasks,
+                                        const std::string& from, const std::string& to);
+// The same from the file at `path`, opened read-only (for --dry-run: nothing is written);
+// an empty history when the file does not exist.
+Expected<DateHistory> read_date_history_readonly(const std::filesystem::path& path,
+                                                 const std::vector<std::string>& tasks,
+                                                 const std::string& from, const std::string& to);
 
 }  // namespace orch

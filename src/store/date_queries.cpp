@@ -58,6 +58,39 @@ Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
   }
 }
 
+Expected<std::vector<SuccessRun>> newest_successes(SQLite::Database& db, const std::string& task) {
+  try {
+    std::vector<SuccessRun> out;
+    // Both walk (task_name, trading_date, status): the newest date by a backwards index step,
+    // then that date's successes only.
+    SQLite::Statement newest(db, R"sql(
+        SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
+        WHERE task_name = :task AND status = 'SUCCESS' AND trading_date = (
+            SELECT MAX(trading_date) FROM task_runs
+            WHERE task_name = :task AND status = 'SUCCESS' AND trading_date > '')
+        ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
+    SQLite::Statement undated(db, R"sql(
+        SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
+        WHERE task_name = :task AND status = 'SUCCESS' AND trading_date = ''
+        ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
+    for (SQLite::Statement* q : {&newest, &undated}) {
+      q->bind(":task", task);
+      if (!q->executeStep()) continue;
+      SuccessRun r;
+      r.trading_date = q->getColumn(0).isNull() ? "" : q->getColumn(0).getString();
+      for (int i : {1, 2}) {
+        if (q->getColumn(i).isNull()) continue;
+        if (auto t = parse_db_time(q->getColumn(i).getString())) (i == 1 ? r.started_at : r.ended_at) = *t;
+      }
+      if (!q->getColumn(3).isNull()) r.data_as_of = q->getColumn(3).getString();
+      out.push_back(std::move(r));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return query_error(db, "cannot read the successes of " + task, e);
+  }
+}
+
 Expected<DateHistory> read_date_history(SQLite::Database& db, const std::vector<std::string>& tasks,
                                         const std::string& from, const std::string& to) {
   auto first = first_recorded_date(db);

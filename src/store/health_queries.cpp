@@ -105,6 +105,9 @@ Expected<std::vector<TaskHealthRow>> read_task_health(SQLite::Database& db) {
       finished.bind(":task", r.name);
       if (finished.executeStep()) r.last_duration_seconds = finished.getColumn(0).getDouble();
       finished.reset();
+      auto newest = newest_successes(db, r.name);
+      if (!newest) return newest.error();
+      r.newest_successes = std::move(*newest);
     }
     return rows;
   } catch (const std::exception& e) {

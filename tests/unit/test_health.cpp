@@ -216,7 +216,7 @@ TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the ru
   CHECK(source(all, "news").age == Millis{0});
   // A Z offset parses too.
   rows.front().success_data_as_of = "2026-11-20T14:30:00Z";
-  CHECK(task_reference(rows.front()).at == est(20, 9, 30));
+  CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 30));
 }
 
 TEST_CASE("health: several writers: the most recent reference wins") {

@@ -10,6 +10,7 @@
 
 #include "orchestrator/sched/backfill.h"
 #include "orchestrator/util/expected.h"
+#include "orchestrator/util/time.h"
 
 namespace SQLite {
 class Database;
@@ -26,6 +27,18 @@ Expected<std::optional<std::string>> first_recorded_date(SQLite::Database& db);
 Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
                                             const std::vector<std::string>& tasks,
                                             const std::string& from, const std::string& to);
+
+// A successful attempt, as freshness needs it to find its data instant.
+struct SuccessRun {
+  std::string trading_date;  // "" for a run that claims no date (--update-stale)
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> ended_at;
+  std::optional<std::string> data_as_of;  // as the task printed it
+};
+// A task's successful attempts that can hold its newest data: the latest-ended one of the
+// newest trading date it succeeded for, and the latest-ended one without a trading date. A
+// backfill of an old date is never among them once a newer date succeeded.
+Expected<std::vector<SuccessRun>> newest_successes(SQLite::Database& db, const std::string& task);
 
 // What catch-up, the missed dates and a backfill's dry run need to know, in one read.
 struct DateHistory {

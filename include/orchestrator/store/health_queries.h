@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/store/date_queries.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
 
@@ -35,6 +36,7 @@ struct TaskHealthRow {
   std::optional<WallTime> success_ended_at;       // end of the latest SUCCESS attempt
   std::optional<std::string> success_data_as_of;  // its DATA_AS_OF, as the task printed it
   std::optional<double> last_duration_seconds;    // the latest finished attempt's duration
+  std::vector<SuccessRun> newest_successes;       // where its newest data can be (date_queries.h)
 };
 
 // Every task row of data_pipeline_status (tasks no longer in the config included).

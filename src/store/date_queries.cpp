@@ -18,7 +18,7 @@ Error query_error(SQLite::Database& db, const std::string& what, const std::exce
 Expected<std::optional<std::string>> first_recorded_date(SQLite::Database& db) {
   try {
     // Distinct task names by index skips, then the smallest non-empty trading date of each
-    // (update-stale runs record none).
+    // (update-stale runs record NULL).
     SQLite::Statement q(db, R"sql(
         WITH RECURSIVE names(name) AS (
             SELECT MIN(task_name) FROM task_runs
@@ -71,7 +71,7 @@ Expected<std::vector<SuccessRun>> newest_successes(SQLite::Database& db, const s
         ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
     SQLite::Statement undated(db, R"sql(
         SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
-        WHERE task_name = :task AND status = 'SUCCESS' AND trading_date = ''
+        WHERE task_name = :task AND status = 'SUCCESS' AND trading_date IS NULL
         ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
     for (SQLite::Statement* q : {&newest, &undated}) {
       q->bind(":task", task);

@@ -30,7 +30,7 @@ Expected<SucceededByDate> succeeded_between(SQLite::Database& db,
 
 // A successful attempt, as freshness needs it to find its data instant.
 struct SuccessRun {
-  std::string trading_date;  // "" for a run that claims no date (--update-stale)
+  std::string trading_date;  // "" for a run that claims no date (--update-stale: NULL)
   std::optional<WallTime> started_at;
   std::optional<WallTime> ended_at;
   std::optional<std::string> data_as_of;  // as the task printed it

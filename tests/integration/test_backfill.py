@@ -6,10 +6,16 @@ The clock is put after Thanksgiving week 2026 (Thu 26 closed, Fri 27 an early cl
 
 import json
 import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import PipelineTestCase
+from harness import BIN, PipelineTestCase
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 TUESDAY_DEC_1 = "2026-12-01T10:00:00-05:00"
 FRIDAY_NOV_27 = "2026-11-27T10:00:00-05:00"
@@ -294,6 +300,120 @@ class CatchUp(BackfillTestCase):
         self.assertIn("not a daily day", r.stderr)
         # The last 3 trading dates before Saturday the 28th: 24th, 25th, 27th.
         self.assertEqual(self.dates_of("Prices"), ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27"])
+
+
+class FreshnessAfterBackfill(BackfillTestCase):
+    """A source's age counts from the newest data instant among its successful runs."""
+
+    TUESDAY_11 = "2026-12-01T11:00:00-05:00"
+
+    def setUp(self):
+        super().setUp()
+        self.p.write_config(
+            [{"name": "Fundamentals", "script": self.record, "tier": 0, "data_source": "fundamentals"}],
+            freshness_thresholds={"green": {"fundamentals": 86400}, "yellow": {"fundamentals": 172800}},
+            metrics_file="metrics/orchestrator.prom")
+
+    def health(self, now):
+        r = self.orch(now, "--health", "--json")
+        doc = json.loads(r.stdout)
+        return r.returncode, doc["sources"][0], doc["missed_dates"]
+
+    def metric(self, name):
+        with open(self.p.path("metrics", "orchestrator.prom")) as f:
+            for line in f:
+                if line.startswith(name + "{"):
+                    return float(line.split()[-1])
+        return None
+
+    def test_backfilling_old_dates_leaves_a_fresh_source_as_it_was(self):
+        self.assertRc(self.orch(TUESDAY_DEC_1, "--daily", "--no-wait"), 0)
+        rc, before, _ = self.health(self.TUESDAY_11)
+        self.assertEqual((rc, before["status"]), (0, "green"))
+        self.assertAlmostEqual(before["age_seconds"], 3600, delta=30)
+        self.assertRc(self.orch(self.TUESDAY_11, "--backfill", "2026-11-20..2026-11-25"), 0)
+        rc, after, _ = self.health(self.TUESDAY_11)
+        self.assertEqual((rc, after["status"]), (0, "green"))
+        self.assertAlmostEqual(after["age_seconds"], before["age_seconds"], delta=30)
+        self.assertEqual(self.metric("orchestrator_source_status"), 0)
+        self.assertAlmostEqual(self.metric("orchestrator_source_age_seconds"), 3600, delta=30)
+
+    def test_a_backfill_alone_does_not_make_a_stale_source_look_fresh(self):
+        self.assertRc(self.orch(self.TUESDAY_11, "--backfill", "2026-11-20..2026-11-20"), 0)
+        rc, src, _ = self.health(self.TUESDAY_11)
+        self.assertEqual((rc, src["status"]), (1, "red"))
+        # Aged from Friday Nov 20's close (on the days daily_days runs): days, not a minute.
+        self.assertGreater(src["age_seconds"], 4 * 86400)
+        r = self.orch(self.TUESDAY_11, "--health")
+        self.assertIn("data as of Fri 2026-11-20 16:00 EST (the close of its trading date)", r.stdout)
+        self.assertEqual(self.metric("orchestrator_source_status"), 2)
+        # --update-stale agrees: the source is selected and refreshed.
+        r = self.orch(self.TUESDAY_11, "--update-stale")
+        self.assertRc(r, 0)
+        self.assertIn("fundamentals (red", r.stdout)
+        rc, src, _ = self.health(self.TUESDAY_11)
+        self.assertEqual((rc, src["status"]), (0, "green"))
+
+    def test_missed_trading_dates_are_listed_since_the_first_recorded_date(self):
+        self.assertRc(self.orch(self.TUESDAY_11, "--daily", "--date", "2026-11-24"), 0)
+        self.assertRc(self.orch(self.TUESDAY_11, "--daily", "--date", "2026-11-27"), 0)
+        _, _, missed = self.health(self.TUESDAY_11)
+        # Not the 20th or 23rd (before the first recorded date), not the 26th (a holiday), not
+        # today.
+        self.assertEqual(missed, [{"date": "2026-11-25", "tasks": ["Fundamentals"]},
+                                  {"date": "2026-11-30", "tasks": ["Fundamentals"]}])
+        r = self.orch(self.TUESDAY_11, "--health")
+        self.assertIn("MISSED TRADING DATES", r.stdout)
+        self.assertIn("2026-11-25: not succeeded: Fundamentals", r.stdout)
+        self.assertRc(self.orch(self.TUESDAY_11, "--backfill", "2026-11-24..2026-11-30"), 0)
+        _, _, missed = self.health(self.TUESDAY_11)
+        self.assertEqual(missed, [])
+        self.assertNotIn("MISSED TRADING DATES", self.orch(self.TUESDAY_11, "--health").stdout)
+
+
+class ShippedPipelineBackfill(unittest.TestCase):
+    """The shipped collectors and dependency_graph.yaml over Thanksgiving week 2026."""
+
+    MONDAY_BEFORE_OPEN = "2026-11-30T08:00:00-05:00"
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="orch-backfill-")
+        shutil.copytree(os.path.join(REPO, "collectors"), os.path.join(self.dir, "collectors"))
+        shutil.copy(os.path.join(REPO, "dependency_graph.yaml"), self.dir)
+        self.config = os.path.join(self.dir, "dependency_graph.yaml")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run_orch(self, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
+        return subprocess.run([BIN, "-c", self.config, "--now", self.MONDAY_BEFORE_OPEN, *args],
+                              cwd=self.dir, env=env, capture_output=True, text=True, timeout=600)
+
+    def test_a_week_with_a_holiday(self):
+        r = self.run_orch("--backfill", "2026-11-23..2026-11-29", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertTrue(doc["ok"])
+        dates = [d["date"] for d in doc["dates"]]
+        self.assertEqual(dates, ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27"])
+        daily = {d["ran"] for d in doc["dates"]}
+        self.assertEqual(len(daily), 1, doc)
+        n = daily.pop()
+        self.assertGreaterEqual(n, 5)
+        for d in doc["dates"]:
+            self.assertEqual((d["succeeded"], d["failed"], d["skipped"]), (n, 0, 0), d)
+        self.assertIn("date 4 of 4 (2026-11-27)", r.stderr)
+        with sqlite3.connect(os.path.join(self.dir, "data", "pipeline.db")) as db:
+            per_date = dict(db.execute(
+                "SELECT trading_date, COUNT(DISTINCT task_name) FROM task_runs "
+                "WHERE status = 'SUCCESS' GROUP BY trading_date"))
+        self.assertEqual(per_date, {d: n for d in dates})
+        # Nothing left to do: a second backfill starts no task; --health misses no date.
+        again = json.loads(self.run_orch("--backfill", "2026-11-23..2026-11-27", "--json").stdout)
+        self.assertEqual({d["ran"] for d in again["dates"]}, {0})
+        health = json.loads(self.run_orch("--health", "--json").stdout)
+        self.assertEqual(health["missed_dates"], [])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ The clock is put after Thanksgiving week 2026 (Thu 26 closed, Fri 27 an early cl
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -234,6 +235,26 @@ class Backfill(BackfillTestCase):
             done = self.finish(proc, timeout=60)
         self.assertRc(done, 0)
         self.assertEqual(self.dates_of("Slow"), ["2026-11-23", "2026-11-24", "2026-11-25"])
+
+    def test_a_stop_signal_ends_the_backfill_after_cleaning_up(self):
+        slow = self.p.script("slow.sh", RECORD + "sleep 30\n")
+        self.p.write_config([{"name": "Slow", "script": slow, "tier": 0}])
+        proc = self.popen("--now", TUESDAY_DEC_1, "--backfill", "2026-11-23..2026-11-25", "--json")
+        deadline = time.monotonic() + 20
+        while not self.ran() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(self.ran()), 1, "the first date did not start")
+        proc.send_signal(signal.SIGTERM)
+        done = self.finish(proc, timeout=30)
+        self.assertRc(done, 143)
+        self.assertEqual(self.dates_of("Slow"), ["2026-11-23"])
+        self.assertEqual([(r["trading_date"], r["status"]) for r in self.p.runs()],
+                         [("2026-11-23", "INTERRUPTED")])
+        self.assertEqual(self.p.status("Slow")["status"], "INTERRUPTED")
+        # The next backfill redoes the interrupted date.
+        self.p.script("slow.sh", RECORD)
+        self.assertRc(self.orch(TUESDAY_DEC_1, "--backfill", "2026-11-23..2026-11-25"), 0)
+        self.assertEqual(self.dates_of("Slow"), ["2026-11-23", "2026-11-23", "2026-11-24", "2026-11-25"])
 
 
 class CatchUp(BackfillTestCase):

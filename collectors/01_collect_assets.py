@@ -18,17 +18,26 @@ def main():
     conn = c.connect(ctx, "assets", "daily_bars")
     assets = ctx.universe()
     symbols = [a["symbol"] for a in assets]
-    end = c.last_closed_session(ctx.now, ctx.trading_date)
+    end = c.last_closed_session(ctx.cutoff, ctx.trading_date)
     start = ctx.trading_date - timedelta(days=ctx.args.history_days)
     newest = c.newest_by_symbol(conn, "daily_bars", "date") if ctx.incremental else {}
     first = {s: max(start, c.parse_date(newest[s]) + timedelta(days=1)) if s in newest else start for s in symbols}
 
-    bars = []
+    bars, read = [], ""
     if ctx.csv_dir:
-        for r in c.read_csv(ctx, "daily_bars.csv", ["symbol", "date", "open", "high", "low", "close", "volume"]):
-            if r["symbol"] in first and first[r["symbol"]] <= r.day("date") <= end:
-                bars.append((r["symbol"], r.day("date").isoformat(), r.num("open"), r.num("high"), r.num("low"),
-                             r.num("close"), int(r.num("volume")), "csv"))
+        unique = c.Unique("daily bar of")
+
+        def bar(r):
+            d = r.day("date")
+            if not first[r["symbol"]] <= d <= end:
+                return None
+            values = r.ohlcv()
+            unique.check((r["symbol"], d.isoformat()), r)
+            return (r["symbol"], d.isoformat(), *values, "csv")
+        reader = c.CsvReader(ctx, "daily_bars.csv", ["symbol", "date", "open", "high", "low", "close", "volume"],
+                             symbols=set(symbols), dates=("date", min(first.values()).isoformat(), end.isoformat()))
+        bars = list(c.convert_rows(ctx, reader, bar))
+        read = reader.summary()
     else:
         for s in symbols:
             bars += [(s, d.isoformat(), *c.daily_bar(s, d), "synthetic") for d in c.trading_days(first[s], end)]
@@ -39,8 +48,8 @@ def main():
                      [(a["symbol"], a["name"], a["sector"], a["industry"], a["exchange"], a["shares_outstanding"],
                        ctx.source, c.iso(ctx.now)) for a in assets])
         n += c.upsert(conn, "daily_bars", ["symbol", "date", "open", "high", "low", "close", "volume", "source"], bars)
-    c.report(n, ctx.now, f"Asset Collection ({ctx.source}): {len(assets)} assets, {len(bars)} daily bars "
-                         f"up to {end}")
+    c.report(n, ctx.cutoff, f"Asset Collection ({ctx.source}): {len(assets)} assets, {len(bars)} daily bars "
+                            f"up to {end}{read}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

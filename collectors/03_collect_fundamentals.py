@@ -50,10 +50,12 @@ def main():
 
     if ctx.csv_dir:
         latest = {}  # symbol: (date, values) of its newest row on or before the trading date
-        for r in c.read_csv(ctx, "fundamentals.csv", ["symbol", "date"]):
+        def snapshot(r):
             d = r.day("date")
-            if r["symbol"] in todo and latest.get(r["symbol"], (d,))[0] <= d <= ctx.trading_date:
+            if latest.get(r["symbol"], (d,))[0] <= d <= ctx.trading_date:
                 latest[r["symbol"]] = (d, {k: r.num(k, None) for k in OPTIONAL})
+        for _ in c.read_csv(ctx, "fundamentals.csv", ["symbol", "date"], snapshot, symbols=set(todo)):
+            pass
         values = {s: v for s, (_, v) in latest.items()}
         absent = [s for s in todo if s not in values]
         if absent:
@@ -71,7 +73,7 @@ def main():
         rows.append((s, day, close, *(v.get(k) for k in OPTIONAL), ctx.source))
     with c.transaction(conn):
         n = c.upsert(conn, "fundamentals", COLUMNS, rows)
-    c.report(n, ctx.now, f"Fundamental Data ({ctx.source}): {n} snapshots for {day}")
+    c.report(n, ctx.cutoff, f"Fundamental Data ({ctx.source}): {n} snapshots for {day}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -54,11 +54,13 @@ def main():
     start = {s: c.window_start(conn, ctx, "insider_trades", s, ctx.args.lookback_days) for s in symbols}
     need = ["symbol", "filing_date", "insider_name", "title", "transaction_type", "shares", "price"]
     rows = c.collect_windows(ctx, start, "insider_trades.csv", need, "filing_date", from_csv, synthetic)
-    with c.transaction(conn):
+    with c.transaction(conn):  # the window is collected whole: its rows replace the stored ones
+        conn.executemany("DELETE FROM insider_trades WHERE symbol = ? AND filing_date >= ? AND filing_date <= ?",
+                         [(s, first.isoformat(), ctx.trading_date.isoformat()) for s, first in start.items()])
         n = c.upsert(conn, "insider_trades", COLUMNS, rows)
         c.mark_collected(conn, ctx, "insider_trades", symbols)
-    c.report(n, ctx.now, f"Insider Trading ({ctx.source}): {n} filings from {min(start.values())} "
-                         f"to {ctx.trading_date}")
+    c.report(n, ctx.cutoff, f"Insider Trading ({ctx.source}): {n} filings from {min(start.values())} "
+                         f"to {ctx.trading_date}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -57,8 +57,8 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "analyst_ratings", COLUMNS, rows)
         c.mark_collected(conn, ctx, "analyst_ratings", symbols)
-    c.report(n, ctx.now, f"Analyst Ratings ({ctx.source}): {n} rating actions from {min(start.values())} "
-                         f"to {ctx.trading_date}")
+    c.report(n, ctx.cutoff, f"Analyst Ratings ({ctx.source}): {n} rating actions from {min(start.values())} "
+                         f"to {ctx.trading_date}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -38,16 +38,23 @@ def main():
     ctx = c.parse_args(__doc__, lambda p: p.add_argument(
         "--lookback-days", type=int, default=120, help="calendar days back from the trading date (120)"))
     conn = c.connect(ctx, "economic_indicators")
-    end = c.last_closed_session(ctx.now, ctx.trading_date)
+    end = c.last_closed_session(ctx.cutoff, ctx.trading_date)
     rows = []
     if ctx.csv_dir:
-        found = {}
-        for r in c.read_csv(ctx, "economic_indicators.csv", ["indicator", "date", "value"]):
+        found, unique = {}, c.Unique("observation of")
+
+        def observation(r):
             name = r.text("indicator").upper()
             if name not in found:
                 found[name] = c.window_start(conn, ctx, "economic_indicators", name, ctx.args.lookback_days)
-            if found[name] <= r.day("date") <= ctx.trading_date:
-                rows.append((name, r.day("date").isoformat(), r.num("value"), "csv"))
+            if not found[name] <= r.day("date") <= ctx.trading_date:
+                return None
+            value = r.num("value")
+            unique.check((name, r.day("date").isoformat()), r)
+            return name, r.day("date").isoformat(), value, "csv"
+        rows = list(c.read_csv(ctx, "economic_indicators.csv", ["indicator", "date", "value"], observation,
+                               dates=("date", (ctx.trading_date - timedelta(days=ctx.args.lookback_days)).isoformat(),
+                                      ctx.trading_date.isoformat())))
         names = sorted(found)
     else:
         names = sorted(SERIES)
@@ -60,7 +67,8 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "economic_indicators", ["indicator", "date", "value", "source"], rows)
         c.mark_collected(conn, ctx, "economic_indicators", names)
-    c.report(n, ctx.now, f"Economic Indicators ({ctx.source}): {n} observations of {len(names)} series")
+    c.report(n, ctx.cutoff, f"Economic Indicators ({ctx.source}): {n} observations of {len(names)} series"
+                               f"{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -69,10 +69,9 @@ def main():
     start = {s: c.window_start(conn, ctx, "news_events", s, ctx.args.lookback_days) for s in assets}
     items = []
     if ctx.csv_dir:
-        for r in c.read_csv(ctx, "news.csv", ["symbol", "published_at", "publisher", "headline"]):
-            if r["symbol"] in start:
-                items.append((r["symbol"], r.instant("published_at"), r.text("publisher"), r.text("headline"),
-                              r.num("sentiment", None)))
+        items = list(c.read_csv(ctx, "news.csv", ["symbol", "published_at", "publisher", "headline"], lambda r: (
+            r["symbol"], r.instant("published_at"), r.text("publisher"), r.text("headline"), r.num("sentiment", None)),
+            symbols=set(start)))
     else:
         for s, a in assets.items():
             day = start[s]
@@ -91,15 +90,18 @@ def main():
                 items.append((row["symbol"], at, "Benzinga", text, None))
     rows = []
     for s, at, publisher, headline, sentiment in items:
-        if start[s] <= at.astimezone(c.NY).date() <= ctx.trading_date and at <= ctx.now:
+        if start[s] <= at.astimezone(c.NY).date() <= ctx.trading_date and at <= ctx.cutoff:
             key = hashlib.blake2b(f"{s}|{c.iso(at)}|{headline}".encode(), digest_size=8).hexdigest()
             rows.append((key, s, c.iso(at), publisher, headline,
                          score(headline) if sentiment is None else sentiment, ctx.source))
-    with c.transaction(conn):
+    with c.transaction(conn):  # the window is collected whole: its rows replace the stored ones
+        end = c.iso(min(ctx.cutoff, c.at_ny(ctx.trading_date + timedelta(days=1), 0) - timedelta(seconds=1)))
+        conn.executemany("DELETE FROM news_events WHERE symbol = ? AND published_at >= ? AND published_at <= ?",
+                         [(s, c.iso(c.at_ny(first, 0)), end) for s, first in start.items()])
         n = c.upsert(conn, "news_events", COLUMNS, rows)
         c.mark_collected(conn, ctx, "news_events", list(assets))
-    c.report(n, ctx.now, f"News Events ({ctx.source}): {n} headlines published from {min(start.values())} "
-                         f"to {c.iso(ctx.now)}")
+    c.report(n, ctx.cutoff, f"News Events ({ctx.source}): {n} headlines published from {min(start.values())} "
+                         f"to {c.iso(ctx.cutoff)}{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

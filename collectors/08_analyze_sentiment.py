@@ -60,15 +60,21 @@ def main():
         trades.setdefault(r[0], []).append((c.parse_date(r[1]), r[2], r[3]))
     if ctx.csv_dir:
         if os.path.isfile(os.path.join(ctx.csv_dir, "social_sentiment.csv")):
-            for r in c.read_csv(ctx, "social_sentiment.csv", ["symbol", "date", "mentions", "bullish", "bearish"]):
-                counts[r["symbol"], r.day("date")] = tuple(int(r.num(k)) for k in ("mentions", "bullish", "bearish"))
+            unique = c.Unique("social counts of")
+
+            def social_row(r):
+                value = tuple(r.count(k) for k in ("mentions", "bullish", "bearish"))
+                unique.check((r["symbol"], r.day("date").isoformat()), r)
+                return (r["symbol"], r.day("date")), value
+            counts = dict(c.read_csv(ctx, "social_sentiment.csv", ["symbol", "date", "mentions", "bullish", "bearish"],
+                                     social_row, symbols=set(symbols)))
         else:
             c.note("no social_sentiment.csv (optional): composite from analysts and insiders only")
 
     rows = []
     for s in symbols:
         for d in c.trading_days(start[s], ctx.trading_date):
-            begin, end = c.session(c.prev_trading_day(d))[0], min(c.session(d)[0], ctx.now)
+            begin, end = c.session(c.prev_trading_day(d))[0], min(c.session(d)[0], ctx.cutoff)
             if end <= begin:
                 continue
             mentions, bull, bear = counts.get((s, d), (0, 0, 0)) if ctx.csv_dir else social(s, begin, end)
@@ -84,7 +90,7 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "sentiment", COLUMNS, rows)
         c.mark_collected(conn, ctx, "sentiment", symbols)
-    c.report(n, ctx.now, f"Sentiment Analysis ({ctx.source}): {n} symbol-sessions scored")
+    c.report(n, ctx.cutoff, f"Sentiment Analysis ({ctx.source}): {n} symbol-sessions scored{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

@@ -100,15 +100,18 @@ def main():
     bars = c.closes_by_symbol(conn, symbols, day)
     chains = {}
     if ctx.csv_dir:
-        for row in c.read_csv(ctx, "options.csv", ["symbol", "date", "expiry", "strike", "type", "bid", "ask",
-                                                   "volume", "open_interest"]):
-            if row["symbol"] in bars and row.day("date") <= day:
-                kind = row.text("type").upper()[:1]
-                if kind not in "CP":
-                    raise c.CollectorError(f"{row.where}: type must be C/call or P/put, got {row['type']!r}")
-                chains.setdefault(row["symbol"], []).append((
-                    row.day("date"), row.day("expiry"), row.num("strike"), kind, row.num("bid"), row.num("ask"),
-                    row.num("implied_vol", None), int(row.num("volume")), int(row.num("open_interest"))))
+        def quote(row):
+            if row.day("date") > day:
+                return None
+            kind = row.text("type").upper()[:1]
+            if kind not in ("C", "P"):
+                raise c.CollectorError(f"{row.where}: type must be C/call or P/put, got {row['type']!r}")
+            return row["symbol"], (row.day("date"), row.day("expiry"), row.num("strike"), kind, row.num("bid"),
+                                   row.num("ask"), row.num("implied_vol", None), row.count("volume"),
+                                   row.count("open_interest"))
+        for s, q in c.read_csv(ctx, "options.csv", ["symbol", "date", "expiry", "strike", "type", "bid", "ask",
+                                                    "volume", "open_interest"], quote, symbols=set(bars)):
+            chains.setdefault(s, []).append(q)
     rows = []
     for s in symbols:
         if s in done:
@@ -146,9 +149,11 @@ def main():
             greeks = [round(g, 6) for g in bsm(kind, spot, k, t, r, q, vol)[1:]] if vol else [None] * 5
             rows.append((s, chain_day.isoformat(), expiry.isoformat(), k, kind, spot, bid, ask, mid,
                          round(vol, 4) if vol else None, volume, oi, *greeks, ctx.source))
-    with c.transaction(conn):
+    with c.transaction(conn):  # a rerun of a chain's date replaces that chain
+        conn.executemany("DELETE FROM options_chain WHERE symbol = ? AND date = ?", {(r[0], r[1]) for r in rows})
         n = c.upsert(conn, "options_chain", COLUMNS, rows)
-    c.report(n, ctx.now, f"Options Data ({ctx.source}): {n} contracts, risk-free rate {rate[0]:.2f}%")
+    c.report(n, ctx.cutoff, f"Options Data ({ctx.source}): {n} contracts, risk-free rate {rate[0]:.2f}%"
+                               f"{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

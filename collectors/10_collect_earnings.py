@@ -18,7 +18,7 @@ COLUMNS = ["symbol", "fiscal_period", "report_date", "timing", "eps_estimate", "
 
 def reported(ctx, report_date, timing):
     """Is a report of that date and timing (BMO/AMC) out by now?"""
-    return c.at_ny(report_date, 7 if timing == "BMO" else 16, 30) <= ctx.now
+    return c.at_ny(report_date, 7 if timing == "BMO" else 16, 30) <= ctx.cutoff
 
 
 def synthetic(symbol, today, eps_ttm):
@@ -50,11 +50,10 @@ def main():
     todo = [s for s in symbols if s not in done]
     reports = {s: [] for s in todo}
     if ctx.csv_dir:
-        for r in c.read_csv(ctx, "earnings.csv", ["symbol", "report_date", "fiscal_period"]):
-            if r["symbol"] in reports:
-                reports[r["symbol"]].append((r.text("fiscal_period"), r.day("report_date"),
-                                             r.text("timing", "AMC").upper(), r.num("eps_estimate", None),
-                                             r.num("eps_actual", None)))
+        for s, report in c.read_csv(ctx, "earnings.csv", ["symbol", "report_date", "fiscal_period"], lambda r: (
+                r["symbol"], (r.text("fiscal_period"), r.day("report_date"), r.text("timing", "AMC").upper(),
+                              r.num("eps_estimate", None), r.num("eps_actual", None))), symbols=set(reports)):
+            reports[s].append(report)
     else:
         for s in todo:
             eps = conn.execute("SELECT eps_ttm FROM fundamentals WHERE symbol = ? AND date <= ? ORDER BY date DESC "
@@ -76,7 +75,8 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "earnings", COLUMNS, rows)
         c.mark_collected(conn, ctx, "earnings", todo)
-    c.report(n, ctx.now, f"Earnings Data ({ctx.source}): {n} quarterly reports for {len(todo)} symbols")
+    c.report(n, ctx.cutoff, f"Earnings Data ({ctx.source}): {n} quarterly reports for {len(todo)} symbols"
+                               f"{ctx.rejects.summary()}")
 
 
 if __name__ == "__main__":

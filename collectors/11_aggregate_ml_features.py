@@ -101,7 +101,7 @@ def main():
                          asof(macro, "DGS10", iso_d, week_ago, strict=True), computed_at))
     with c.transaction(conn):
         n = c.upsert(conn, "ml_features", COLUMNS, rows)
-    c.report(n, ctx.now, f"ML Features Aggregation: {n} feature rows"
+    c.report(n, ctx.cutoff, f"ML Features Aggregation: {n} feature rows"
                          + (f" from {min(r[1] for r in rows)} to {max(r[1] for r in rows)}" if rows else ""))
 
 

@@ -60,7 +60,7 @@ def main():
     with c.transaction(conn):
         n = c.upsert(conn, "trading_signals", COLUMNS, rows)
     today = f"; for {ctx.trading_date}: " + ", ".join(f"{k} {v}" for k, v in counts.items()) if any(counts.values()) else ""
-    c.report(n, ctx.now, f"Generate Trading Signals: {n} signals written{today}")
+    c.report(n, ctx.cutoff, f"Generate Trading Signals: {n} signals written{today}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Writes table intraday_features. --incremental: only bars after the newest featur
 import math
 import os
 import sys
-from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as c  # noqa: E402
@@ -50,12 +49,14 @@ def main():
     newest = c.newest_by_symbol(conn, "intraday_features", "ts", "WHERE date = ?", (day,)) if ctx.incremental else {}
     rows = [row for s in symbols for row in features(s, day, bars[s], newest.get(s, ""), c.iso(ctx.now))]
     with c.transaction(conn):
+        if not ctx.incremental:  # a rerun of the date replaces its rows
+            conn.executemany("DELETE FROM intraday_features WHERE date = ? AND symbol = ?", [(day, s) for s in symbols])
         n = c.upsert(conn, "intraday_features", COLUMNS, rows)
-    marks = ",".join("?" * len(symbols))
-    last = conn.execute(f"SELECT MAX(ts) FROM intraday_features WHERE symbol IN ({marks})", symbols).fetchone()[0]
-    as_of = c.parse_instant(last) + timedelta(minutes=1) if last else None
+    # Complete up to the oldest symbol's newest featured bar, and never beyond the bars it reads.
+    own, lagging = c.bar_data_as_of(conn, ctx, "intraday_features", symbols)
+    as_of = min(own, c.bar_data_as_of(conn, ctx, "price_bars_1min", symbols)[0])
+    c.note_lagging("ML Features Refresh", lagging, symbols)
     c.report(n, as_of, f"ML Features Refresh: {n} intraday feature rows written for {day}")
-
 
 if __name__ == "__main__":
     c.run(main)

@@ -8,7 +8,6 @@ Writes table intraday_signals. --incremental: only feature rows after the newest
 import math
 import os
 import sys
-from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as c  # noqa: E402
@@ -21,14 +20,14 @@ def main():
     ctx = c.parse_args(__doc__)
     conn = c.connect(ctx, "intraday_signals", needs=[
         ("intraday_features", "ML Features Refresh", False)])
-    symbols = {a["symbol"] for a in ctx.assets(conn, required=False)}
-    day = ctx.trading_date.isoformat()
+    symbols = sorted({a["symbol"] for a in ctx.assets(conn, required=False)})
+    wanted, day = set(symbols), ctx.trading_date.isoformat()
     daily = dict(conn.execute("SELECT symbol, score FROM trading_signals WHERE date = ?", (day,)).fetchall()) \
         if c.table_exists(conn, "trading_signals") else {}
     newest = c.newest_by_symbol(conn, "intraday_signals", "ts", "WHERE date = ?", (day,)) if ctx.incremental else {}
     rows, latest = [], {}
     for f in conn.execute("SELECT * FROM intraday_features WHERE date = ? ORDER BY ts", (day,)):
-        if f["symbol"] not in symbols or f["ts"] <= newest.get(f["symbol"], ""):
+        if f["symbol"] not in wanted or f["ts"] <= newest.get(f["symbol"], ""):
             continue
         per_minute = f["volatility_30m"] / math.sqrt(252 * 390) if f["volatility_30m"] else None
         momentum = math.tanh(f["return_15m"] / (per_minute * math.sqrt(15)) / 2) \
@@ -40,14 +39,17 @@ def main():
         rows.append((f["symbol"], f["ts"], day, round(score, 4), signal, momentum, reversion, rsi,
                      daily.get(f["symbol"]), c.iso(ctx.now)))
     with c.transaction(conn):
+        if not ctx.incremental:  # a rerun of the date replaces its rows
+            conn.executemany("DELETE FROM intraday_signals WHERE date = ? AND symbol = ?", [(day, s) for s in symbols])
         n = c.upsert(conn, "intraday_signals", COLUMNS, rows)
-    last = max((r[1] for r in rows), default=None) or conn.execute(
-        "SELECT MAX(ts) FROM intraday_signals WHERE date = ?", (day,)).fetchone()[0]
-    as_of = c.parse_instant(last) + timedelta(minutes=1) if last else None
+    # Complete up to the oldest symbol's newest signal, and never beyond the features it reads:
+    # with nothing to compute from, that is the features' own instant.
+    own, lagging = c.bar_data_as_of(conn, ctx, "intraday_signals", symbols)
+    as_of = min(own, c.bar_data_as_of(conn, ctx, "intraday_features", symbols)[0])
+    c.note_lagging("Intraday Signals", lagging, symbols)
     c.report(n, as_of, f"Intraday Signals: {n} signals written for {day}; latest: "
                        + (", ".join(f"{k} {list(latest.values()).count(k)}" for k in ("BUY", "HOLD", "SELL"))
                           if latest else "none"))
-
 
 if __name__ == "__main__":
     c.run(main)

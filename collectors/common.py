@@ -5,11 +5,8 @@ Every collector imports this module (it sits beside them); nothing here runs on 
 Standard library only.
 """
 import argparse
-import csv
-import hashlib
 import math
 import os
-import random
 import sqlite3
 import sys
 import time as _time
@@ -21,6 +18,11 @@ from zoneinfo import ZoneInfo
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc
 DEFAULT_DB = os.path.join("data", "market.db")
+# How long a collector waits for another process's lock on the market database when the
+# orchestrator does not give the task's time limit (ORCHESTRATOR_MAX_RUNTIME_SECONDS): well
+# under the shortest max_runtime_seconds of the shipped pipeline (45 s, Price Data).
+DEFAULT_DB_WAIT = 10.0
+MINUTE = timedelta(minutes=1)
 
 # The default universe ("sp500"): symbol, name, sector, industry, and the parameters of the
 # synthetic market: price at the first session of 2024, annual volatility, shares outstanding
@@ -83,209 +85,6 @@ def at_ny(d, hh, mm=0):
     return datetime.combine(d, time(hh, mm), NY).astimezone(UTC)
 
 
-# --- NYSE calendar ------------------------------------------------------------------------
-
-AD_HOC_CLOSURES = {date(2012, 10, 29): "Hurricane Sandy", date(2012, 10, 30): "Hurricane Sandy",
-                   date(2018, 12, 5): "Day of mourning (G. H. W. Bush)",
-                   date(2025, 1, 9): "Day of mourning (J. Carter)"}
-_holiday_cache = {}
-
-
-def _nth_weekday(year, month, weekday, n):
-    if n > 0:
-        d = date(year, month, 1)
-        return d + timedelta(days=(weekday - d.weekday()) % 7 + 7 * (n - 1))
-    d = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    return d - timedelta(days=(d.weekday() - weekday) % 7)
-
-
-def _easter(y):
-    a, b, c = y % 19, y // 100, y % 100
-    d, e = divmod(b, 4)
-    g = (b - (b + 8) // 25 + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l) // 451
-    return date(y, (h + l - 7 * m + 114) // 31, (h + l - 7 * m + 114) % 31 + 1)
-
-
-def _observed(d):
-    return d - timedelta(days=1) if d.weekday() == 5 else d + timedelta(days=1) if d.weekday() == 6 else d
-
-
-def holidays(year):
-    """NYSE full closures of a year: {date: name}."""
-    if year not in _holiday_cache:
-        h = {}
-        jan1 = date(year, 1, 1)
-        if jan1.weekday() != 5:  # a Saturday New Year's Day is not observed
-            h[_observed(jan1)] = "New Year's Day"
-        h[_nth_weekday(year, 1, 0, 3)] = "Martin Luther King Jr. Day"
-        h[_nth_weekday(year, 2, 0, 3)] = "Washington's Birthday"
-        h[_easter(year) - timedelta(days=2)] = "Good Friday"
-        h[_nth_weekday(year, 5, 0, -1)] = "Memorial Day"
-        if year >= 2022:
-            h[_observed(date(year, 6, 19))] = "Juneteenth"
-        h[_observed(date(year, 7, 4))] = "Independence Day"
-        h[_nth_weekday(year, 9, 0, 1)] = "Labor Day"
-        h[_nth_weekday(year, 11, 3, 4)] = "Thanksgiving Day"
-        h[_observed(date(year, 12, 25))] = "Christmas Day"
-        h.update({d: n for d, n in AD_HOC_CLOSURES.items() if d.year == year})
-        _holiday_cache[year] = h
-    return _holiday_cache[year]
-
-
-def is_trading_day(d):
-    return d.weekday() < 5 and d not in holidays(d.year)
-
-
-def session(d):
-    """(open, close) of the regular session on d as UTC datetimes, or None when closed."""
-    if not is_trading_day(d):
-        return None
-    early = ((d.month, d.day) in ((7, 3), (12, 24)) and d.weekday() < 4) or \
-        d == _nth_weekday(d.year, 11, 3, 4) + timedelta(days=1)
-    return at_ny(d, 9, 30), at_ny(d, 13 if early else 16)
-
-
-def next_trading_day(d):
-    d += timedelta(days=1)
-    while not is_trading_day(d):
-        d += timedelta(days=1)
-    return d
-
-
-def prev_trading_day(d):
-    d -= timedelta(days=1)
-    while not is_trading_day(d):
-        d -= timedelta(days=1)
-    return d
-
-
-def trading_days(start, end):
-    """Trading days in [start, end]."""
-    d = start if is_trading_day(start) else next_trading_day(start)
-    out = []
-    while d <= end:
-        out.append(d)
-        d = next_trading_day(d)
-    return out
-
-
-def last_closed_session(now, not_after):
-    """The newest trading day <= not_after whose session has closed by now."""
-    d = not_after if is_trading_day(not_after) else prev_trading_day(not_after)
-    while session(d)[1] > now:
-        d = prev_trading_day(d)
-    return d
-
-
-# --- seeding and the synthetic market ------------------------------------------------------
-
-def seed(*parts):
-    """A 64-bit seed from the parts, e.g. seed("AAPL", date) hashes "AAPL:2026-11-27"."""
-    key = ":".join(str(p) for p in parts).encode()
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
-
-
-def rng(*parts):
-    return random.Random(seed(*parts))
-
-
-def znorm(*parts):
-    """One standard normal draw determined by the parts (Box-Muller on a hash)."""
-    h = hashlib.blake2b(":".join(str(p) for p in parts).encode(), digest_size=16).digest()
-    u1 = (int.from_bytes(h[:8], "big") + 1) / (2 ** 64 + 1)
-    u2 = int.from_bytes(h[8:], "big") / 2 ** 64
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-
-
-EPOCH = date(2024, 1, 2)  # the walks are 0 at the first session of 2024
-_walks = {}
-
-
-def walk(key, d):
-    """(n, W) at the newest trading day <= d: n trading days since EPOCH (negative before it)
-    and W the sum of their shocks znorm(key, day). A random walk in trading days, each step
-    seeded by key and date, cached per process."""
-    if not is_trading_day(d):
-        d = prev_trading_day(d)
-    levels, span = _walks.setdefault(key, ({EPOCH: (0, 0.0)}, [EPOCH, EPOCH]))
-    if d > span[1]:
-        cur = span[1]
-        n, s = levels[cur]
-        while cur < d:
-            cur = next_trading_day(cur)
-            n, s = n + 1, s + znorm(key, cur)
-            levels[cur] = (n, s)
-        span[1] = cur
-    elif d < span[0]:
-        cur = span[0]
-        n, s = levels[cur]
-        while cur > d:
-            n, s = n - 1, s - znorm(key, cur)
-            cur = prev_trading_day(cur)
-            levels[cur] = (n, s)
-        span[0] = cur
-    return levels[d]
-
-
-def synthetic_close(symbol, d):
-    """Close of the newest session <= d: geometric random walk with 7% drift."""
-    p = PARAMS[symbol]
-    n, w = walk(symbol, d)
-    return p["base_price"] * math.exp((0.07 - p["vol"] ** 2 / 2) / 252 * n + p["vol"] / math.sqrt(252) * w)
-
-
-def daily_bar(symbol, d):
-    """(open, high, low, close, volume) of trading day d; the 1-minute bars of d aggregate to it."""
-    p = PARAMS[symbol]
-    sd = p["vol"] / math.sqrt(252)
-    c, prev = synthetic_close(symbol, d), synthetic_close(symbol, prev_trading_day(d))
-    r = rng(symbol, d, "bar")
-    o = prev * math.exp(r.gauss(0, 0.25 * sd))
-    h = max(o, c) * math.exp(abs(r.gauss(0, 0.5 * sd)))
-    l = min(o, c) * math.exp(-abs(r.gauss(0, 0.5 * sd)))
-    v = p["shares_bn"] * 4e6 * math.exp(r.gauss(0, 0.3)) * (1 + 2 * abs(math.log(c / prev)) / sd)
-    return round(o, 2), round(h, 2), round(l, 2), round(c, 2), int(v)
-
-
-def minute_bars(symbol, d):
-    """The 1-minute bars of the whole session of d: [(start_utc, o, h, l, c, v)]. A Brownian
-    bridge from the day's open to its close, squeezed so that its extremes are the day's."""
-    start, end = session(d)
-    n = int((end - start).total_seconds() // 60)
-    o, h, l, c, v = daily_bar(symbol, d)
-    lo_, lc, lh, ll = math.log(o), math.log(c), math.log(h), math.log(l)
-    r = rng(symbol, d, "minutes")
-    sm = PARAMS[symbol]["vol"] / math.sqrt(252 * n)
-    cum = [0.0]
-    for _ in range(n):
-        cum.append(cum[-1] + r.gauss(0, 1))
-    path = [lo_ + (cum[i] - i / n * cum[n]) * sm + i / n * (lc - lo_) for i in range(n + 1)]
-    raw = []
-    for i in range(n):
-        a, b = path[i], path[i + 1]
-        raw.append((a, max(a, b) + abs(r.gauss(0, 0.3)) * sm + 1e-9, min(a, b) - abs(r.gauss(0, 0.3)) * sm - 1e-9, b))
-    top, bottom = max(x[1] for x in raw), min(x[2] for x in raw)
-    hi0, lo0 = max(lo_, lc), min(lo_, lc)
-
-    def squeeze(x):  # monotone: keeps every bar's order, maps the extremes onto h and l
-        if x > hi0:
-            return hi0 + (x - hi0) * (lh - hi0) / (top - hi0)
-        if x < lo0:
-            return lo0 - (lo0 - x) * (lo0 - ll) / (lo0 - bottom)
-        return x
-
-    weights = [(1 + 1.5 * ((i - n / 2) / (n / 2)) ** 2) * math.exp(r.gauss(0, 0.4)) for i in range(n)]
-    total = sum(weights)
-    vols = [int(v * w / total) for w in weights]
-    vols[-1] += v - sum(vols)
-    return [(start + timedelta(minutes=i), *(round(math.exp(squeeze(x)), 2) for x in raw[i]), vols[i])
-            for i in range(n)]
-
-
 # --- small statistics shared by the feature scripts ----------------------------------------
 
 def mean(xs):
@@ -339,6 +138,12 @@ class Context:
         day = args.date or os.environ.get("ORCHESTRATOR_TRADING_DATE")
         self.trading_date = parse_date(day, "--date / ORCHESTRATOR_TRADING_DATE") if day \
             else self.now.astimezone(NY).date()
+        # The instant the collected data is known up to: now, or for a past trading date (a
+        # backfill) that date's regular close, so a past date gets only what was known on it.
+        self.cutoff = self.now if self.now.astimezone(NY).date() <= self.trading_date \
+            else min(self.now, day_close(self.trading_date))
+        self.db_wait = db_wait(os.environ.get("ORCHESTRATOR_MAX_RUNTIME_SECONDS"))
+        self.rejects = Rejects()
         self.symbols = None
         if args.symbols:
             self.symbols = sorted({s.strip().upper() for s in args.symbols.split(",") if s.strip()})
@@ -357,10 +162,14 @@ class Context:
     def universe(self):
         """The universe to collect: the built-in list, or assets.csv in CSV mode."""
         if self.csv_dir:
-            rows = [{"symbol": r.text("symbol").upper(), "name": r.text("name"), "sector": r.text("sector"),
-                     "industry": r.text("industry", ""), "exchange": r.text("exchange", ""),
-                     "shares_outstanding": r.num("shares_outstanding", None)}
-                    for r in read_csv(self, "assets.csv", ["symbol", "name", "sector"])]
+            unique = Unique("asset")
+
+            def asset(r):
+                unique.check((r.text("symbol"),), r)
+                return {"symbol": r.text("symbol"), "name": r.text("name"), "sector": r.text("sector"),
+                        "industry": r.text("industry", ""), "exchange": r.text("exchange", ""),
+                        "shares_outstanding": r.num("shares_outstanding", None)}
+            rows = list(read_csv(self, "assets.csv", ["symbol", "name", "sector"], asset))
             return self._restrict(sorted(rows, key=lambda x: x["symbol"]), "assets.csv")
         rows = [{"symbol": p["symbol"], "name": p["name"], "sector": p["sector"], "industry": p["industry"],
                  "exchange": "NYSE" if p["symbol"] in ("JPM", "V", "JNJ", "UNH", "XOM", "CVX", "PG", "KO",
@@ -379,6 +188,17 @@ class Context:
         return self._restrict(rows, "table assets (run Asset Collection with these symbols)")
 
 
+def db_wait(limit):
+    """Seconds to wait for a lock on the market database: a quarter of the task's time limit
+    (between 1 and 60 s), so that a locked database is reported before the task is killed;
+    DEFAULT_DB_WAIT without a limit."""
+    try:
+        seconds = float(limit)
+    except (TypeError, ValueError):
+        return DEFAULT_DB_WAIT
+    return min(60.0, max(1.0, seconds / 4)) if seconds > 0 else DEFAULT_DB_WAIT
+
+
 def parse_args(description, add_arguments=None):
     """The common arguments (plus the script's own), resolved into a Context."""
     p = argparse.ArgumentParser(description=description.strip(), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -394,7 +214,9 @@ def parse_args(description, add_arguments=None):
                    "$ORCHESTRATOR_SCHEDULED_AT, else the clock)")
     if add_arguments:
         add_arguments(p)
-    return Context(p.parse_args())
+    global _ctx
+    _ctx = Context(p.parse_args())
+    return _ctx
 
 
 def window_start(conn, ctx, dataset, key, lookback_days):
@@ -415,9 +237,10 @@ def collect_windows(ctx, start, csv_name, required, date_column, from_csv, synth
     date_column falls in its window; else synthetic(symbol, day) (a list) for every trading day."""
     rows = []
     if ctx.csv_dir:
-        for r in read_csv(ctx, csv_name, required):
-            if r["symbol"] in start and start[r["symbol"]] <= r.day(date_column) <= ctx.trading_date:
-                rows.append(from_csv(r))
+        first = min(start.values(), default=ctx.trading_date).isoformat()
+        rows += read_csv(ctx, csv_name, required, lambda r: from_csv(r)
+                         if start[r["symbol"]] <= r.day(date_column) <= ctx.trading_date else None,
+                         symbols=set(start), dates=(date_column, first, ctx.trading_date.isoformat()))
     else:
         for s, first in start.items():
             for day in trading_days(first, ctx.trading_date):
@@ -438,6 +261,8 @@ def mark_collected(conn, ctx, dataset, keys):
 
 SCHEMA = {
     "collection_state": "dataset TEXT, key TEXT, last_date TEXT, updated_at TEXT, PRIMARY KEY (dataset, key)",
+    "csv_progress": "file TEXT, scope TEXT, inode INTEGER, size INTEGER, offset INTEGER, line INTEGER, tail TEXT, "
+                    "updated_at TEXT, PRIMARY KEY (file, scope)",
     "assets": "symbol TEXT PRIMARY KEY, name TEXT, sector TEXT, industry TEXT, exchange TEXT, "
               "shares_outstanding REAL, source TEXT, updated_at TEXT",
     "daily_bars": "symbol TEXT, date TEXT, open REAL, high REAL, low REAL, close REAL, volume INTEGER, "
@@ -490,21 +315,22 @@ def connect(ctx, *tables, needs=()):
     ((table, task) must have rows, (table, task, False) must exist), then create the given tables."""
     folder = os.path.dirname(os.path.abspath(ctx.db_path))
     os.makedirs(folder, exist_ok=True)
-    conn = sqlite3.connect(ctx.db_path, timeout=60, isolation_level=None)
+    conn = sqlite3.connect(ctx.db_path, timeout=ctx.db_wait, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    for attempt in range(100):  # the first switch to WAL needs a moment alone with the file
+    deadline = _time.monotonic() + ctx.db_wait
+    while True:  # the first switch to WAL needs a moment alone with the file
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             break
         except sqlite3.OperationalError:
-            if attempt == 99:
+            if _time.monotonic() >= deadline:
                 raise
             _time.sleep(0.05)
     conn.execute("PRAGMA synchronous=NORMAL")
     for need in needs:
         require(conn, *need)
     with transaction(conn):
-        for t in ("collection_state",) + tables:
+        for t in ("collection_state", "csv_progress") + tables:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {t} ({SCHEMA[t]})")
             if t in INDEXES:
                 conn.execute(INDEXES[t])
@@ -561,67 +387,39 @@ def newest_by_symbol(conn, table, column, where="", params=()):
     return dict(conn.execute(f"SELECT symbol, MAX({column}) FROM {table} {where} GROUP BY symbol", params).fetchall())
 
 
-# --- the CSV source ------------------------------------------------------------------------
-
-class Row(dict):
-    """One CSV row (lower-case column names) that knows where it came from for error messages."""
-    where = ""
-
-    def text(self, col, default=None):
-        v = self.get(col) or ""
-        if not v:
-            if default is None:
-                raise CollectorError(f"{self.where}: column {col!r} is empty")
-            return default
-        return v
-
-    def num(self, col, default=...):
-        v = self.get(col) or ""
-        if not v:
-            if default is ...:
-                raise CollectorError(f"{self.where}: column {col!r} is empty")
-            return default
-        try:
-            return float(v.replace(",", "").replace("$", "").rstrip("%"))
-        except ValueError:
-            raise CollectorError(f"{self.where}: column {col!r}: expected a number, got {v!r}")
-
-    def day(self, col):
-        try:
-            return date.fromisoformat(self.text(col)[:10])
-        except ValueError:
-            raise CollectorError(f"{self.where}: column {col!r}: expected YYYY-MM-DD, got {self.get(col)!r}")
-
-    def instant(self, col):
-        return parse_instant(self.text(col), f"{self.where}: column {col!r}")
-
-
-def read_csv(ctx, name, required):
-    """The rows of DIR/name; a missing file or column is an error (no synthetic fallback)."""
-    path = os.path.join(ctx.csv_dir, name)
-    if not os.path.isfile(path):
-        raise CollectorError(f"{path} not found: with a CSV folder set every dataset is read from it "
-                             f"(needs columns {','.join(required)}; see collectors/README.md)")
-    rows = []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise CollectorError(f"{path}: missing column(s) {', '.join(missing)} "
-                                 f"(has: {', '.join(header) or 'nothing'})")
-        for line, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            row = Row(zip(header, (v.strip() for v in values)))
-            row.where = f"{path}:{line}"
-            if "symbol" in row:
-                row["symbol"] = row["symbol"].upper()
-            rows.append(row)
-    return rows
-
-
 # --- output protocol -----------------------------------------------------------------------
+
+_ctx = None  # the Context of this run, for run()'s messages
+
+
+def bar_data_as_of(conn, ctx, table, symbols):
+    """(instant, lagging) of a table of 1-minute bars (ts = start, primary key (symbol, ts)) up to
+    the trading date: the dataset is complete only up to the oldest of the symbols' newest bar
+    ends, on or before the trading date. A symbol with no bar at all counts from the previous
+    session's close (the trading date has nothing before its open; in market time that close
+    is the open). lagging: [(symbol, its bar end, minutes behind the newest)], oldest first."""
+    before = iso(at_ny(ctx.trading_date + timedelta(days=1), 0))
+    floor = day_close(prev_trading_day(ctx.trading_date))
+    ends = {}
+    for s in symbols:  # one index lookup per symbol
+        newest = conn.execute(f"SELECT MAX(ts) FROM {table} WHERE symbol = ? AND ts < ?", (s, before)).fetchone()[0]
+        ends[s] = parse_instant(newest) + MINUTE if newest else floor
+    if not ends:
+        return floor, []
+    top = max(ends.values())
+    lagging = sorted((t, s) for s, t in ends.items() if t < top)
+    return min(ends.values()), [(s, t, int((top - t).total_seconds() // 60)) for t, s in lagging]
+
+
+def note_lagging(what, lagging, symbols):
+    """Name the symbols whose data ends before the others' (they hold DATA_AS_OF back)."""
+    if lagging:
+        shown = ", ".join(f"{s} (up to {t.astimezone(NY):%Y-%m-%d %H:%M} New York, {m} min behind)"
+                          for s, t, m in lagging[:10])
+        more = f" and {len(lagging) - 10} more" if len(lagging) > 10 else ""
+        note(f"{what}: {len(lagging)} of {len(symbols)} symbols lag behind the newest: {shown}{more}; "
+             f"DATA_AS_OF is the oldest, {iso(lagging[0][1])}")
+
 
 def note(message):
     print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
@@ -633,6 +431,9 @@ def report(records, as_of, summary):
     print(f"RECORDS_PROCESSED={records}")
     if as_of is not None:
         print(f"DATA_AS_OF={iso(as_of)}")
+    else:
+        note("no data instant can be given (nothing collected and no input to derive it from): "
+             "DATA_AS_OF not reported")
     sys.stdout.flush()
 
 
@@ -643,6 +444,15 @@ def run(main):
         main()
     except CollectorError as e:
         print(f"{name}: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            path = _ctx.db_path if _ctx else DEFAULT_DB
+            wait = _ctx.db_wait if _ctx else DEFAULT_DB_WAIT
+            print(f"{name}: error: market database {path} is locked by another process (waited {wait:g} s): "
+                  "retry when it is done; `fuser` on the file names the process", file=sys.stderr)
+        else:
+            print(f"{name}: error: market database: {e}", file=sys.stderr)
         sys.exit(1)
     except sqlite3.Error as e:
         print(f"{name}: error: market database: {e}", file=sys.stderr)
@@ -656,3 +466,11 @@ def run(main):
         traceback.print_exc()
         print(f"{name}: error: unexpected {type(e).__name__}: {e}", file=sys.stderr)
         sys.exit(1)
+
+
+# The calendar and the synthetic market live in market.py, the CSV source in csv_source.py;
+# both import this module, which is complete by now, and their names are re-exported here.
+from market import (EPOCH, _nth_weekday, daily_bar, day_close, holidays, is_trading_day,  # noqa: E402,F401
+                    last_closed_session, minute_bars, next_trading_day, prev_trading_day, rng, seed,
+                    session, synthetic_close, trading_days, walk, znorm)
+from csv_source import CsvReader, Rejects, Row, Unique, convert_rows, read_csv, scope_key  # noqa: E402,F401

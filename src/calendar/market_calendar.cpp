@@ -138,6 +138,17 @@ TimeOfDay MarketCalendar::regular_close(year_month_day day) const { return close
 
 TimeOfDay MarketCalendar::post_close(year_month_day day) const { return post_close_of(day_info(day)); }
 
+std::optional<WallTime> MarketCalendar::data_instant(std::string_view text) const {
+  if (auto with_offset = parse_iso8601(text)) return *with_offset;
+  if (auto day = parse_date(text)) return zone_.at(*day, regular_close(*day));
+  // No offset: parse_db_time reads the wall clock as if it were UTC; place it in our zone.
+  const auto wall = parse_db_time(text);
+  if (!wall) return std::nullopt;
+  const auto midnight = std::chrono::floor<std::chrono::days>(*wall);
+  const auto since = std::chrono::floor<Seconds>(*wall - midnight);
+  return zone_.at(year_month_day{midnight}, TimeOfDay{since}) + (*wall - midnight - since);
+}
+
 std::optional<Window> MarketCalendar::window(year_month_day day, Session session,
                                              const DayInfo& info) const {
   if (!info.closed_reason.empty()) return std::nullopt;

@@ -14,6 +14,7 @@
 
 #include "orchestrator/exec/fd.h"
 #include "orchestrator/util/text.h"
+#include "orchestrator/util/time.h"
 
 namespace orch {
 namespace {
@@ -92,7 +93,17 @@ class LineScanner {
       }
     } else if (line.starts_with(kDataAsOfKey)) {
       const std::string_view value = trim(line.substr(kDataAsOfKey.size()));
-      if (!value.empty()) report_.data_as_of = to_valid_utf8(value);
+      if (value.empty()) return;
+      // The zone is applied when the instant is used (MarketCalendar::data_instant); here
+      // only the form is checked: with or without an offset (parse_db_time), or a date.
+      if (parse_db_time(value) || parse_date(value)) {
+        report_.data_as_of = to_valid_utf8(value);
+        report_.data_as_of_problem.reset();
+      } else {
+        report_.data_as_of_problem = "ignored DATA_AS_OF=" + to_valid_utf8(truncate_utf8(value, 100)) +
+                                     ": expected ISO 8601 (2026-11-18T15:07:00Z, an offset, or a "
+                                     "local time in the pipeline's zone) or a date (YYYY-MM-DD)";
+      }
     }
   }
 

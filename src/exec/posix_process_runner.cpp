@@ -3,6 +3,7 @@
 // check-then-sleep below is race-free (ninja's scheme).
 #include "orchestrator/exec/posix_process_runner.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -242,6 +243,16 @@ ProcessCompletion PosixProcessRunner::complete(const Proc& p, int wait_status, M
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);
   c.last_output_line = std::move(report.last_line);
+  if (report.data_as_of_problem) {
+    // Said in the attempt's log too, beside the line it is about.
+    const std::string line = "orchestrator: warning: " + *report.data_as_of_problem + "\n";
+    Fd log(::open(p.log_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+    if (log.valid()) {
+      const ssize_t n = ::write(log.get(), line.data(), line.size());
+      (void)n;  // best effort: the orchestrator's log has the warning too
+    }
+    c.warning = std::move(report.data_as_of_problem);
+  }
   return c;
 }
 

@@ -34,9 +34,9 @@ Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
   return Freshness::Red;
 }
 
-TaskReference data_instant(const SuccessRun& run, const MarketCalendar& calendar) {
+TaskReference run_data_instant(const SuccessRun& run, const MarketCalendar& calendar) {
   if (run.data_as_of) {
-    if (auto as_of = parse_iso8601(*run.data_as_of)) return {*as_of, true, false};
+    if (auto as_of = calendar.data_instant(*run.data_as_of)) return {*as_of, true, false};
   }
   auto day = parse_date(run.trading_date);
   if (run.trading_date.empty() || !day || !run.started_at ||
@@ -49,12 +49,12 @@ TaskReference data_instant(const SuccessRun& run, const MarketCalendar& calendar
 TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar) {
   TaskReference best;
   for (const SuccessRun& run : row.newest_successes) {
-    const TaskReference r = data_instant(run, calendar);
+    const TaskReference r = run_data_instant(run, calendar);
     if (r.at && (!best.at || *r.at > *best.at)) best = r;
   }
   if (!row.newest_successes.empty()) return best;
   if (row.success_data_as_of) {
-    if (auto as_of = parse_iso8601(*row.success_data_as_of)) return {*as_of, true, false};
+    if (auto as_of = calendar.data_instant(*row.success_data_as_of)) return {*as_of, true, false};
   }
   std::optional<WallTime> end = row.success_ended_at;
   if (row.last_success && (!end || *row.last_success > *end)) end = row.last_success;

@@ -34,6 +34,10 @@ void ConsoleStatus::task_succeeded(std::string_view name, Millis duration,
   }
 }
 
+void ConsoleStatus::task_warning(std::string_view name, std::string_view message) {
+  spdlog::warn("   {} {}: {}", mark("⚠️", "WARNING"), name, message);
+}
+
 void ConsoleStatus::task_failed(std::string_view name, int attempt, std::string_view reason,
                                 std::optional<Millis> retry_in) {
   if (retry_in) {

@@ -135,6 +135,7 @@ class DailyProtocol(PipelineTestCase):
         self.assertTrue(os.path.isabs(env["ORCHESTRATOR_DB"]), env)
         self.assertEqual(os.path.realpath(env["ORCHESTRATOR_DB"]), os.path.realpath(p.db_path))
         self.assertEqual(env["ORCHESTRATOR_MODE"], "daily")
+        self.assertEqual(env["ORCHESTRATOR_MAX_RUNTIME_SECONDS"], "30")  # the task's max_runtime_seconds
         self.assertEqual(env["ORCHESTRATOR_TRADING_DATE"], TRADING_DATE)
         # 09:30 New York on 2026-11-20 (EST, UTC-5) is 14:30Z
         self.assertRegex(env["ORCHESTRATOR_SCHEDULED_AT"],

@@ -66,32 +66,32 @@ TaskHealthRow row_with(std::vector<SuccessRun> runs) {
 TEST_CASE("data instant: DATA_AS_OF, else the end on its own date, else its date's close") {
   const auto cal = nyse_cal();
   // Run on its own date (10:00 EST): its end.
-  CHECK(data_instant(run("2026-11-24", utc(2026, 11, 24, 15, 0), utc(2026, 11, 24, 15, 5)), cal).at ==
+  CHECK(run_data_instant(run("2026-11-24", utc(2026, 11, 24, 15, 0), utc(2026, 11, 24, 15, 5)), cal).at ==
         utc(2026, 11, 24, 15, 5));
   // A backfill of the 24th run on Dec 1: the close of the 24th (16:00 EST = 21:00 UTC).
-  auto back = data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal);
+  auto back = run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal);
   CHECK(back.at == utc(2026, 11, 24, 21, 0));
   CHECK(back.from_session_close);
   // The day after Thanksgiving closes at 13:00.
-  CHECK(data_instant(run("2026-11-27", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
+  CHECK(run_data_instant(run("2026-11-27", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
         utc(2026, 11, 27, 18, 0));
   // Across DST: 16:00 EDT on Friday 2026-03-06 is 21:00 UTC, 16:00 EDT on Monday 03-09 is 20:00.
-  CHECK(data_instant(run("2026-03-06", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
+  CHECK(run_data_instant(run("2026-03-06", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
         utc(2026, 3, 6, 21, 0));
-  CHECK(data_instant(run("2026-03-09", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
+  CHECK(run_data_instant(run("2026-03-09", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
         utc(2026, 3, 9, 20, 0));
   // A date without a session (daily_days: all on a holiday): the configured close.
-  CHECK(data_instant(run("2026-11-26", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
+  CHECK(run_data_instant(run("2026-11-26", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
         utc(2026, 11, 26, 21, 0));
   // DATA_AS_OF wins, whatever the date; an unparsable one is ignored.
-  auto reported = data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5),
+  auto reported = run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5),
                                    "2026-11-24T12:00:00-05:00"), cal);
   CHECK(reported.at == utc(2026, 11, 24, 17, 0));
   CHECK(reported.from_data_as_of);
-  CHECK(data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5), "soon"), cal).at ==
+  CHECK(run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5), "soon"), cal).at ==
         utc(2026, 11, 24, 21, 0));
   // A run that claims no trading date (--update-stale): its end.
-  CHECK(data_instant(run("", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
+  CHECK(run_data_instant(run("", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
         utc(2026, 12, 1, 15, 5));
 }
 

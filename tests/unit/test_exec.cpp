@@ -158,6 +158,18 @@ TEST_CASE("scan_output: last report wins, malformed ignored, CRLF, long lines") 
     CHECK(r.records_processed == 12);
     CHECK(r.data_as_of == "2026-01-02T11:00:00Z");
     CHECK(r.last_line == "final words");
+    CHECK_FALSE(r.data_as_of_problem.has_value());
+  }
+  SUBCASE("DATA_AS_OF: without an offset or a date alone is kept, anything else ignored and said") {
+    write_file(dir / "d.log", "DATA_AS_OF=2026-01-02T10:00:00\nDATA_AS_OF=soon\n");
+    auto r = orch::scan_output(dir / "d.log");
+    CHECK(r.data_as_of == "2026-01-02T10:00:00");
+    REQUIRE(r.data_as_of_problem.has_value());
+    CHECK(r.data_as_of_problem->starts_with("ignored DATA_AS_OF=soon: expected ISO 8601"));
+    write_file(dir / "e.log", "DATA_AS_OF=soon\nDATA_AS_OF=2026-01-02\n");
+    auto e = orch::scan_output(dir / "e.log");
+    CHECK(e.data_as_of == "2026-01-02");
+    CHECK_FALSE(e.data_as_of_problem.has_value());
   }
   SUBCASE("no trailing newline, a line longer than a chunk") {
     write_file(dir / "b.log", "RECORDS_PROCESSED=1\n" + std::string(200000, 'x') +

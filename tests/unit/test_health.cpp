@@ -217,6 +217,18 @@ TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the ru
   // A Z offset parses too.
   rows.front().success_data_as_of = "2026-11-20T14:30:00Z";
   CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 30));
+  // No offset: a local time in the pipeline's zone (New York).
+  rows.front().success_data_as_of = "2026-11-20T09:45:00";
+  CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 45));
+  CHECK(task_reference(rows.front(), calendar()).from_data_as_of);
+  // A date alone: that date's regular close; the early close the day after Thanksgiving.
+  rows.front().success_data_as_of = "2026-11-20";
+  CHECK(task_reference(rows.front(), calendar()).at == est(20, 16, 0));
+  rows.front().success_data_as_of = "2026-11-27";
+  CHECK(task_reference(rows.front(), calendar()).at == est(27, 13, 0));
+  // Summer time: 09:45 in July is 13:45Z.
+  rows.front().success_data_as_of = "2026-07-15 09:45:00";
+  CHECK(task_reference(rows.front(), calendar()).at == parse_iso8601("2026-07-15T13:45:00Z").value());
 }
 
 TEST_CASE("health: several writers: the most recent reference wins") {

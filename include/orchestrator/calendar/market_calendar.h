@@ -96,6 +96,10 @@ class MarketCalendar {
   WallTime next_close(WallTime t) const;
   // How much of [from, to) lies inside `session` windows; zero when to <= from.
   Millis market_time_between(WallTime from, WallTime to, Session session) const;
+  // The instant a task's DATA_AS_OF names: ISO 8601 with 'Z' or an offset as written; without
+  // an offset, a local time in the pipeline's zone; a date alone, that date's regular close
+  // (the configured close on a day without a session). nullopt when it is none of these.
+  std::optional<WallTime> data_instant(std::string_view text) const;
 
  private:
   // One year's closures and early closes, config included: what holidays()/early_closes() list.

@@ -43,7 +43,8 @@ Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
                    std::optional<Seconds> yellow);
 
 // The instant a task's data is from. A successful run's data instant is its DATA_AS_OF when
-// it printed one (ISO 8601), else its end when it ran on its own trading date (or claims none),
+// it names an instant (MarketCalendar::data_instant: no offset means the pipeline's zone, a
+// date alone its close), else its end when it ran on its own trading date (or claims none),
 // else the close of the regular session of its trading date (the configured close on a date
 // without a session): a backfill of an old date holds that date's data, not today's.
 struct TaskReference {
@@ -51,7 +52,7 @@ struct TaskReference {
   bool from_data_as_of = false;
   bool from_session_close = false;
 };
-TaskReference data_instant(const SuccessRun& run, const MarketCalendar& calendar);
+TaskReference run_data_instant(const SuccessRun& run, const MarketCalendar& calendar);
 // The newest data instant among the task's successful runs (row.newest_successes); for a row
 // without that history (a table written by an earlier tool), its last_success.
 TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar);

@@ -41,6 +41,7 @@ struct ProcessCompletion {
   std::optional<std::int64_t> records_processed;  // last RECORDS_PROCESSED=<n> line
   std::optional<std::string> data_as_of;          // last DATA_AS_OF=<iso> line, as printed
   std::string last_output_line;                   // last non-empty line, for error messages
+  std::optional<std::string> warning;             // about the output, e.g. an ignored DATA_AS_OF
 
   bool succeeded() const { return kind == ExitKind::Exited && exit_code == 0; }
 };

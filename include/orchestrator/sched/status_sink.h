@@ -32,6 +32,8 @@ class StatusSink {
   virtual void task_failed(std::string_view name, int attempt, std::string_view reason,
                            std::optional<Millis> retry_in) = 0;
   virtual void task_skipped(std::string_view name, std::string_view reason) = 0;
+  // Something about a finished attempt's output worth a look (an ignored DATA_AS_OF).
+  virtual void task_warning(std::string_view /*name*/, std::string_view /*message*/) {}
   virtual void run_finished(const RunSummary& summary) = 0;
 };
 

@@ -435,6 +435,12 @@ class ShippedPipelineBackfill(unittest.TestCase):
         self.assertEqual({d["ran"] for d in again["dates"]}, {0})
         health = json.loads(self.run_orch("--health", "--json").stdout)
         self.assertEqual(health["missed_dates"], [])
+        # Ages count from Friday the 27th's data (the collectors report it as of their time
+        # that day), not from the backfill that ran minutes ago: ~22.5 h of daily-run time.
+        fundamentals = next(s for s in health["sources"] if s["name"] == "fundamentals")
+        self.assertEqual(fundamentals["status"], "green")
+        self.assertGreater(fundamentals["age_seconds"], 20 * 3600)
+        self.assertLess(fundamentals["age_seconds"], 24 * 3600)
 
 
 if __name__ == "__main__":

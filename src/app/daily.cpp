@@ -2,6 +2,7 @@
 // its own), then the daily DAG for today (or for --date D), in tier and dependency order, each
 // task not before its time on today's date, skipping what already succeeded for the date
 // unless --force.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/app/daily_run.h"

@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <set>
+
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/health_check.h"
 #include "orchestrator/app/launch.h"

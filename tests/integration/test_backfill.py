@@ -298,6 +298,15 @@ class CatchUp(BackfillTestCase):
             ("Prices", "2026-11-24", "daily"), ("Report", "2026-11-24", "daily"),
             ("Prices", "2026-11-25", "daily"), ("Report", "2026-11-25", "daily")])
 
+    def test_a_bad_daily_catchup_is_refused_with_its_line(self):
+        for bad in ("-1", "many", "400"):
+            with self.subTest(value=bad):
+                self.p.write_raw(f"daily_catchup: {bad}\ndaily_schedule:\n  - name: A\n    script: {self.record}\n")
+                r = self.p.run("--validate")
+                self.assertRc(r, 2)
+                self.assertIn("pipeline.yaml:1", r.stderr)
+                self.assertIn("daily_catchup", r.stderr)
+
     def test_a_new_database_fills_no_history(self):
         self.two_tasks(daily_catchup=10)
         r = self.orch(FRIDAY_NOV_27, "--daily", "--no-wait")

@@ -65,7 +65,8 @@ Expected<std::vector<MissedDate>> catchup_dates(const Pipeline& p, const MarketC
 }  // namespace
 
 int run_daily(const GlobalOptions& global, const RunOptions& options) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
   auto selected = select_tasks(cfg.daily, options.tasks);

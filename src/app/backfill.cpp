@@ -110,7 +110,8 @@ void print_json(std::vector<DateRow> rows, bool ok) {
 }  // namespace
 
 int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range_text) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
   auto selected = select_tasks(cfg.daily, options.tasks);

@@ -125,7 +125,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
       not_a_daily_day();
       return exit_code::kOk;
     }
-    print_dry_run(*pipeline, *selected, day, options.no_wait || day != today, jobs);
+    print_dry_run(*pipeline, *selected, day, !waits_for_times(day, today, options.no_wait), jobs);
     return exit_code::kOk;
   }
 

@@ -11,6 +11,7 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/app/session.h"
+#include "orchestrator/sched/backfill.h"
 #include "orchestrator/ui/console_status.h"
 
 namespace orch {
@@ -44,8 +45,9 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   StatusStore& store = *ctx.store;
   const WallTime start = pipeline.clock->now();
   const std::string trading_date = format_date(day);
-  const bool past = std::chrono::sys_days{day} < std::chrono::sys_days{pipeline.zone.date_of(start)};
-  const bool honour_times = !options.no_wait && !past;
+  const Date today = pipeline.zone.date_of(start);
+  const bool past = std::chrono::sys_days{day} < std::chrono::sys_days{today};
+  const bool honour_times = waits_for_times(day, today, options.no_wait);
 
   std::set<std::string> done;
   if (!options.force) {

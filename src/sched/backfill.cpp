@@ -81,6 +81,10 @@ Expected<std::vector<Date>> backfill_dates(DailyDays days, const MarketCalendar&
   return dates;
 }
 
+bool waits_for_times(Date day, Date today, bool no_wait) {
+  return !no_wait && std::chrono::sys_days{day} >= std::chrono::sys_days{today};
+}
+
 std::vector<std::string> tasks_to_run(const std::vector<std::string>& tasks,
                                       const SucceededByDate& succeeded, Date date, bool force) {
   if (force) return tasks;

@@ -153,6 +153,12 @@ TEST_CASE("missed dates: tasks not yet succeeded, never before the first recorde
   CHECK(format_date(range->to) == "2026-11-27");
 }
 
+TEST_CASE("a past date never waits for not-before times; today does unless --no-wait") {
+  CHECK(waits_for_times(ymd(2026, 12, 1), ymd(2026, 12, 1), false));
+  CHECK_FALSE(waits_for_times(ymd(2026, 12, 1), ymd(2026, 12, 1), true));
+  CHECK_FALSE(waits_for_times(ymd(2026, 11, 30), ymd(2026, 12, 1), false));
+}
+
 TEST_CASE("tasks a date still needs: only those not succeeded, all with --force") {
   const auto cal = nyse_calendar();
   SucceededByDate done{{"2026-11-24", {"A"}}};

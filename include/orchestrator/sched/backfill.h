@@ -34,6 +34,10 @@ Status check_run_date(DailyDays days, const MarketCalendar& calendar, Date day, 
 Expected<std::vector<Date>> backfill_dates(DailyDays days, const MarketCalendar& calendar,
                                            DateRange range, Date today, bool reverse);
 
+// Whether a run for trading date `day` waits for its tasks' not-before `time`s: only for
+// today (a past date's data is long due), and not with --no-wait.
+bool waits_for_times(Date day, Date today, bool no_wait);
+
 // Per trading date ("YYYY-MM-DD"), the tasks with a successful run for it.
 using SucceededByDate = std::map<std::string, std::set<std::string>>;
 

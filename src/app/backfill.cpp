@@ -141,9 +141,9 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  auto session = open_store(*pipeline, "daily");  // the daily lock, held throughout
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "daily", &code);  // the daily lock, held throughout
-  if (!session) return code;  // open_store_session logged why
   DailyRunContext ctx{&global, &*pipeline, session->store.get(), &processes, *selected, jobs};
   spdlog::info("Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
                options.reverse ? "newest" : "oldest",

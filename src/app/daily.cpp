@@ -130,14 +130,14 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  auto session = open_store(*pipeline, "daily");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "daily", &code);
-  if (!session) return code;  // open_store_session logged why
   DailyRunContext ctx{&global, &*pipeline, session->store.get(), &processes, *selected, jobs};
 
   if (catch_up) {
     auto missed = catchup_dates(*pipeline, *calendar, names, today, [&](auto&&... a) {
-      return read_date_history(session->store->db(), a...);
+      return read_date_history(*session->store, a...);
     });
     if (!missed) {
       spdlog::error("{}", missed.error().message);

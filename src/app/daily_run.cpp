@@ -65,7 +65,7 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   spdlog::info("Daily pipeline: {} task(s), trading date {} ({}{}), run {}", ctx.tasks.size(),
                trading_date, cfg.timezone, past ? ", a past date: `time`s ignored" : "", *run_id);
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (plan.state(static_cast<int>(i)) == TaskState::AlreadyDone) {
+    if (plan.state(static_cast<int>(i)) == PlanState::AlreadyDone) {
       spdlog::info("{} already succeeded for {} (--force runs it again)", plan.task(i).name,
                    trading_date);
     }

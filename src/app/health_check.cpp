@@ -10,7 +10,6 @@
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/store/date_queries.h"
-#include "orchestrator/store/health_queries.h"
 
 namespace orch {
 namespace {
@@ -59,8 +58,8 @@ std::optional<MarketCalendar> calendar_of(const Pipeline& pipeline) {
 }  // namespace
 
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
-                                   SQLite::Database& db, WallTime now) {
-  auto rows = read_task_health(db);
+                                   StatusStore& store, WallTime now) {
+  auto rows = store.read_task_health();
   if (!rows) return rows.error();
   HealthReport report = build_report(pipeline.config, calendar, *rows, now);
   const PipelineConfig& cfg = pipeline.config;
@@ -68,7 +67,7 @@ Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalenda
   if (auto range = look_back_range(cfg.daily_days, calendar, today, kHealthMissedDates)) {
     std::vector<std::string> daily;
     for (const TaskSpec& t : cfg.daily) daily.push_back(t.name);
-    auto history = read_date_history(db, daily, format_date(range->from), format_date(range->to));
+    auto history = read_date_history(store, daily, format_date(range->from), format_date(range->to));
     if (!history) return history.error();
     std::optional<Date> first;
     if (history->first_recorded) {
@@ -92,7 +91,7 @@ Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,
     if (s.from_data_as_of) r.data_as_of = s.reference;
     records.push_back(std::move(r));
   }
-  auto red = record_source_freshness(store.db(), records, report.checked_at);
+  auto red = store.record_source_freshness(records, report.checked_at);
   if (!red) return red.error();
   std::vector<const SourceFreshness*> out;
   for (const auto& s : report.sources) {
@@ -115,7 +114,7 @@ void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now) {
   if (!pipeline.config.metrics_file) return;
   auto calendar = calendar_of(pipeline);
   if (!calendar) return;
-  auto report = read_health(pipeline, *calendar, store.db(), now);
+  auto report = read_health(pipeline, *calendar, store, now);
   if (!report) {
     spdlog::warn("metrics: {}", report.error().message);
     return;
@@ -147,7 +146,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
   const PipelineConfig& cfg = pipeline.config;
   const bool alerts = cfg.on_failure && result.stop_signal == 0 && processes.stop_signal() == 0;
   if (alerts) {
-    auto failed = read_failed_tasks(store.db(), run_id);
+    auto failed = store.read_failed_tasks(run_id);
     if (!failed) spdlog::warn("alerts: {}", failed.error().message);
     std::map<std::string, std::string> source_of;
     for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
@@ -158,7 +157,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
       alert.kind = AlertKind::TaskFailed;
       alert.task = f.name;
       alert.source = source_of.count(f.name) ? source_of[f.name] : "";
-      alert.status = f.status;
+      alert.status = std::string(to_string(f.status));
       alert.error = f.error;
       alert.log = f.log_path;
       alert.run_id = std::to_string(run_id);
@@ -168,7 +167,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
   }
   auto calendar = calendar_of(pipeline);
   if (!calendar) return std::nullopt;
-  auto report = read_health(pipeline, *calendar, store.db(), pipeline.clock->now());
+  auto report = read_health(pipeline, *calendar, store, pipeline.clock->now());
   if (!report) {
     spdlog::warn("health: {}", report.error().message);
     return std::nullopt;

@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     }
     global.now = *now;
   }
-  // Each mode option applies to some modes only (contract section 1); elsewhere it is a
+  // Each mode option applies to some modes only (docs/manual.md, "Modes"); elsewhere it is a
   // mistake worth saying, not something to ignore.
   const bool backfill_mode = modes->count("--backfill") > 0;
   const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"

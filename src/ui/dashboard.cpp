@@ -56,11 +56,16 @@ const char* colour_of(Freshness f) {
   return kGrey;
 }
 
-const char* colour_of_status(std::string_view status) {
-  if (status == "SUCCESS") return kGreen;
-  if (status == "FAILED" || status == "TIMEOUT") return kRed;
-  if (status == "SKIPPED" || status == "INTERRUPTED") return kYellow;
-  if (status == "RUNNING") return kCyan;
+const char* colour_of_status(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::Success: return kGreen;
+    case TaskStatus::Failed:
+    case TaskStatus::Timeout: return kRed;
+    case TaskStatus::Skipped:
+    case TaskStatus::Interrupted: return kYellow;
+    case TaskStatus::Running: return kCyan;
+    case TaskStatus::Pending: return kGrey;
+  }
   return kGrey;
 }
 
@@ -73,7 +78,7 @@ std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
   if (!skips_time && !s.from_data_as_of && !s.from_session_close) {
     std::string text = "updated " + human_age(*s.age) + " ago";
     if (s.market_time) {
-      text += s.session == Session::Extended ? " in extended market hours" : " in market hours";
+      text += s.session == SessionKind::Extended ? " in extended market hours" : " in market hours";
     }
     return text;
   }
@@ -88,7 +93,7 @@ std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
   text += human_age(*s.age);
   if (!skips_time) return text + " ago";
   if (s.market_time) {
-    return text + (s.session == Session::Extended ? " of extended-hours market time" : " of market time");
+    return text + (s.session == SessionKind::Extended ? " of extended-hours market time" : " of market time");
   }
   return text + " old, counting only the days daily_days runs";
 }
@@ -136,7 +141,7 @@ std::string percent(const TaskHealthRow& r) {
 std::string task_table(const HealthReport& report, const Zone& zone, const Painter& paint) {
   struct Cells {
     std::vector<std::string> text;
-    std::string status;
+    TaskStatus status = TaskStatus::Pending;
   };
   const std::vector<std::string> head = {"Task", "Status", "Last run", "Fails", "Success",
                                          "Avg time", "Records", "Last error"};
@@ -146,7 +151,7 @@ std::string task_table(const HealthReport& report, const Zone& zone, const Paint
     c.status = r.status;
     const auto last = r.last_run_end ? r.last_run_end : r.last_run_start;
     c.text = {r.name,
-              r.status,
+              std::string(to_string(r.status)),
               last ? format_local_minute(zone, *last) : "never",
               std::to_string(r.consecutive_failures),
               percent(r),
@@ -286,7 +291,7 @@ std::string render_health_json(const HealthReport& report) {
     nlohmann::ordered_json avg = nullptr;
     if (r.average_runtime_seconds) avg = *r.average_runtime_seconds;
     tasks.push_back({{"name", r.name},
-                     {"status", r.status},
+                     {"status", std::string(to_string(r.status))},
                      {"consecutive_failures", r.consecutive_failures},
                      {"success_rate", rate},
                      {"average_runtime_seconds", avg},

@@ -53,7 +53,7 @@ PipelineConfig one_daily_source() {
 TaskHealthRow row_with(std::vector<SuccessRun> runs) {
   TaskHealthRow r;
   r.name = "Fundamentals";
-  r.status = "SUCCESS";
+  r.status = TaskStatus::Success;
   r.newest_successes = std::move(runs);
   for (const auto& s : r.newest_successes) {
     if (!r.last_success || *s.ended_at > *r.last_success) r.last_success = s.ended_at;

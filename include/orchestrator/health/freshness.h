@@ -30,7 +30,7 @@ struct SourceFreshness {
   bool market_time = false;                // ages only inside `session` windows
   bool daily_time = false;                 // written only by daily tasks: ages on daily_days only
   DailyDays daily_days = DailyDays::Trading;  // the days daily_time counts
-  Session session = Session::Regular;
+  SessionKind session = SessionKind::Regular;
   std::optional<Seconds> green;            // thresholds from freshness_thresholds
   std::optional<Seconds> yellow;
   std::vector<std::string> tasks;          // the tasks writing it, in file order

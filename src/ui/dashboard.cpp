@@ -91,11 +91,10 @@ std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
     text += ", ";
   }
   text += human_age(*s.age);
-  if (!skips_time) return text + " ago";
   if (s.market_time) {
     return text + (s.session == SessionKind::Extended ? " of extended-hours market time" : " of market time");
   }
-  return text + " old, counting only the days daily_days runs";
+  return text + (skips_time ? " old, counting only the days daily_days runs" : " ago");
 }
 
 std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now,

@@ -7,6 +7,8 @@
 namespace orch {
 
 int run_daily(const GlobalOptions& global, const RunOptions& options);
+// --backfill FROM..TO: the daily DAG for each trading date of the range, one at a time.
+int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range);
 int run_validate(const GlobalOptions& global, bool json);
 // --intraday: one pass with `once`, else passes until SIGTERM/SIGINT, sleeping at most
 // `max_sleep` between checks.

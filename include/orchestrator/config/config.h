@@ -78,6 +78,8 @@ struct PipelineConfig {
   int max_parallel = 4;
   Seconds kill_grace{10};
   DailyDays daily_days = DailyDays::Trading;
+  // --daily first fills the missed trading dates among this many before today (0: none).
+  int daily_catchup = 0;
   std::optional<std::filesystem::path> metrics_file;  // absolute
   std::optional<AlertCommand> on_failure;
   // --serve: the file holding the control endpoints' bearer token (absolute), and the extra

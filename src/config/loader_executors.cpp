@@ -62,7 +62,7 @@ void read_one_executor(Diagnostics& diag, const std::string& name, const Field& 
   if (const Field* f = fields->find("type")) {
     const auto type = read_string(diag, *f, "type: slurm");
     if (type && std::find(std::begin(kTypes), std::end(kTypes), *type) == std::end(kTypes)) {
-      const auto suggestion = nearest(*type, kTypes);
+      const auto suggestion = closest_match(*type, kTypes);
       diag.error(f->line, "", "unknown executor type " + in_quotes(*type) + " for " + in_quotes(name),
                  suggestion ? did_you_mean(suggestion) : "the only type is slurm");
       ok = false;
@@ -167,7 +167,7 @@ void resolve_executors(Diagnostics& diag, PipelineConfig& config, int default_li
     return std::find(names.begin(), names.end(), name) != names.end();
   };
   const auto unknown = [&](int line, const std::string& task, const std::string& name) {
-    const auto suggestion = nearest(name, names);
+    const auto suggestion = closest_match(name, names);
     diag.error(line, task, "unknown executor " + in_quotes(name),
                suggestion ? did_you_mean(suggestion)
                           : "use local, or define it under executors: (e.g. cluster: {type: slurm})");

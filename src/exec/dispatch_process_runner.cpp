@@ -74,4 +74,10 @@ std::string DispatchProcessRunner::external_id(ProcessId id) const {
   return slurm_->external_id(it->second.inner);
 }
 
+std::optional<OsProcess> DispatchProcessRunner::os_process(ProcessId id) const {
+  const auto it = routes_.find(id);
+  if (it == routes_.end() || it->second.remote) return std::nullopt;
+  return local_.os_process(it->second.inner);
+}
+
 }  // namespace orch

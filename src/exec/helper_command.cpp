@@ -13,7 +13,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch {
 namespace {

@@ -158,6 +158,9 @@ void Runner::spawn(Starting& s) {
   const std::string job_id = processes_.external_id(*pid);
   if (!job_id.empty()) check(recorder_.attempt_submitted(s.attempt_row, job_id));
   announce(job_id);
+  if (const auto os = processes_.os_process(*pid)) {
+    check(recorder_.attempt_process(s.attempt_row, os->pid, os->start));
+  }
 }
 
 void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& error) {

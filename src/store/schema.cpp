@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
     error_message TEXT,
     log_path TEXT,
     command TEXT,
+    pgid INTEGER,
+    pgid_start INTEGER,
     slurm_job_id TEXT);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
@@ -121,12 +123,17 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
       db.exec("ALTER TABLE data_pipeline_status ADD COLUMN run_id INTEGER");
     }
   }
-  // Version 4: the Slurm job id of an attempt that ran as a cluster job.
-  const auto attempts = columns_of(db, "task_runs");
-  if (!attempts.empty() && attempts.count("slurm_job_id") == 0) {
+  db.exec(kSchema);
+  // Version 4: where an attempt's processes are, for ending them after a crash.
+  const auto attempt_columns = columns_of(db, "task_runs");
+  if (attempt_columns.count("pgid") == 0) db.exec("ALTER TABLE task_runs ADD COLUMN pgid INTEGER");
+  if (attempt_columns.count("pgid_start") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN pgid_start INTEGER");
+  }
+  // Version 5: the Slurm job id of an attempt that ran as a cluster job.
+  if (attempt_columns.count("slurm_job_id") == 0) {
     db.exec("ALTER TABLE task_runs ADD COLUMN slurm_job_id TEXT");
   }
-  db.exec(kSchema);
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   return ok();
 }

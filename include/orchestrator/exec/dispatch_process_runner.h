@@ -6,6 +6,7 @@
 // no busy-waiting, and signals still stop everything at once.
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "orchestrator/exec/posix_process_runner.h"
@@ -24,6 +25,7 @@ class DispatchProcessRunner final : public ProcessRunner {
   std::vector<ProcessCompletion> stop_all() override;
   std::size_t running() const override;
   std::string external_id(ProcessId id) const override;
+  std::optional<OsProcess> os_process(ProcessId id) const override;  // local ones only
 
   int slurm_status_queries() const { return slurm_ ? slurm_->status_queries() : 0; }
 

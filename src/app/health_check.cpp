@@ -10,6 +10,7 @@
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/store/date_queries.h"
+#include "orchestrator/util/atomic_write.h"
 
 namespace orch {
 namespace {

@@ -9,8 +9,8 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
-#include "orchestrator/util/atomic_write.h"
 #include "orchestrator/store/date_queries.h"
+#include "orchestrator/util/atomic_write.h"
 
 namespace orch {
 namespace {

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
        validate = false, market_status = false, once = false;
   int calendar_year = 0;
   std::string units, min_staleness = "yellow";
-  double interval = 30;
+  std::string interval_text = "30";
   auto modes = app.add_option_group("Modes", "exactly one");
   modes->add_flag("--daily", daily, "run the daily DAG once, then exit");
   modes->add_flag("--intraday", intraday, "run the intraday tasks (continuously, or --once)");
@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
 
   app.add_flag("--dry-run", run.dry_run, "print what would run; run and write nothing");
   app.add_flag("--once", once, "intraday: one pass, then exit");
-  app.add_option("--interval", interval, "intraday: longest sleep between checks, seconds")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--interval", interval_text,
+                 "intraday: longest sleep between checks, 0.01 to 86400 seconds (default 30)");
   app.add_option("--min-staleness", min_staleness, "update-stale: yellow or red")
       ->check(CLI::IsMember({"yellow", "red"}));
   app.add_flag("--force", run.force, "daily: rerun tasks that already succeeded today");
@@ -112,6 +112,13 @@ int main(int argc, char** argv) {
     }
     global.now = *now;
   }
+  // A sleep under 10 ms spins a core (even with the market closed); one over a day is a
+  // runner that never looks at its tasks, and large values overflowed the wait.
+  const auto interval = parse_seconds(interval_text, Millis{10}, Millis{86'400'000});
+  if (!interval) {
+    spdlog::error("--interval: {}", interval.error().message);
+    return exit_code::kUsage;
+  }
   // Each mode option applies to some modes only (contract section 1); elsewhere it is a
   // mistake worth saying, not something to ignore.
   const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"
@@ -142,14 +149,12 @@ int main(int argc, char** argv) {
   if (daily) return run_daily(global, run);
   if (validate) return run_validate(global, run.json);
   if (intraday) {
-    return run_intraday(global, run, once,
-                        std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
+    return run_intraday(global, run, once, *interval);
   }
   if (market_status) return run_market_status(global, run.json);
   if (calendar_year) return run_calendar(global, calendar_year, run.json);
   if (full) {
-    return run_full(global,
-                    std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
+    return run_full(global, *interval);
   }
   if (health) return run_health(global, run.json);
   if (update_stale) return run_update_stale(global, run, min_staleness);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The layering rule: graph/ and sched/ include no SQLite, yaml or POSIX headers, and no
-# header of the layers above them (exec, store, ui, app, cli). Prints offenders, fails on any.
+# The layering rule: graph/, sched/ and units/ include no SQLite, yaml or POSIX headers, and
+# no header of the layers above them (exec, store, ui, app, cli). Prints offenders, fails on any.
 set -u
 root="$(cd "$(dirname "$0")/.." && pwd)"
 forbidden='#include *[<"](yaml-cpp|SQLiteCpp|sqlite3|unistd\.h|sys/|signal\.h|fcntl\.h|spawn\.h|poll\.h|pthread\.h|orchestrator/(exec|store|ui|app|cli)/)'
-hits=$(grep -rnE "$forbidden" "$root"/src/graph "$root"/src/sched \
-        "$root"/include/orchestrator/graph "$root"/include/orchestrator/sched 2>/dev/null)
+hits=$(grep -rnE "$forbidden" "$root"/src/graph "$root"/src/sched "$root"/src/units \
+        "$root"/include/orchestrator/graph "$root"/include/orchestrator/sched \
+        "$root"/include/orchestrator/units 2>/dev/null)
 if [ -n "$hits" ]; then
   echo "layering violations:"; echo "$hits"; echo "0 passed, 1 failed"; exit 1
 fi
-echo "layers: graph/ and sched/ are free of SQLite, yaml and POSIX headers"
+echo "layers: graph/, sched/ and units/ are free of SQLite, yaml and POSIX headers"
 echo "1 passed, 0 failed"

@@ -33,7 +33,8 @@ std::vector<PlanTask> daily_plan(const Pipeline& p, const std::vector<const Task
 }  // namespace
 
 int run_daily(const GlobalOptions& global, const RunOptions& options) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
   auto selected = select_tasks(cfg.daily, options.tasks);

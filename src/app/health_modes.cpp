@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
-#include <set>
 #include <thread>
 
 #include "orchestrator/app/exit_codes.h"
@@ -20,6 +19,7 @@
 #include "orchestrator/exec/command.h"
 #include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/graph/dag.h"
+#include "orchestrator/health/stale.h"
 #include "orchestrator/ui/console_status.h"
 #include "orchestrator/ui/dashboard.h"
 #include "orchestrator/util/text.h"
@@ -64,49 +64,7 @@ std::string state_of(const SourceFreshness& s) {
 // "news (red, 3h 15m old)"
 std::string describe(const SourceFreshness& s) { return s.name + " (" + state_of(s) + ")"; }
 
-struct Selection {
-  std::vector<const SourceFreshness*> sources;
-  std::vector<const TaskSpec*> tasks;  // daily, then intraday, in file order
-};
-
-// Sources at or beyond `min` (unknown never), and the tasks writing them, kept to `only`
-// when --task was given.
-Selection select_stale(const PipelineConfig& cfg, const HealthReport& report, Freshness min,
-                       const std::vector<std::string>& only) {
-  Selection sel;
-  std::set<std::string> stale;
-  for (const auto& s : report.sources) {
-    const bool pick = s.status == Freshness::Red || (min == Freshness::Yellow && s.status == Freshness::Yellow);
-    if (!pick) continue;
-    sel.sources.push_back(&s);
-    stale.insert(s.name);
-  }
-  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
-    for (const TaskSpec& t : *schedule) {
-      if (!stale.contains(t.data_source)) continue;
-      if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
-      sel.tasks.push_back(&t);
-    }
-  }
-  return sel;
-}
-
-// --task names must name tasks of either schedule.
-Status check_task_names(const PipelineConfig& cfg, const std::vector<std::string>& names) {
-  std::vector<std::string> known;
-  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
-    for (const TaskSpec& t : *schedule) known.push_back(t.name);
-  }
-  for (const auto& name : names) {
-    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::string msg = "--task: no task named '" + name + "' in this pipeline";
-    if (auto near = closest_match(name, known)) msg += " (did you mean '" + *near + "'?)";
-    return make_error(msg);
-  }
-  return ok();
-}
-
-void print_selection(const Selection& sel, const std::string& min) {
+void print_selection(const StaleSelection& sel, const std::string& min) {
   fmt::print("Stale data sources (at or beyond {}): {}\n", min, sel.sources.size());
   for (const SourceFreshness* s : sel.sources) {
     std::string writers;
@@ -115,7 +73,7 @@ void print_selection(const Selection& sel, const std::string& min) {
   }
 }
 
-void print_dry_run(const Pipeline& pipeline, const Selection& sel, const std::string& min, int jobs) {
+void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const std::string& min, int jobs) {
   const PipelineConfig& cfg = pipeline.config;
   fmt::print("DRY RUN: nothing will be executed or written\n");
   print_selection(sel, min);
@@ -144,7 +102,7 @@ void print_dry_run(const Pipeline& pipeline, const Selection& sel, const std::st
 }
 
 // What the refresh changed: each selected source before and after.
-void print_outcome(const Selection& sel, const std::optional<HealthReport>& after) {
+void print_outcome(const StaleSelection& sel, const std::optional<HealthReport>& after) {
   fmt::print("Refreshed data sources:\n");
   for (const SourceFreshness* s : sel.sources) {
     const SourceFreshness* now = nullptr;
@@ -160,7 +118,8 @@ void print_outcome(const Selection& sel, const std::optional<HealthReport>& afte
 }  // namespace
 
 int run_health(const GlobalOptions& global, bool json) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
@@ -200,7 +159,8 @@ int run_health(const GlobalOptions& global, bool json) {
 
 int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                      const std::string& min_staleness) {
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
@@ -238,7 +198,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     spdlog::error("{}", before.error().message);
     return exit_code::kStoreError;
   }
-  const Selection sel = select_stale(cfg, *before, *min, options.tasks);
+  const StaleSelection sel = select_stale(cfg, *before, *min, options.tasks);
   if (sel.tasks.empty()) {
     const HealthSummary sum = summarize(before->sources);
     fmt::print("Nothing is stale at or beyond {}{}: {} healthy, {} stale, {} critical, {} unknown "

@@ -18,13 +18,13 @@ namespace {
 constexpr int kFirstYear = 1990;
 constexpr int kLastYear = 2200;
 
-// Loads the pipeline (config, zone, clock) and builds its calendar; logs why not.
+// Loads the pipeline (config, zone; `clock` is the caller's) and builds its calendar; logs why not.
 struct Loaded {
   Pipeline pipeline;
   MarketCalendar calendar;
 };
-std::optional<Loaded> load(const GlobalOptions& global) {
-  auto pipeline = load_pipeline(global, false);
+std::optional<Loaded> load(const GlobalOptions& global, const Clock& clock) {
+  auto pipeline = load_pipeline(global, false, clock);
   if (!pipeline) return std::nullopt;
   auto calendar = MarketCalendar::create(pipeline->config.market_hours, pipeline->zone);
   if (!calendar) {
@@ -49,7 +49,8 @@ std::string early_note(const MarketCalendar& cal, std::chrono::year_month_day da
 }  // namespace
 
 int run_market_status(const GlobalOptions& global, bool json) {
-  auto loaded = load(global);
+  const SystemClock system_clock(global.now);
+  auto loaded = load(global, system_clock);
   if (!loaded) return exit_code::kUsage;
   const MarketCalendar& cal = loaded->calendar;
   const Zone& zone = cal.zone();
@@ -97,7 +98,8 @@ int run_calendar(const GlobalOptions& global, int year, bool json) {
     spdlog::error("--calendar: year {} is outside {}..{}", year, kFirstYear, kLastYear);
     return exit_code::kUsage;
   }
-  auto loaded = load(global);
+  const SystemClock system_clock(global.now);
+  auto loaded = load(global, system_clock);
   if (!loaded) return exit_code::kUsage;
   const MarketCalendar& cal = loaded->calendar;
   const auto holidays = cal.holidays(year);

@@ -6,7 +6,8 @@
 
 namespace orch {
 
-std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist) {
+std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist,
+                                      const Clock& clock) {
   LoadResult loaded = load_config(options.config);
   for (const auto& e : loaded.errors) spdlog::error("{}", e.format());
   for (const auto& m : loaded.missing_scripts) {
@@ -29,7 +30,7 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
     spdlog::error("{}: {}", options.config.string(), zone.error().message);
     return std::nullopt;
   }
-  return Pipeline{std::move(config), *zone, std::make_unique<SystemClock>(options.now)};
+  return Pipeline{std::move(config), *zone, &clock};
 }
 
 Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,

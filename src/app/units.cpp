@@ -1,6 +1,6 @@
 // --print-units launchd|systemd: the agent/unit files that run this pipeline every trading
 // day, for this installation (this binary, this config, its times). Reads the config only;
-// writes nothing. Rendering lives in app/unit_templates.
+// writes nothing. Rendering lives in units/unit_templates.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,7 @@
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
-#include "orchestrator/app/unit_templates.h"
+#include "orchestrator/units/unit_templates.h"
 #include "orchestrator/exec/self_path.h"
 
 namespace orch {
@@ -56,7 +56,8 @@ int run_print_units(const GlobalOptions& global, const std::string& kind_name) {
                   global.config.string());
     return exit_code::kUsage;
   }
-  auto pipeline = load_pipeline(global, false);
+  const SystemClock system_clock(global.now);
+  auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
 
   const Zone local = kind == UnitKind::Launchd ? machine_zone(pipeline->zone) : pipeline->zone;

@@ -1,12 +1,12 @@
-// Wall-clock steps (NTP, a bad RTC, a resumed VM) seen by the scheduler, on a FakeClock whose
-// jump_wall moves the wall clock and not the monotonic one. The real process engine's
+// Wall-clock steps (NTP, a bad RTC, a resumed VM) seen by the daily Runner, on a FakeClock
+// whose jump_wall moves the wall clock and not the monotonic one (the intraday loop's cases
+// are in test_intraday_loop.cpp). The real process engine's
 // timeouts are checked against a stepped clock in tests/integration/test_clock_faults.py.
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "fakes.h"
-#include "orchestrator/sched/due.h"
 #include "orchestrator/sched/runner.h"
 
 using namespace orch;
@@ -67,28 +67,6 @@ struct Run {
   }
 };
 
-// The continuous intraday runner's bookkeeping for one task, as in app/intraday.cpp: each
-// pass clamps the last start, runs the task when due, then sleeps `pass` (monotonic and wall
-// alike); `steps` are applied to the wall clock before the given pass.
-std::vector<WallTime> intraday_runs(FakeClock& clock, Millis interval, Millis pass, int passes,
-                                    const std::vector<std::pair<int, Millis>>& steps) {
-  std::optional<WallTime> last;
-  std::vector<WallTime> runs;
-  for (int i = 0; i < passes; ++i) {
-    for (const auto& [at, step] : steps) {
-      if (at == i) clock.jump_wall(step);
-    }
-    const WallTime now = clock.now();
-    if (last) last = clamp_last_start(*last, now);
-    if (is_due(last, interval, now)) {
-      runs.push_back(now);
-      last = now;
-    }
-    clock.advance(pass);
-  }
-  return runs;
-}
-
 }  // namespace
 
 TEST_CASE("daily: a forward step past a not-before time starts the task at the next wake-up") {
@@ -107,39 +85,4 @@ TEST_CASE("daily: a backward step makes a not-before time wait for the wall cloc
   CHECK(wall >= T0 + 10s);
   CHECK(wall < T0 + 10s + Runner::kMaxSleep);
   CHECK(mono - MonoTime{} >= 1h + 10s);
-}
-
-TEST_CASE("intraday: after a forward step each task runs once, no burst of catch-up runs") {
-  FakeClock clock(T0);
-  // 1-minute task, a pass every 10 s for 10 minutes; the clock jumps 3 hours at pass 20
-  const auto runs = intraday_runs(clock, 60s, 10s, 60, {{20, +3h}});
-  std::vector<Millis> gaps;
-  for (std::size_t i = 1; i < runs.size(); ++i) gaps.push_back(runs[i] - runs[i - 1]);
-  // runs at 0, 60, 120, 180 s; then once at the step; then every 60 s again
-  REQUIRE(runs.size() == 11);
-  CHECK(runs[3] == T0 + 180s);
-  CHECK(runs[4] == T0 + 3h + 200s);  // the first pass after the step: one run
-  for (std::size_t i = 0; i < gaps.size(); ++i) {
-    if (i == 3) continue;  // the step itself
-    CHECK(gaps[i] == 60s);
-  }
-}
-
-TEST_CASE("intraday: after a backward step nothing runs extra and nothing stalls") {
-  FakeClock clock(T0);
-  const auto runs = intraday_runs(clock, 60s, 10s, 60, {{25, -1h}});
-  REQUIRE(runs.size() >= 2);
-  // runs at 0..240 s; the step back at pass 25 (250 s): the next run one interval after the
-  // step (not at once, not an hour later), then every 60 s
-  std::vector<WallTime> after;
-  for (WallTime t : runs) {
-    if (t < T0) after.push_back(t);
-  }
-  REQUIRE(!after.empty());
-  const WallTime stepped = T0 + 250s - 1h;
-  CHECK(after.front() == stepped + 60s);
-  for (std::size_t i = 1; i < after.size(); ++i) CHECK(after[i] - after[i - 1] == 60s);
-  CHECK(runs.size() == 5 + after.size());
-  // without the clamp the task would wait out the hour: none of the 35 passes left would run
-  CHECK(!is_due(T0 + 240s, 60s, stepped + 60s));
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Loading the pipeline for a mode: the config (diagnostics printed to stderr), the --db
-// override, the zone and the clock. Shared by every mode.
-#include <memory>
+// override and the zone; the clock is the caller's (the mode's SystemClock, or a test's
+// FakeClock), so a mode's policy can be driven by fakes. Shared by every mode.
 #include <optional>
 
 #include "orchestrator/app/options.h"
@@ -14,12 +14,13 @@ namespace orch {
 struct Pipeline {
   PipelineConfig config;
   Zone zone;
-  std::unique_ptr<SystemClock> clock;
+  const Clock* clock = nullptr;  // the caller's; outlives the pipeline
 };
 
 // Prints errors (and, with `scripts_must_exist`, missing scripts as errors; otherwise as
 // warnings) and returns nullopt when the pipeline cannot be used.
-std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist);
+std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist,
+                                      const Clock& clock);
 
 // Tasks of `schedule` named by --task (all when none); an unknown name is a usage error.
 Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,

@@ -1,4 +1,4 @@
-#include "orchestrator/app/unit_templates.h"
+#include "orchestrator/units/unit_templates.h"
 
 #include <fmt/format.h>
 
@@ -6,6 +6,8 @@
 #include <cctype>
 #include <climits>
 #include <set>
+
+#include "orchestrator/sched/supervisor.h"
 
 // Generated at configure time by CMakeLists.txt from launchd/*.plist and systemd/*.{service,timer}.
 #include "orchestrator/generated/unit_templates_data.h"
@@ -255,12 +257,8 @@ UnitSettings unit_settings(const PipelineConfig& config, const Zone& pipeline_zo
   if (config.metrics_file) add_writable(config.metrics_file->parent_path());
   s.timezone = config.timezone;
 
-  // Like --full: the daily run starts at the earliest `time` (midnight if no task has one).
-  std::optional<TimeOfDay> first;
-  for (const auto& t : config.daily) {
-    if (t.time && (!first || *t.time < *first)) first = t.time;
-  }
-  s.daily_time = first.value_or(TimeOfDay{});
+  // The same start as --full's: the earliest `time` (midnight if no task has one).
+  s.daily_time = earliest_daily_time(config);
   s.daily_days = config.daily_days;
   s.weekdays = config.daily_days == DailyDays::All ? std::vector<int>{0, 1, 2, 3, 4, 5, 6}
                                                    : std::vector<int>{1, 2, 3, 4, 5};

@@ -1,0 +1,72 @@
+#pragma once
+// The --full supervisor's policy: the daily runner on a daily day, the intraday runner once
+// the daily one is done, the intraday runner restarted with backoff (1, 2, 4 .. 60 s; back to
+// 1 s after 5 minutes of healthy uptime) when it dies, the daily runner again on the next day
+// that matches daily_days, and both stopped on SIGTERM/SIGINT. Starting a runner (its argv and
+// log) and recording events are the caller's: SupervisorHost.
+#include <string>
+
+#include "orchestrator/calendar/market_calendar.h"
+#include "orchestrator/config/config.h"
+#include "orchestrator/sched/clock.h"
+#include "orchestrator/sched/process_runner.h"
+
+namespace orch {
+
+enum class RunnerRole { Daily, Intraday };
+const char* to_string(RunnerRole role);  // "daily", "intraday"
+
+class SupervisorHost {
+ public:
+  virtual ~SupervisorHost() = default;
+  // Starts the runner; 0 when it could not start (the host says why).
+  virtual ProcessId start_runner(RunnerRole role) = 0;
+  // Something the supervisor did or saw: "daily-finished", "intraday-died",
+  // "intraday-restarted", "stopped"; `detail` says the exit and the backoff.
+  virtual void event(const std::string& kind, const std::string& detail) = 0;
+  // The next daily run was (re)computed.
+  virtual void next_daily(WallTime /*at*/) {}
+};
+
+// The earliest `time` of the daily tasks (midnight when none has one).
+TimeOfDay earliest_daily_time(const PipelineConfig& config);
+
+// The start of the daily run on the first day after `after`'s date (in the calendar's zone)
+// that matches `days`; a day later when none does within a year.
+WallTime next_daily_start(const MarketCalendar& calendar, DailyDays days, TimeOfDay daily_time,
+                          WallTime after);
+
+// "exit 3", "signal 9"
+std::string describe_exit(const ProcessCompletion& c);
+
+class Supervisor {
+ public:
+  static constexpr Millis kFirstBackoff{1000};
+  static constexpr Millis kMaxRestartBackoff{60000};
+  static constexpr Millis kHealthyUptime{300000};  // up this long: the next restart has no backoff
+  static constexpr Millis kMaxSleep{30000};
+
+  Supervisor(const Clock& clock, ProcessRunner& processes, SupervisorHost& host,
+             const MarketCalendar& calendar, DailyDays days, TimeOfDay daily_time);
+
+  // Runs until a stop signal; returns it after stopping both runners.
+  int run();
+
+ private:
+  void start_intraday();
+  void on_completion(const ProcessCompletion& c);
+
+  const Clock& clock_;
+  ProcessRunner& processes_;
+  SupervisorHost& host_;
+  const MarketCalendar& calendar_;
+  DailyDays days_;
+  TimeOfDay daily_time_;
+  // ProcessId 0 means "not running" (the process runner numbers from 1).
+  ProcessId daily_ = 0, intraday_ = 0;
+  bool restart_pending_ = false;
+  MonoTime restart_at_{}, intraday_since_{};
+  Millis backoff_ = kFirstBackoff;
+};
+
+}  // namespace orch

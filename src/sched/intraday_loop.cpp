@@ -1,0 +1,92 @@
+#include "orchestrator/sched/intraday_loop.h"
+
+#include <algorithm>
+
+#include "orchestrator/sched/due.h"
+
+namespace orch {
+
+bool in_session(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
+  if (!t.market_hours_only) return true;
+  const MarketSession s = cal.session_at(now).session;
+  return t.session == Session::Regular ? s == MarketSession::Regular : s != MarketSession::Closed;
+}
+
+WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
+  if (t.session == Session::Regular) return cal.next_open(now);
+  auto day = std::chrono::sys_days{cal.zone().date_of(now)};
+  for (int i = 0; i < 30; ++i, day += std::chrono::days{1}) {
+    if (auto w = cal.window(std::chrono::year_month_day{day}, Session::Extended); w && w->start > now) {
+      return w->start;
+    }
+  }
+  return now + std::chrono::hours(24);
+}
+
+IntradayScheduler::IntradayScheduler(const MarketCalendar& calendar,
+                                     std::vector<const TaskSpec*> tasks,
+                                     std::map<std::string, WallTime> last_starts)
+    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)) {}
+
+std::vector<const TaskSpec*> IntradayScheduler::due(WallTime now) {
+  for (auto& [name, last] : last_start_) last = clamp_last_start(last, now);
+  std::vector<const TaskSpec*> out;
+  for (const TaskSpec* t : tasks_) {
+    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now)) out.push_back(t);
+  }
+  return out;
+}
+
+void IntradayScheduler::started(const std::vector<const TaskSpec*>& tasks, WallTime now) {
+  for (const TaskSpec* t : tasks) last_start_[t->name] = now;
+}
+
+std::optional<WallTime> IntradayScheduler::last_start(const std::string& task) const {
+  auto it = last_start_.find(task);
+  return it == last_start_.end() ? std::nullopt : std::optional<WallTime>(it->second);
+}
+
+WallTime IntradayScheduler::next_wake(WallTime now) const {
+  std::optional<WallTime> wake;
+  for (const TaskSpec* t : tasks_) {
+    WallTime at = now;
+    if (!in_session(calendar_, *t, now)) {
+      at = next_session_start(calendar_, *t, now);
+    } else if (auto last = last_start(t->name)) {
+      at = next_due(*last, t->interval);
+    }
+    if (!wake || at < *wake) wake = at;
+  }
+  return wake.value_or(now + std::chrono::hours(24));
+}
+
+IntradayOutcome IntradayScheduler::run(const Clock& clock, ProcessRunner& processes,
+                                       IntradayPass& pass, bool once, Millis max_sleep) {
+  IntradayOutcome out;
+  for (;;) {
+    const WallTime now = clock.now();
+    const auto due_now = due(now);
+    if (due_now.empty()) {
+      pass.idle(now);
+    } else {
+      started(due_now, now);
+      ++out.passes_run;
+      const IntradayPass::Result r = pass.run(due_now, now);
+      if (r.abort_code) {
+        out.abort_code = r.abort_code;
+        return out;
+      }
+      out.any_failed = out.any_failed || r.failed;
+    }
+    if (once) return out;
+    const WallTime after = clock.now();
+    const Millis until = std::chrono::ceil<Millis>(next_wake(after) - after);
+    processes.wait(std::clamp(until, Millis{0}, max_sleep));
+    if (int sig = processes.stop_signal()) {
+      out.stop_signal = sig;
+      return out;
+    }
+  }
+}
+
+}  // namespace orch

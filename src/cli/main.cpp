@@ -1,7 +1,10 @@
 // Command-line wiring only (CLI11): parse, pick exactly one mode, map errors to exit codes.
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <system_error>
 #include <csignal>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -23,6 +26,34 @@ void ensure_standard_fds() {
       if (null_fd > 2) close(null_fd);
     }
   }
+}
+
+// What stdout's reader is shown is a mode's result: a report that could not be written is
+// not a success. Checked here, once, after the mode ran (or when a print threw because the
+// write failed): a closed pipe (EPIPE) exits quietly as a Unix tool killed by SIGPIPE would
+// (141); any other write error (a full disk, /dev/full) says so and exits 74. A code that
+// says more than "ok" or "red/closed" (usage, database, lock, a signal) is kept.
+int check_stdout(int rc, int write_errno) {
+  if (std::fflush(stdout) != 0 && write_errno == 0) write_errno = errno;
+  if (!std::ferror(stdout) && write_errno == 0) return rc;
+  if (rc != orch::exit_code::kOk && rc != orch::exit_code::kFailed) return rc;
+  if (write_errno == EPIPE) return orch::exit_code::signal_exit(SIGPIPE);
+  spdlog::error("cannot write the output to stdout: {}; the result is incomplete",
+                std::strerror(write_errno != 0 ? write_errno : EIO));
+  return orch::exit_code::kStoreError;
+}
+
+template <typename Mode>
+int run_checked(Mode&& mode) {
+  int rc = 0;
+  try {
+    rc = mode();
+  } catch (const std::system_error& e) {
+    // fmt's print throws when a write fails; any other system_error is not ours to handle.
+    if (!std::ferror(stdout)) throw;
+    return check_stdout(orch::exit_code::kOk, e.code().value());
+  }
+  return check_stdout(rc, 0);
 }
 
 std::string env_or(const char* name, std::string fallback) {
@@ -146,17 +177,19 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (daily) return run_daily(global, run);
-  if (validate) return run_validate(global, run.json);
-  if (intraday) {
-    return run_intraday(global, run, once, *interval);
-  }
-  if (market_status) return run_market_status(global, run.json);
-  if (calendar_year) return run_calendar(global, calendar_year, run.json);
-  if (full) {
-    return run_full(global, *interval);
-  }
-  if (health) return run_health(global, run.json);
-  if (update_stale) return run_update_stale(global, run, min_staleness);
-  return run_print_units(global, units);
+  return run_checked([&]() -> int {
+    if (daily) return run_daily(global, run);
+    if (validate) return run_validate(global, run.json);
+    if (intraday) {
+      return run_intraday(global, run, once, *interval);
+    }
+    if (market_status) return run_market_status(global, run.json);
+    if (calendar_year) return run_calendar(global, calendar_year, run.json);
+    if (full) {
+      return run_full(global, *interval);
+    }
+    if (health) return run_health(global, run.json);
+    if (update_stale) return run_update_stale(global, run, min_staleness);
+    return run_print_units(global, units);
+  });
 }

@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <ctime>
 
+#include <spdlog/spdlog.h>
+
 #include "orchestrator/exec/output_scan.h"
 #include "spawn.h"
 
@@ -27,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 // Set by the handler; the first stop signal wins. Shared by all runners (signals are too).
 volatile sig_atomic_t g_stop_signal = 0;
+// A stop signal after the first (a second Ctrl-C): stop_all stops waiting out the grace.
+volatile sig_atomic_t g_again_signal = 0;
 
 constexpr int kSignals[4] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
 constexpr Millis kKillRepeat{1000};        // SIGKILL re-sent while a process refuses to go
@@ -34,7 +38,12 @@ constexpr Millis kStopGiveUp{2000};        // stop_all stops waiting this long a
 constexpr Millis kLingerPoll{50};          // stop_all re-checks groups it may get no SIGCHLD for
 
 void on_signal(int sig) {
-  if (sig != SIGCHLD && g_stop_signal == 0) g_stop_signal = sig;
+  if (sig == SIGCHLD) return;
+  if (g_stop_signal == 0) {
+    g_stop_signal = sig;
+  } else {
+    g_again_signal = sig;
+  }
   // SIGCHLD only needs to interrupt ppoll/pselect.
 }
 
@@ -48,6 +57,7 @@ void terminate_group(pid_t pgid) {
 
 PosixProcessRunner::PosixProcessRunner() {
   g_stop_signal = 0;
+  g_again_signal = 0;
   sigset_t ours;
   sigemptyset(&ours);
   for (int sig : kSignals) sigaddset(&ours, sig);
@@ -140,10 +150,28 @@ std::vector<ProcessCompletion> PosixProcessRunner::stop_all() {
     terminate_group(l.pgid);
     last_kill = std::max(last_kill, l.kill_at);
   }
-  const MonoTime give_up = last_kill + kStopGiveUp;
+  MonoTime give_up = last_kill + kStopGiveUp;
+  // A stop signal that is still pending (blocked outside ppoll) is delivered at the first
+  // sleep and is the first one, not a second.
+  if (g_stop_signal == 0 && stop_signal() != 0) sleep_until(Clock::now());
+  bool killed_at_once = false;
   for (;;) {
     reap(done);
     now = Clock::now();
+    if (g_again_signal != 0 && !killed_at_once) {
+      // A second Ctrl-C (or TERM) while the tasks have their grace: the user wants out now.
+      killed_at_once = true;
+      spdlog::warn("second interrupt: killing now");
+      for (auto& [pid, p] : procs_) {
+        ::kill(-pid, SIGKILL);
+        p.kill_at = now + kKillRepeat;
+      }
+      for (Lingering& l : lingering_) {
+        ::kill(-l.pgid, SIGKILL);
+        l.kill_at = now;
+      }
+      give_up = std::min(give_up, now + kKillRepeat + kStopGiveUp);
+    }
     enforce_deadlines(now);
     if ((procs_.empty() && lingering_.empty()) || now >= give_up) break;
     MonoTime wake = give_up;

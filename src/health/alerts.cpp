@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "orchestrator/exec/command.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 namespace {
@@ -31,7 +32,7 @@ Expected<std::vector<std::string>> alert_argv(const PipelineConfig& config,
 
 std::string file_part(std::string_view subject) {
   std::string s = snake_case(subject);
-  if (s.size() > 60) s.resize(60);
+  s.resize(utf8_prefix(s, 60));
   return s.empty() ? "alert" : s;
 }
 

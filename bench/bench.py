@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-# Targets (the issue "Performance: a side-by-side benchmark suite and its targets").
+# Targets (bench/README.md, "Targets", says what each one bounds).
 TARGET_FLOOR_RATIO = 1.25
 TARGET_VALIDATE_S = 0.300
 TARGET_HEALTH_S = 0.100

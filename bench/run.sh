@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark suite in one command (README, "Performance"):
+# The benchmark suite in one command (bench/README.md says what each row measures):
 #   bash bench/run.sh [bench.py options, e.g. --reps 5 or --only ab]
 # Installs what is missing (idempotent), builds the Release binary in build-bench/ and the
 # floor program, then measures everything side by side and prints one table (exit 1 when a

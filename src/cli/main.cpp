@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
     spdlog::error("--interval: {}", interval.error().message);
     return exit_code::kUsage;
   }
-  // Each mode option applies to some modes only (contract section 1); elsewhere it is a
+  // Each mode option applies to some modes only (docs/manual.md, "Modes"); elsewhere it is a
   // mistake worth saying, not something to ignore.
   const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"
                                 : health ? "--health" : update_stale ? "--update-stale"

@@ -2,7 +2,7 @@
 // freshness_thresholds and on_failure here; tasks and the graph in loader_tasks.cpp. Never
 // throws: every problem becomes a diagnostic naming the file, line, task and a fix.
 //
-// Defaults (contract section 2), applied when a key is absent:
+// Defaults (docs/manual.md, "The pipeline file"), applied when a key is absent:
 //   timezone            America/New_York
 //   database            data/pipeline.db   (relative to the pipeline file's folder)
 //   log_dir             logs               (relative to the pipeline file's folder)
@@ -283,7 +283,9 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       "critical", "data_source", "interval_minutes", "interval_seconds", "market_hours_only",
       "session"};
   if (root.IsNull()) {
-    diag.error(1, "", "the pipeline file is empty", "see contract section 2 for an example");
+    diag.error(1, "", "the pipeline file is empty",
+               "start from the shipped dependency_graph.yaml; docs/manual.md, The pipeline file, "
+               "lists every key");
     return;
   }
   if (!root.IsMap()) {

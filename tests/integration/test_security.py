@@ -2,7 +2,7 @@
 
 - no shell between the orchestrator and a task: names, args, env values and script paths
   full of shell metacharacters arrive byte for byte and nothing in them is executed;
-- the environment a task gets is the documented one (README, "How tasks run");
+- the environment a task gets is the documented one (docs/manual.md, "The script protocol");
 - files the orchestrator creates honour the umask and are never world-writable, even
   under umask 000; tasks get the umask the orchestrator was started with;
 - nothing is written under /tmp.
@@ -44,7 +44,7 @@ HOSTILE_ARGS = [
 # what a task must never manage to create, had any of the above reached a shell
 PWNED = re.compile(r"^pwned")
 
-# ORCHESTRATOR_* variables README says every task gets
+# ORCHESTRATOR_* variables docs/manual.md says every task gets
 DOCUMENTED_TASK_ENV = {"ORCHESTRATOR_TASK", "ORCHESTRATOR_RUN_ID", "ORCHESTRATOR_ATTEMPT",
                        "ORCHESTRATOR_DB", "ORCHESTRATOR_SCHEDULED_AT",
                        "ORCHESTRATOR_TRADING_DATE", "ORCHESTRATOR_MODE", "ORCHESTRATOR_MAX_RUNTIME_SECONDS"}
@@ -132,10 +132,10 @@ class TaskEnvironment(PipelineTestCase):
             env = dict(kv.decode().split("=", 1) for kv in f.read().split(b"\0") if kv)
         ours = {k for k in env if k.startswith("ORCHESTRATOR_")}
         self.assertEqual(ours, DOCUMENTED_TASK_ENV)
-        with open(os.path.join(HERE, "..", "..", "README.md")) as f:
-            readme = f.read()
+        with open(os.path.join(HERE, "..", "..", "docs", "manual.md")) as f:
+            manual = f.read()
         for name in ours:
-            self.assertIn(f"`{name}`", readme, f"{name} is given to tasks but not documented")
+            self.assertIn(f"`{name}`", manual, f"{name} is given to tasks but not documented")
         # the orchestrator's environment passes through, the task's env is added, and the
         # task cannot spoof the orchestrator's own variables
         self.assertEqual(env["FROM_PARENT"], "inherited")

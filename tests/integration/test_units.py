@@ -25,7 +25,7 @@ BIN = os.path.abspath(os.environ.get("ORCH_BIN") or os.path.join(SOURCE, "build"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 # The worst `systemd-analyze security --offline=true` exposure the shipped services may have
-# (0 = locked down, 10 = unprotected; README "Run it every trading day"). Measured: 2.0.
+# (0 = locked down, 10 = unprotected; docs/manual.md "Linux: systemd user units"). Measured: 2.0.
 EXPOSURE_THRESHOLD = 2.5
 
 SYSTEMD_FILES = ["orchestrator-daily.service", "orchestrator-daily.timer",

@@ -1,4 +1,4 @@
-// config/: defaults, the contract's full example, top-level settings and their refusals.
+// config/: defaults, the manual's full example, top-level settings and their refusals.
 // Task and graph rules are in test_config_tasks.cpp.
 #include <doctest/doctest.h>
 
@@ -18,7 +18,7 @@ namespace {
 
 const std::string kOneTask = "daily_schedule:\n  - name: A\n    script: a.sh\n";
 
-const char* const kContractExample = R"(timezone: America/New_York        # schedule times and trading dates are in this zone
+const char* const kManualExample = R"(timezone: America/New_York        # schedule times and trading dates are in this zone
 database: data/pipeline.db        # relative paths are relative to this file's folder
 log_dir: logs
 max_parallel: 4
@@ -147,13 +147,13 @@ TEST_CASE("defaults fill in every absent key") {
   CHECK(q.interval == Seconds{5});
   CHECK(q.max_runtime == Seconds{5});
   CHECK_FALSE(q.market_hours_only);
-  CHECK(q.session == Session::Regular);
+  CHECK(q.session == SessionKind::Regular);
   CHECK(q.data_source == "quotes_feed");
   CHECK(c.retry_for(q).max_attempts == 1);
 }
 
-TEST_CASE("the contract's full example loads with every value") {
-  const auto result = load(kContractExample);
+TEST_CASE("the manual's full example loads with every value") {
+  const auto result = load(kManualExample);
   for (const auto& e : result.errors) INFO(e.format());
   REQUIRE(result.errors.empty());
   REQUIRE(result.config.has_value());
@@ -195,7 +195,7 @@ TEST_CASE("the contract's full example loads with every value") {
   CHECK(prices.interval == Seconds{60});
   CHECK(prices.max_runtime == Seconds{45});
   CHECK(prices.market_hours_only);
-  CHECK(prices.session == Session::Regular);
+  CHECK(prices.session == SessionKind::Regular);
   CHECK(prices.data_source == "price_data");
 
   // fundamentals has thresholds but no task writes it; both scripts are missing here

@@ -1,6 +1,6 @@
 #pragma once
-// How one attempt of a task is launched: its argv (no shell), its environment (contract
-// section 5), its working directory, its log file and its deadline.
+// How one attempt of a task is launched: its argv (no shell), its environment (the
+// ORCHESTRATOR_* variables of docs/manual.md, "The script protocol"), its working directory, its log file and its deadline.
 #include <cstdint>
 #include <string>
 #include <vector>

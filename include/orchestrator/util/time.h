@@ -1,6 +1,6 @@
 #pragma once
 // Time vocabulary shared by every layer: wall instants (UTC), monotonic instants, and the
-// text forms the contract promises (ISO 8601 for users and tasks, SQLite's form for the db).
+// text forms users and tasks see (ISO 8601 for users and tasks, SQLite's form for the db).
 #include <chrono>
 #include <optional>
 #include <string>

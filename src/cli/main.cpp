@@ -7,6 +7,7 @@
 #include <system_error>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -37,9 +38,13 @@ int check_stdout(int rc, int write_errno) {
   if (std::fflush(stdout) != 0 && write_errno == 0) write_errno = errno;
   if (!std::ferror(stdout) && write_errno == 0) return rc;
   if (rc != orch::exit_code::kOk && rc != orch::exit_code::kFailed) return rc;
+  // A mode may have flushed (and failed) earlier, its errno gone: a pipe whose reader left
+  // still shows POLLERR.
+  pollfd out{STDOUT_FILENO, POLLOUT, 0};
+  if (write_errno == 0 && ::poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) write_errno = EPIPE;
   if (write_errno == EPIPE) return orch::exit_code::signal_exit(SIGPIPE);
   spdlog::error("cannot write the output to stdout: {}; the result is incomplete",
-                std::strerror(write_errno != 0 ? write_errno : EIO));
+                write_errno != 0 ? std::strerror(write_errno) : "a write failed (disk full or I/O error)");
   return orch::exit_code::kStoreError;
 }
 

@@ -45,7 +45,7 @@ class StdoutWriteErrors(PipelineTestCase):
                     rc, err = self._run_to(full, args)
                 self.assertEqual(rc, 74, err)
                 self.assertIn("cannot write the output", err)
-                self.assertIn("No space left on device", err)
+                self.assertRegex(err, "No space left on device|disk full")
                 self.assertNotIn("terminate called", err)
 
     def test_a_closed_pipe_is_a_quiet_141_never_an_abort(self):

@@ -9,6 +9,7 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
+#include "orchestrator/util/atomic_write.h"
 
 namespace orch {
 namespace {

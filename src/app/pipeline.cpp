@@ -57,7 +57,7 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config
                               : "--task: '" + name + "' is a daily task; use --daily --task '" + name + "'");
       }
       std::string msg = "--task: no task named '" + escape_controls(name) + "' in this schedule";
-      if (auto near = closest_match(name, known)) msg += " (did you mean '" + *near + "'?)";
+      if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";
       return make_error(msg);
     }
   }

@@ -60,8 +60,6 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 }  // namespace
 
 // A path from the file, made absolute against the pipeline file's folder; refused when the
@@ -103,7 +101,7 @@ std::optional<std::string> read_timezone(Diagnostics& diag, const Field& field) 
   try {
     std::vector<std::string> zones;
     for (const auto& zone : date::get_tzdb().zones) zones.emplace_back(zone.name());
-    suggestion = nearest(*name, zones);
+    suggestion = closest_match(*name, zones);
   } catch (const std::exception&) {
   }
   diag.error(field.line, "", "unknown time zone " + in_quotes(*name),
@@ -258,7 +256,7 @@ void warn_unwritten_sources(Diagnostics& diag, const std::map<std::string, int>&
   const std::vector<std::string> sources(written.begin(), written.end());
   for (const auto& [source, line] : source_lines) {
     if (written.count(source)) continue;
-    const auto suggestion = nearest(source, sources);
+    const auto suggestion = closest_match(source, sources);
     diag.warning(line, "", "freshness threshold for data source " + in_quotes(source) + ", which no task writes",
                  suggestion ? did_you_mean(suggestion)
                             : "set a task's data_source to it, or remove the threshold");

@@ -181,13 +181,7 @@ nlohmann::ordered_json opt_time(const std::optional<WallTime>& t) {
 
 }  // namespace
 
-ConsoleStyle stdout_style(ColorMode mode) {
-  if (mode == ColorMode::Always) return {true, true};
-  if (mode == ColorMode::Never) return {false, false};
-  const char* term = std::getenv("TERM");
-  const bool tty = isatty(STDOUT_FILENO) == 1 && !(term && std::strcmp(term, "dumb") == 0);
-  return {tty, tty};
-}
+ConsoleStyle stdout_style(ColorMode mode) { return console_style(mode, STDOUT_FILENO); }
 
 std::string human_age(Millis age) {
   const long long s = std::max<long long>(0, age.count() / 1000);

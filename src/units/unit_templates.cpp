@@ -11,6 +11,7 @@
 
 // Generated at configure time by CMakeLists.txt from launchd/*.plist and systemd/*.{service,timer}.
 #include "orchestrator/generated/unit_templates_data.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 
@@ -38,17 +39,6 @@ std::string human_span(long long seconds) {
   if (h && m) return fmt::format("{}h {}min", h, m);
   if (h) return fmt::format("{}h", h);
   return fmt::format("{}min", m);
-}
-
-// One shell word: single quotes unless plainly safe.
-std::string shell_quote(const std::string& s) {
-  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+=:,@").find(c) != std::string_view::npos;
-  });
-  if (plain) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 bool has_control(std::string_view s) {

@@ -4,7 +4,8 @@ source_freshness table; --update-stale: selecting exactly the stale tasks."""
 import json
 import unittest
 
-from harness import PipelineTestCase, to_yaml
+import harness
+from harness import PipelineTestCase
 
 # A Friday, a regular trading day; the runs happen at T, the checks later.
 T = "2026-11-20T10:00:00-05:00"
@@ -17,17 +18,10 @@ def at(minutes, base_hour=10, day=20):
 
 
 def write_pipeline(p, daily, intraday=(), **top):
-    """pipeline.yaml with the given task dicts (no `time`: they run at once)."""
-    config = {
-        "timezone": "America/New_York",
-        "kill_grace_seconds": 1,
-        "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
-    }
-    config.update(top)
-    config["daily_schedule"] = [dict({"max_runtime_seconds": 30}, **t) for t in daily]
-    if intraday:
-        config["intraday_schedule"] = [dict({"max_runtime_seconds": 30}, **t) for t in intraday]
-    p.write_raw(to_yaml(config))
+    """harness.write_pipeline, daily tasks first, each capped at 30 s (no `time`: they run at once)."""
+    def capped(tasks):
+        return [dict({"max_runtime_seconds": 30}, **t) for t in tasks]
+    harness.write_pipeline(p, intraday=capped(intraday), daily=capped(daily), **top)
 
 
 THRESHOLDS = {

@@ -16,12 +16,10 @@ import re
 import shutil
 import stat
 import subprocess
-import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.abspath(os.path.join(HERE, "..", ".."))
-BIN = os.path.abspath(os.environ.get("ORCH_BIN") or os.path.join(SOURCE, "build", "orchestrator"))
+from harness import BIN, REPO as SOURCE, temp_folder
+
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 # The worst `systemd-analyze security --offline=true` exposure the shipped services may have
@@ -142,8 +140,7 @@ def unit_setting(text, key):
 
 def systemd_verify(test, folder, names):
     """Runs `systemd-analyze --user verify` on folder/names; returns its complaints about them."""
-    runtime = tempfile.mkdtemp(prefix="orch-xdg-")
-    test.addCleanup(shutil.rmtree, runtime, ignore_errors=True)
+    runtime = temp_folder(test, "orch-xdg-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime, SYSTEMD_LOG_COLOR="0")
     r = subprocess.run([SYSTEMD_ANALYZE, "--user", "verify"] + [os.path.join(folder, n) for n in names],
@@ -155,8 +152,7 @@ def systemd_verify(test, folder, names):
 
 class Base(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="orch-units-")
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.tmp = temp_folder(self, "orch-units-")
         self.workdir = os.path.join(self.tmp, ODD_NAME)
         self.store = os.path.join(self.tmp, "store")  # the database outside the pipeline folder
         self.config = write_pipeline(self.workdir, database=os.path.join(self.store, "status.db"))
@@ -399,8 +395,7 @@ class Install(unittest.TestCase):
         cmake = shutil.which("cmake")
         if not cmake:
             self.skipTest("cmake is not on PATH")
-        prefix = tempfile.mkdtemp(prefix="orch-prefix-")
-        self.addCleanup(shutil.rmtree, prefix, ignore_errors=True)
+        prefix = temp_folder(self, "orch-prefix-")
         r = subprocess.run([cmake, "--install", build, "--prefix", prefix], capture_output=True,
                            text=True, timeout=300)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch {

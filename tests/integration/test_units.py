@@ -27,8 +27,9 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 EXPOSURE_THRESHOLD = 2.5
 
 SYSTEMD_FILES = ["orchestrator-daily.service", "orchestrator-daily.timer",
-                 "orchestrator-intraday.service"]
-LAUNCHD_FILES = ["local.orchestrator.daily.plist", "local.orchestrator.intraday.plist"]
+                 "orchestrator-intraday.service", "orchestrator-serve.service"]
+LAUNCHD_FILES = ["local.orchestrator.daily.plist", "local.orchestrator.intraday.plist",
+                 "local.orchestrator.serve.plist"]
 HEADER = re.compile(r"^# ==> (\S+) <==\n", re.M)
 PLACEHOLDER = re.compile(r"@([A-Z0-9_]+)@")
 
@@ -222,6 +223,11 @@ class SystemdUnits(Base):
         self.assertEqual(unit_setting(daily, "Type"), ["oneshot"])
         self.assertRegex(unit_setting(daily, "TimeoutStartSec")[0], r"^\d+min$")
         self.assertEqual(unit_setting(intraday, "Restart"), ["always"])
+        serve = files["orchestrator-serve.service"]
+        self.assertEqual(unit_setting(serve, "ExecStart"), [f'"{binary}" -c "{config}" --serve'])
+        self.assertEqual(unit_setting(serve, "ReadWritePaths"), unit_setting(intraday, "ReadWritePaths"))
+        # Runs started from the dashboard outlive a stop of the server.
+        self.assertEqual(unit_setting(serve, "KillMode"), ["process"])
         self.assertIn("systemctl --user enable --now orchestrator-daily.timer", preamble)
         self.assertIn("loginctl enable-linger", preamble)
 
@@ -274,7 +280,8 @@ class SystemdUnits(Base):
             self.skipTest("this systemd-analyze has no `security --offline` (systemd < 250)")
         _, files = self.render("systemd")
         folder = self.write_files(files, "security")
-        for name in ("orchestrator-daily.service", "orchestrator-intraday.service"):
+        for name in ("orchestrator-daily.service", "orchestrator-intraday.service",
+                     "orchestrator-serve.service"):
             r = subprocess.run([SYSTEMD_ANALYZE, "security", "--offline=true", "--no-pager",
                                 os.path.join(folder, name)], capture_output=True, text=True,
                                env=dict(os.environ, SYSTEMD_COLORS="0"), timeout=120)

@@ -1,6 +1,7 @@
 #pragma once
-// The unit tests' file helpers, one copy: a temporary folder removed with its contents, and
-// whole-file read and write. (Fakes of Clock and ProcessRunner are in fakes.h.)
+// The unit tests' helpers, one copy each: UTC instants, the NYSE calendar, a temporary folder
+// removed with its contents, whole-file read and write. (Fakes of Clock and ProcessRunner are
+// in fakes.h.)
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -11,7 +12,27 @@
 #include <string>
 #include <system_error>
 
+#include "orchestrator/calendar/market_calendar.h"
+#include "orchestrator/calendar/zone.h"
+#include "orchestrator/util/time.h"
+
 namespace orch::test {
+
+// y-mo-d h:mi:s.ms UTC.
+inline WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0, int ms = 0) {
+  using namespace std::chrono;
+  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} +
+                  minutes{mi} + seconds{s} + milliseconds{ms}};
+}
+
+// The NYSE calendar in New York (default hours unless given).
+inline MarketCalendar nyse_calendar(const MarketHours& hours = MarketHours{}) {
+  auto zone = Zone::locate("America/New_York");
+  REQUIRE(zone);
+  auto cal = MarketCalendar::create(hours, *zone);
+  REQUIRE(cal.has_value());
+  return *cal;
+}
 
 // A fresh folder under the system temp dir ($TMPDIR), removed with everything in it, even
 // when a test left it or something in it unreadable.

@@ -39,15 +39,6 @@ void wait_until_free(const PipelineConfig& cfg, const std::string& mode) {
   }
 }
 
-std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
-  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return std::nullopt;
-  }
-  return *calendar;
-}
-
 bool any_red(const HealthReport& report) {
   return std::any_of(report.sources.begin(), report.sources.end(),
                      [](const SourceFreshness& s) { return s.status == Freshness::Red; });

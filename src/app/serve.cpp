@@ -54,15 +54,6 @@ Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
   return std::optional<std::string>();
 }
 
-std::optional<MarketCalendar> calendar_for(const Pipeline& pipeline) {
-  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return std::nullopt;
-  }
-  return std::move(*calendar);
-}
-
 }  // namespace
 
 int run_serve(const GlobalOptions& global, const std::string& listen_text) {
@@ -74,7 +65,7 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = calendar_for(*pipeline);
+  auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
   auto token = load_token(cfg);
@@ -159,7 +150,7 @@ int run_report(const GlobalOptions& global, const std::string& file) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = calendar_for(*pipeline);
+  auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
   ServeState state(global, *pipeline, std::move(*calendar));
   auto data = state.dashboard(pipeline->clock->now());

@@ -90,6 +90,15 @@ std::string Liveness::shown(const std::string& status, const std::string& mode) 
   return status;
 }
 
+void show_gone_as_interrupted(std::vector<TaskHealthRow>& rows,
+                              const std::map<std::string, std::string>& modes, Liveness& live) {
+  for (TaskHealthRow& r : rows) {
+    if (r.status != TaskStatus::Running) continue;
+    const auto m = modes.find(r.name);
+    if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
+  }
+}
+
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live) {
   auto rows = reader.read_task_health();
   if (!rows) return rows.error();
@@ -98,11 +107,7 @@ Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Livene
   if (!any_running) return rows;
   auto modes = reader.running_task_modes();
   if (!modes) return modes.error();
-  for (TaskHealthRow& r : *rows) {
-    if (r.status != TaskStatus::Running) continue;
-    const auto m = modes->find(r.name);
-    if (!live.alive(m == modes->end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
-  }
+  show_gone_as_interrupted(*rows, *modes, live);
   return rows;
 }
 
@@ -115,7 +120,7 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
   auto filled = fill_missed_dates(pipeline, calendar, report, now,
                                   [&](const std::vector<std::string>& tasks, const std::string& from,
                                       const std::string& to) {
-                                    return read_date_history_readonly(cfg.database, tasks, from, to);
+                                    return reader.date_history(tasks, from, to);
                                   });
   if (!filled) return filled.error();
   web::DashboardData d;

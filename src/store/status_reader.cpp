@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "connection.h"
+#include "date_reads.h"
 
 #include <algorithm>
 #include <exception>
@@ -272,6 +273,15 @@ Expected<std::map<std::string, std::string>> StatusReader::running_task_modes() 
     return out;
   } catch (const std::exception& e) {
     return query_error(*db_->conn, "cannot read the running tasks", e);
+  }
+}
+
+Expected<DateHistory> StatusReader::date_history(const std::vector<std::string>& tasks,
+                                                const std::string& from, const std::string& to) {
+  try {
+    return store_detail::date_history(*db_->conn, tasks, from, to);
+  } catch (const std::exception& e) {
+    return query_error(*db_->conn, "cannot read the successes of " + from + ".." + to, e);
   }
 }
 

@@ -132,6 +132,15 @@ class Endpoints(WebCase):
                 self.assertAlmostEqual(a["age_seconds"], b["age_seconds"], delta=30)
         self.assertEqual([t["name"] for t in health["tasks"]],
                          ["Asset Collection", "Fundamental Data", EVIL, "Signals", "Price Data"])
+        # The missed trading dates are --health's: the four dates before today on which the
+        # failing task (and the task it skips) never succeeded; the page lists them too.
+        self.assertEqual(health["missed_dates"], cli["missed_dates"])
+        self.assertEqual([m["date"] for m in health["missed_dates"]], DATES[:-1])
+        self.assertEqual(health["missed_dates"][0]["tasks"], [EVIL, "Signals"])
+        missed_section = page[page.index('id="missed"'):]
+        missed_section = missed_section[:missed_section.index("</section>")]
+        for d in DATES[:-1]:
+            self.assertIn(d, missed_section)
 
         market = self.get_json(port, "/api/market")
         cli_market = json.loads(self.p.run("--now", NOW, "--market-status", "--json").stdout)

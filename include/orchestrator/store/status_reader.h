@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/store/date_queries.h"
 #include "orchestrator/store/health_queries.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
@@ -90,6 +91,11 @@ class StatusReader {
 
   // For task rows left RUNNING: the mode of the run that set them ("" when no run owns them).
   Expected<std::map<std::string, std::string>> running_task_modes();
+
+  // The run history by trading date (first recorded date, successes in [from, to]), as
+  // read_date_history reads it, on this connection.
+  Expected<DateHistory> date_history(const std::vector<std::string>& tasks, const std::string& from,
+                                     const std::string& to);
 
  private:
   struct Db;  // the SQLite connection (src/store/status_reader.cpp)

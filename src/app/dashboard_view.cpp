@@ -53,11 +53,11 @@ web::Timeline timeline_of(const Zone& zone, const std::string& date, std::vector
     b.task = a.task;
     b.attempt = a.attempt;
     b.status = live.shown(a.status, "daily");
-    WallTime end = a.ended_at ? *a.ended_at : (b.status == "RUNNING" ? now : *a.started_at);
+    WallTime end = a.ended_at ? *a.ended_at : (b.status == TaskStatus::Running ? now : *a.started_at);
     b.start = seconds_between(*origin, *a.started_at);
     b.end = std::max(b.start, seconds_between(*origin, end));
     b.start_text = zone.local_clock(*a.started_at);
-    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at) : (b.status == "RUNNING" ? "now" : "?");
+    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at) : (b.status == TaskStatus::Running ? "now" : "?");
     t.bars.push_back(std::move(b));
   }
   // A retry wait: from the end of one attempt to the start of the next of the same task and run.
@@ -85,8 +85,8 @@ bool Liveness::alive(const std::string& mode) {
   return it->second;
 }
 
-std::string Liveness::shown(const std::string& status, const std::string& mode) {
-  if (status == "RUNNING" && !alive(mode)) return "INTERRUPTED";
+TaskStatus Liveness::shown(TaskStatus status, const std::string& mode) {
+  if (status == TaskStatus::Running && !alive(mode)) return TaskStatus::Interrupted;
   return status;
 }
 
@@ -161,7 +161,7 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
     web::TaskView v;
     v.name = r.name;
     v.schedule = i < cfg.daily.size() ? "daily" : "intraday";
-    v.status = std::string(to_string(r.status));
+    v.status = r.status;
     if (r.total_runs > 0) {
       v.success_rate = static_cast<double>(r.total_successes) / static_cast<double>(r.total_runs);
     }

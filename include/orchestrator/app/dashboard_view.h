@@ -20,7 +20,7 @@ class Liveness {
   explicit Liveness(std::filesystem::path db) : db_(std::move(db)) {}
   bool alive(const std::string& mode);
   // RUNNING becomes INTERRUPTED when the mode's orchestrator is gone (or no run owns it).
-  std::string shown(const std::string& status, const std::string& mode);
+  TaskStatus shown(TaskStatus status, const std::string& mode);
 
  private:
   std::filesystem::path db_;

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import unittest
 
 from harness import HERE, PipelineTestCase
@@ -83,21 +82,12 @@ class SlurmCase(PipelineTestCase):
     def job_ids(self, task):
         return [r["slurm_job_id"] for r in self.p.task_runs(task)]
 
-    def wait_for(self, check, timeout=30.0, what="condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}")
-
     def wait_job_gone(self, job_id, timeout=30.0):
         """Until the job is no longer pending or running; returns its final state."""
         def ended():
             state = job_state(job_id).split("|")[0]
             return state if state not in ("PENDING", "RUNNING", "COMPLETING") else ""
-        return self.wait_for(ended, timeout, f"job {job_id} to end")
+        return self.wait_until(ended, timeout, f"job {job_id} to end", interval=0.1)
 
 
 @needs_cluster
@@ -158,7 +148,7 @@ class SlurmRuns(SlurmCase):
         row = self.assertStatus("Slow", "TIMEOUT")
         self.assertIn("timed out after 2.0s", row["last_error_message"])
         # SIGTERM reached the task itself at the deadline; the job then ended.
-        self.wait_for(lambda: os.path.exists(p.path("term.txt")), 10, "the task's TERM trap")
+        self.wait_until(lambda: os.path.exists(p.path("term.txt")), 10, "the task's TERM trap", interval=0.1)
         job = read_text(p.path("job.txt"))
         self.assertEqual(self.job_ids("Slow"), [job])
         self.wait_job_gone(job)
@@ -190,7 +180,7 @@ class SlurmRuns(SlurmCase):
         p.write_config([{"name": "Victim", "script": slow, "executor": "cluster"}],
                        executors=CLUSTER)
         proc = self.popen("--daily", "--no-wait", env=self.run_env())
-        job = self.wait_for(lambda: read_text(p.path("job.txt")), 30, "the job to start")
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
         slurm("scancel", job)
         r = self.finish(proc, timeout=60)
         self.assertRc(r, 1)
@@ -295,8 +285,8 @@ class SlurmStops(SlurmCase):
             {"name": "Local Long", "script": local, "max_runtime_seconds": 300},
         ], executors=CLUSTER)
         proc = self.popen("--daily", "--no-wait", env=self.run_env())
-        job = self.wait_for(lambda: read_text(p.path("job.txt")), 30, "the job to start")
-        self.wait_for(lambda: self.job_ids(name) == [job], 10, "the job id in the database")
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        self.wait_until(lambda: self.job_ids(name) == [job], 10, "the job id in the database", interval=0.1)
         return proc, job
 
     def test_sigterm_cancels_the_jobs_and_records_them_interrupted(self):

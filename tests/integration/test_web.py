@@ -10,11 +10,10 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
-import time
 import unittest
 import urllib.parse
 
-from harness import PipelineTestCase, to_yaml, wait_for_file
+from harness import PipelineTestCase, poll_until, to_yaml, wait_for_file
 
 EVIL = "<script>alert('x')</script> Feed"
 DATES = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
@@ -234,13 +233,8 @@ class Control(WebCase):
         self.assertEqual(status, 202, body)
         pid = json.loads(body)["pid"]
         self.assertGreater(pid, 0)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            rows = self.p.query("SELECT * FROM task_runs WHERE task_name = 'Signals' AND attempt = 1 "
-                                "AND status = 'SUCCESS'")
-            if rows:
-                break
-            time.sleep(0.1)
+        rows = poll_until(lambda: self.p.query("SELECT * FROM task_runs WHERE task_name = 'Signals' "
+                                               "AND attempt = 1 AND status = 'SUCCESS'"), 30, 0.1)
         self.assertTrue(rows, "the started run did not record Signals")
         self.assertEqual(len(self.p.runs()), runs_before + 1)
         status, _, body = self.request(port, "POST", "/api/update-stale", headers=auth)
@@ -272,14 +266,12 @@ class Control(WebCase):
         self.build_pipeline(slow_seconds=30)
         self.p.script("bad.sh", "exit 0")  # so that Signals (slow) runs
         run = self.popen("--now", NOW, "--daily", "--no-wait", "--task", "Signals", "--force")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        def signals_running():
             try:
-                if self.p.query("SELECT 1 FROM task_runs WHERE task_name = 'Signals' AND status = 'RUNNING'"):
-                    break
+                return self.p.query("SELECT 1 FROM task_runs WHERE task_name = 'Signals' AND status = 'RUNNING'")
             except sqlite3.OperationalError:  # not created yet
-                pass
-            time.sleep(0.05)
+                return None
+        poll_until(signals_running, 20)
         proc, port = self.serve(env={"ORCHESTRATOR_TOKEN": "t"})
         auth = {"Authorization": "Bearer t"}
         status, _, body = self.request(port, "POST", "/api/tasks/Asset%20Collection/run", headers=auth)

@@ -130,6 +130,16 @@ int run_health(const GlobalOptions& global, bool json) {
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
+  if (report) {
+    if (auto filled = fill_missed_dates(*pipeline, *calendar, *report, report->checked_at,
+                                        [&](const std::vector<std::string>& tasks,
+                                            const std::string& from, const std::string& to) {
+                                          return read_date_history(store, tasks, from, to);
+                                        });
+        !filled) {
+      report = filled.error();
+    }
+  }
   if (!report) {
     spdlog::error("{}", report.error().message);
     return exit_code::kStoreError;

@@ -175,6 +175,8 @@ class Endpoints(WebCase):
         self.assertTrue(headers["Content-Type"].startswith("text/plain"))
         self.assertIn(b"broken </script>", body)
         self.assertEqual(self.request(port, "GET", "/api/tasks/Nope/log")[0], 404)
+        # Signals was only ever skipped: a task that never ran has no log.
+        self.assertEqual(self.request(port, "GET", "/api/tasks/Signals/log")[0], 404)
 
         status, headers, body = self.request(port, "GET", "/metrics")
         self.assertEqual(status, 200)

@@ -17,18 +17,12 @@
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/util/atomic_write.h"
+#include "orchestrator/util/text.h"
 #include "orchestrator/web/access.h"
 #include "serve_handlers.h"
 
 namespace orch {
 namespace {
-
-std::string trimmed(std::string s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
 
 // The control endpoints' token: serve_token_file's content, else $ORCHESTRATOR_TOKEN.
 Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
@@ -40,7 +34,7 @@ Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    std::string token = trimmed(text.str());
+    std::string token(trim_space(text.str()));
     if (token.empty()) {
       return make_error(cfg.file.string() + ": serve_token_file " + cfg.serve_token_file->string() +
                         " is empty (put the token in it)");
@@ -48,7 +42,7 @@ Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
     return std::optional<std::string>(std::move(token));
   }
   if (const char* env = std::getenv("ORCHESTRATOR_TOKEN")) {
-    std::string token = trimmed(env);
+    std::string token(trim_space(env));
     if (!token.empty()) return std::optional<std::string>(std::move(token));
   }
   return std::optional<std::string>();

@@ -14,59 +14,41 @@
 #include <cstring>
 
 #include "orchestrator/util/fd.h"
+#include "orchestrator/util/path_search.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 namespace {
 
 constexpr std::size_t kMaxCapture = 4 << 20;  // squeue of thousands of jobs fits
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && (s[i] == '\n' || s[i] == ' ')) ++i;
-  return s.substr(i);
-}
-
 }  // namespace
 
 std::string HelperResult::message() const {
   if (timed_out) return "no answer (timed out)";
-  std::string text = trim(err);
-  if (text.empty()) text = trim(out);
+  std::string text(trim_space(err));
+  if (text.empty()) text = trim_space(out);
   if (text.empty()) text = "exit code " + std::to_string(exit_code);
   return text;
 }
 
-std::optional<std::filesystem::path> find_in_path(const std::string& program,
+std::optional<std::filesystem::path> find_program(const std::string& program,
                                                   const std::vector<std::string>& env) {
   if (program.find('/') != std::string::npos) {
     if (::access(program.c_str(), X_OK) == 0) return std::filesystem::path(program);
     return std::nullopt;
   }
-  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  std::string_view path = "/usr/local/bin:/usr/bin:/bin";  // no PATH: where Slurm's tools live
   for (const std::string& e : env) {
-    if (e.starts_with("PATH=")) path = e.substr(5);
+    if (e.starts_with("PATH=")) path = std::string_view(e).substr(5);
   }
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    const std::filesystem::path candidate = std::filesystem::path(dir) / program;
-    std::error_code ec;
-    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate, ec)) {
-      return candidate;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
+  return find_in_path(program, path).found;
 }
 
 Expected<HelperResult> run_helper(const std::vector<std::string>& argv,
                                   const std::vector<std::string>& env, Millis timeout) {
   if (argv.empty()) return make_error("run_helper: empty command", false);
-  const auto program = find_in_path(argv[0], env);
+  const auto program = find_program(argv[0], env);
   if (!program) return make_error(argv[0] + " not found in PATH", false);
 
   int out_pipe[2];

@@ -44,7 +44,7 @@ SlurmProcessRunner::~SlurmProcessRunner() {
 std::vector<std::string> SlurmProcessRunner::missing_commands(const std::vector<std::string>& env) {
   std::vector<std::string> missing;
   for (const char* cmd : slurm::kCommands) {
-    if (!find_in_path(cmd, env)) missing.emplace_back(cmd);
+    if (!find_program(cmd, env)) missing.emplace_back(cmd);
   }
   return missing;
 }

@@ -88,6 +88,12 @@ std::string did_you_mean(const std::optional<std::string>& suggestion) {
   return suggestion ? "did you mean " + in_quotes(*suggestion) + "?" : "";
 }
 
+std::string_view trim_space(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 std::string escape_markup(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 16);

@@ -24,7 +24,7 @@ struct HelperResult {
 };
 
 // The absolute path of `program` in the PATH of `env` ("KEY=VALUE" list), or nullopt.
-std::optional<std::filesystem::path> find_in_path(const std::string& program,
+std::optional<std::filesystem::path> find_program(const std::string& program,
                                                   const std::vector<std::string>& env);
 
 // Runs argv (argv[0] looked up in env's PATH) with exactly `env`; an Error only when it

@@ -12,29 +12,20 @@ DispatchProcessRunner::DispatchProcessRunner(std::filesystem::path slurm_wrapper
 
 Expected<ProcessId> DispatchProcessRunner::start(const ProcessRequest& request) {
   const bool remote = request.remote.has_value();
-  Expected<ProcessId> inner = make_error("unreachable");
+  Expected<ProcessId> started = make_error("unreachable");
   if (remote) {
     if (!slurm_) slurm_ = std::make_unique<SlurmProcessRunner>(wrapper_dir_, env_);
-    inner = slurm_->start(request);
+    started = slurm_->start(request);
   } else {
-    inner = local_.start(request);
+    started = local_.start(request);
   }
-  if (!inner) return inner.error();
-  const ProcessId id = next_id_++;
-  routes_[id] = Route{remote, *inner};
-  back_[{remote, *inner}] = id;
-  return id;
+  if (!started) return started.error();
+  return outer(*started, remote);
 }
 
 std::vector<ProcessCompletion> DispatchProcessRunner::translate(std::vector<ProcessCompletion> done,
                                                                 bool remote) {
-  for (ProcessCompletion& c : done) {
-    const auto it = back_.find({remote, c.id});
-    if (it == back_.end()) continue;
-    c.id = it->second;
-    routes_.erase(it->second);
-    back_.erase(it);
-  }
+  for (ProcessCompletion& c : done) c.id = outer(c.id, remote);
   return done;
 }
 
@@ -69,15 +60,13 @@ std::size_t DispatchProcessRunner::running() const {
 }
 
 std::string DispatchProcessRunner::external_id(ProcessId id) const {
-  const auto it = routes_.find(id);
-  if (it == routes_.end() || !it->second.remote || !slurm_) return {};
-  return slurm_->external_id(it->second.inner);
+  if (!is_remote(id) || !slurm_) return {};
+  return slurm_->external_id(inner(id));
 }
 
 std::optional<OsProcess> DispatchProcessRunner::os_process(ProcessId id) const {
-  const auto it = routes_.find(id);
-  if (it == routes_.end() || it->second.remote) return std::nullopt;
-  return local_.os_process(it->second.inner);
+  if (is_remote(id)) return std::nullopt;
+  return local_.os_process(inner(id));
 }
 
 }  // namespace orch

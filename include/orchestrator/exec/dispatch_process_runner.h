@@ -3,8 +3,8 @@
 // PosixProcessRunner and a SlurmProcessRunner and sends each request to the one its
 // `remote` names. wait() sleeps in the local runner (woken by a local exit or a signal) for
 // at most the time to the next Slurm poll or deadline, then lets the Slurm runner poll:
-// no busy-waiting, and signals still stop everything at once.
-#include <map>
+// no busy-waiting, and signals still stop everything at once. Our id of a process is the
+// inner runner's id times two, plus one for Slurm: the route is in the id, no table to keep.
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,19 +30,15 @@ class DispatchProcessRunner final : public ProcessRunner {
   int slurm_status_queries() const { return slurm_ ? slurm_->status_queries() : 0; }
 
  private:
-  struct Route {
-    bool remote = false;
-    ProcessId inner = 0;
-  };
-  std::vector<ProcessCompletion> translate(std::vector<ProcessCompletion> done, bool remote);
+  static ProcessId outer(ProcessId inner, bool remote) { return inner * 2 + (remote ? 1 : 0); }
+  static bool is_remote(ProcessId id) { return (id & 1) != 0; }
+  static ProcessId inner(ProcessId id) { return id / 2; }
+  static std::vector<ProcessCompletion> translate(std::vector<ProcessCompletion> done, bool remote);
 
   PosixProcessRunner local_;
   std::filesystem::path wrapper_dir_;
   std::vector<std::string> env_;
   std::unique_ptr<SlurmProcessRunner> slurm_;
-  std::map<ProcessId, Route> routes_;                 // ours -> the inner runner's
-  std::map<std::pair<bool, ProcessId>, ProcessId> back_;  // (remote, inner) -> ours
-  ProcessId next_id_ = 1;
 };
 
 }  // namespace orch

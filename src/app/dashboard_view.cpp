@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "orchestrator/app/health_check.h"
+#include "orchestrator/calendar/trading_dates.h"
 #include "orchestrator/store/instance_lock.h"
 #include "orchestrator/ui/dashboard.h"
 
@@ -22,12 +23,9 @@ double seconds_between(WallTime a, WallTime b) {
 // The last `count` dates up to `today` that daily_days includes, oldest first.
 std::vector<std::string> recent_daily_dates(const PipelineConfig& cfg, const MarketCalendar& cal,
                                             std::chrono::year_month_day today, int count) {
+  const std::chrono::year_month_day tomorrow{std::chrono::sys_days{today} + std::chrono::days{1}};
   std::vector<std::string> out;
-  std::chrono::sys_days d{today};
-  for (int guard = 0; static_cast<int>(out.size()) < count && guard < 400; ++guard, d -= std::chrono::days{1}) {
-    if (is_daily_day(cfg.daily_days, cal, std::chrono::year_month_day{d})) out.push_back(format_date(d));
-  }
-  std::reverse(out.begin(), out.end());
+  for (const auto& d : trading_dates_before(cfg.daily_days, cal, tomorrow, count)) out.push_back(format_date(d));
   return out;
 }
 

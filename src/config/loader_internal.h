@@ -108,7 +108,6 @@ struct ParsedTask {
   bool has_name = false;
   bool duplicate = false;      // same name as an earlier task: left out of the graph
   std::vector<int> dependency_lines;  // parallel to spec.dependencies
-  int script_line = 0;
   int tier_line = 0;
   int executor_line = 0;       // 0: no `executor:` key, the default applies
 };
@@ -131,5 +130,6 @@ void check_task_graph(Diagnostics& diag, std::vector<ParsedTask>& daily,
                       std::vector<ParsedTask>& intraday);
 // Reports scripts that do not exist (missing_scripts, not errors).
 void check_scripts(Diagnostics& diag, const std::vector<ParsedTask>& tasks);
+void check_script(Diagnostics& diag, const TaskSpec& task);
 
 }  // namespace orch::config_detail

@@ -126,7 +126,7 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
   }
   if (!task.has_name) spec.name.clear();
   if (const Field* f = fields->find("script")) {
-    task.script_line = f->line;
+    task.spec.script_line = f->line;
     if (const auto script = read_string(diag, *f, "script: \"collectors/01_collect_assets.py\"")) {
       spec.script = *script;
       if (auto path = resolve_path(diag, *f, config, *script, spec.name)) spec.script_path = *path;
@@ -375,20 +375,22 @@ void check_task_graph(Diagnostics& diag, std::vector<ParsedTask>& daily,
   apply_tiers(diag, intraday, intraday_graph);
 }
 
-void check_scripts(Diagnostics& diag, const std::vector<ParsedTask>& tasks) {
-  for (const auto& task : tasks) {
-    if (task.spec.script.empty()) continue;
-    std::error_code ec;
-    const auto status = fs::status(task.spec.script_path, ec);
-    const std::string path = task.spec.script_path.string();
-    if (!fs::exists(status)) {
-      diag.missing_script(task.script_line, task.spec.name, "script " + in_quotes(path) + " does not exist",
-                          "create it or fix 'script'; relative paths start at the pipeline file's folder");
-    } else if (fs::is_directory(status)) {
-      diag.missing_script(task.script_line, task.spec.name, "script " + in_quotes(path) + " is a directory",
-                          "point 'script' at the program to run");
-    }
+void check_script(Diagnostics& diag, const TaskSpec& task) {
+  if (task.script.empty()) return;
+  std::error_code ec;
+  const auto status = fs::status(task.script_path, ec);
+  const std::string path = task.script_path.string();
+  if (!fs::exists(status)) {
+    diag.missing_script(task.script_line, task.name, "script " + in_quotes(path) + " does not exist",
+                        "create it or fix 'script'; relative paths start at the pipeline file's folder");
+  } else if (fs::is_directory(status)) {
+    diag.missing_script(task.script_line, task.name, "script " + in_quotes(path) + " is a directory",
+                        "point 'script' at the program to run");
   }
+}
+
+void check_scripts(Diagnostics& diag, const std::vector<ParsedTask>& tasks) {
+  for (const auto& task : tasks) check_script(diag, task.spec);
 }
 
 }  // namespace orch::config_detail

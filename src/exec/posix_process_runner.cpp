@@ -243,7 +243,11 @@ void PosixProcessRunner::reap(std::vector<ProcessCompletion>& done) {
   }
   if (exited.empty()) return;
   // The exited ones are still listed, so their orphans (reparented to us) are found as theirs.
-  track_trees();
+  // An exited process's living children were made ours (we are the subreaper) before we could
+  // reap it, and so were its earlier orphans: when our only children are the main processes
+  // of running tasks, no tree gained a process the last walk did not see, and the walk of
+  // all of /proc (a file per process on the machine) is left out.
+  if (!only_task_children()) track_trees();
   for (const auto& [pid, status] : exited) {
     const auto it = procs_.find(pid);
     Proc& p = it->second;
@@ -258,6 +262,12 @@ void PosixProcessRunner::reap(std::vector<ProcessCompletion>& done) {
     }
     procs_.erase(it);
   }
+}
+
+bool PosixProcessRunner::only_task_children() {
+  if (!detail::list_own_children(children_)) return false;
+  return std::all_of(children_.begin(), children_.end(),
+                     [this](pid_t pid) { return procs_.count(pid) != 0; });
 }
 
 void PosixProcessRunner::maybe_track(MonoTime now) {

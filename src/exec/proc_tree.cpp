@@ -76,6 +76,45 @@ std::vector<ProcInfo> list_processes() {
   return out;
 }
 
+bool list_own_children(std::vector<pid_t>& out) {
+  out.clear();
+#ifdef __linux__
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return false;
+  bool ok = true;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    Fd fd(::open(("/proc/self/task/" + std::string(e->d_name) + "/children").c_str(),
+                 O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      ok = false;  // no CONFIG_PROC_CHILDREN, or the thread just ended: not a complete list
+      break;
+    }
+    std::string text;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
+      if (n <= 0) break;
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+    const char* p = text.c_str();
+    for (;;) {
+      char* end = nullptr;
+      const long pid = std::strtol(p, &end, 10);
+      if (end == p) break;
+      out.push_back(static_cast<pid_t>(pid));
+      p = end;
+    }
+  }
+  ::closedir(dir);
+  return ok;
+#else
+  return false;
+#endif
+}
+
 unsigned long long process_start(pid_t pid) {
 #ifdef __linux__
   ProcInfo info;

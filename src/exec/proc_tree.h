@@ -23,6 +23,10 @@ struct ProcInfo {
 // Every process /proc shows (empty where there is no /proc).
 std::vector<ProcInfo> list_processes();
 
+// The pids of this process's children (every thread's), from /proc/self/task/*/children;
+// false where the kernel does not list them (then only a whole walk can tell).
+bool list_own_children(std::vector<pid_t>& out);
+
 // The start time of `pid`, or 0 when it is gone (or unknown here).
 unsigned long long process_start(pid_t pid);
 

@@ -30,21 +30,24 @@ std::optional<std::string> first_recorded_date(SQLite::Database& db) {
 
 }  // namespace
 
-std::vector<SuccessRun> newest_successes(SQLite::Database& db, const std::string& task) {
-  std::vector<SuccessRun> out;
-  // The newest date by a backwards index step, then that date's successes only; and the runs
-  // that claim no date (--update-stale), whose data is as of their end.
-  SQLite::Statement newest(db, R"sql(
+// The newest date by a backwards index step, then that date's successes only; and the runs
+// that claim no date (--update-stale), whose data is as of their end.
+NewestSuccesses::NewestSuccesses(SQLite::Database& db)
+    : newest_(db, R"sql(
       SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
       WHERE task_name = :task AND status = 'SUCCESS' AND trading_date = (
           SELECT MAX(trading_date) FROM task_runs
           WHERE task_name = :task AND status = 'SUCCESS' AND trading_date > '')
-      ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
-  SQLite::Statement undated(db, R"sql(
+      ORDER BY ended_at DESC, id DESC LIMIT 1)sql"),
+      undated_(db, R"sql(
       SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
       WHERE task_name = :task AND status = 'SUCCESS' AND trading_date IS NULL
-      ORDER BY ended_at DESC, id DESC LIMIT 1)sql");
-  for (SQLite::Statement* q : {&newest, &undated}) {
+      ORDER BY ended_at DESC, id DESC LIMIT 1)sql") {}
+
+std::vector<SuccessRun> NewestSuccesses::of(const std::string& task) {
+  std::vector<SuccessRun> out;
+  for (SQLite::Statement* q : {&newest_, &undated_}) {
+    q->reset();
     q->bind(":task", task);
     if (!q->executeStep()) continue;
     SuccessRun r;
@@ -54,6 +57,7 @@ std::vector<SuccessRun> newest_successes(SQLite::Database& db, const std::string
     r.data_as_of = text_col(q->getColumn(3));
     out.push_back(std::move(r));
   }
+  for (SQLite::Statement* q : {&newest_, &undated_}) q->reset();
   return out;
 }
 

@@ -12,7 +12,17 @@
 namespace orch::store_detail {
 
 // A task's successful attempts that can hold its newest data (TaskHealthRow::newest_successes).
-std::vector<SuccessRun> newest_successes(SQLite::Database& db, const std::string& task);
+// The two statements are prepared once and reused for every task (preparing them was most
+// of the cost of reading the health of a large pipeline).
+class NewestSuccesses {
+ public:
+  explicit NewestSuccesses(SQLite::Database& db);
+  std::vector<SuccessRun> of(const std::string& task);
+
+ private:
+  SQLite::Statement newest_;
+  SQLite::Statement undated_;
+};
 
 DateHistory date_history(SQLite::Database& db, const std::vector<std::string>& tasks,
                          const std::string& from, const std::string& to);

@@ -52,6 +52,7 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
       WHERE task_name = :task AND attempt > 0 AND ended_at IS NOT NULL
           AND duration_seconds IS NOT NULL
       ORDER BY started_at DESC, id DESC LIMIT 1)sql");
+  store_detail::NewestSuccesses newest(db);
   for (TaskHealthRow& r : rows) {
     success.bind(":task", r.name);
     if (success.executeStep()) {
@@ -62,7 +63,7 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
     finished.bind(":task", r.name);
     if (finished.executeStep()) r.last_duration_seconds = finished.getColumn(0).getDouble();
     finished.reset();
-    r.newest_successes = store_detail::newest_successes(db, r.name);
+    r.newest_successes = newest.of(r.name);
   }
   return rows;
 }

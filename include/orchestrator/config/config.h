@@ -24,6 +24,7 @@ struct RetryPolicy {
   std::vector<Seconds> backoff;   // wait before attempt 2, 3, ...; the last value repeats
   // The wait before `attempt` (2-based: the wait before the second attempt is backoff[0]).
   Seconds backoff_before(int attempt) const;
+  bool operator==(const RetryPolicy&) const = default;
 };
 
 // A place other than this machine to run tasks on (the `executors:` map); `slurm` is the only
@@ -39,6 +40,7 @@ struct ExecutorSpec {
   Seconds poll{5};                     // poll_seconds
   Seconds max_pending{0};              // max_pending_seconds; 0 = no limit
   int line = 0;
+  bool operator==(const ExecutorSpec&) const = default;
 };
 
 inline constexpr const char* kLocalExecutor = "local";
@@ -61,12 +63,14 @@ struct TaskSpec {
   int cpus = 0;                          // resources.cpus; 0 = the executor's
   std::string memory;                    // resources.memory; "" = the executor's
   int line = 0;                          // 1-based line of the task in the file
+  int script_line = 0;                   // 1-based line of its script (0: none given)
   // daily only
   std::optional<TimeOfDay> time;         // not-before time on the trading date
   // intraday only
   Seconds interval{0};                   // interval_minutes * 60 or interval_seconds
   bool market_hours_only = false;
   SessionKind session = SessionKind::Regular;
+  bool operator==(const TaskSpec&) const = default;
 };
 
 struct MarketHours {
@@ -77,16 +81,19 @@ struct MarketHours {
   TimeOfDay post_market_close{std::chrono::hours(20)};
   std::vector<std::chrono::year_month_day> extra_closures;
   std::map<std::chrono::sys_days, TimeOfDay> extra_early_closes;
+  bool operator==(const MarketHours&) const = default;
 };
 
 struct AlertCommand {
   std::vector<std::string> command;
   Seconds timeout{30};
+  bool operator==(const AlertCommand&) const = default;
 };
 
 struct FreshnessThresholds {
   std::map<std::string, Seconds> green;   // age < green is green
   std::map<std::string, Seconds> yellow;  // age < yellow is yellow, else red
+  bool operator==(const FreshnessThresholds&) const = default;
 };
 
 struct PipelineConfig {
@@ -127,6 +134,9 @@ struct PipelineConfig {
   const RetryPolicy& retry_for(const TaskSpec& task) const {
     return task.retry ? *task.retry : retry_policy;
   }
+
+  // Field by field (what the pipeline-file cache's round trip is checked with).
+  bool operator==(const PipelineConfig&) const = default;
 };
 
 // "Asset Collection" -> "asset_collection": the default data_source of a task, and the name

@@ -59,12 +59,14 @@ class PosixProcessRunner final : public ProcessRunner {
   void reap(std::vector<ProcessCompletion>& done);
   void track_trees();                 // refreshes each task's members from /proc
   void maybe_track(MonoTime now);     // track_trees() at most once per kTrackEvery
+  bool only_task_children();          // our children are all running tasks' main processes
   void enforce_deadlines(MonoTime now, std::vector<ProcessCompletion>& done);
   std::optional<MonoTime> next_deadline() const;
   ProcessCompletion complete(const Proc& p, int wait_status, MonoTime now);
   void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
 
   std::map<pid_t, Proc> procs_;
+  std::vector<pid_t> children_;       // only_task_children()'s buffer
   std::vector<Lingering> lingering_;
   ProcessId next_id_ = 1;
   MonoTime next_track_{};

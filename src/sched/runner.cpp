@@ -76,10 +76,14 @@ RunResult Runner::run() {
     const auto wake = plan_.next_wakeup(now);
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
+    if (!unrecorded_.empty()) max_wait = std::min(max_wait, kProcessRecordDelay);
     const auto completions = processes_.wait(max_wait);
     recorder_.begin_batch();
+    record_processes();
     finish_all(completions, processes_.stop_signal() != 0);
   }
+  recorder_.begin_batch();
+  record_processes();
   commit();
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
   result_.summary.elapsed = std::chrono::duration_cast<Millis>(clock_.mono() - started);
@@ -163,9 +167,16 @@ void Runner::spawn(Starting& s) {
   const std::string job_id = processes_.external_id(*pid);
   if (!job_id.empty()) check(recorder_.attempt_submitted(s.attempt_row, job_id));
   announce(job_id);
-  if (const auto os = processes_.os_process(*pid)) {
-    check(recorder_.attempt_process(s.attempt_row, os->pid, os->start));
+  // Recorded with the next batch, at most kProcessRecordDelay from now: one commit fewer per
+  // task (most short tasks end before that, and their group goes in with their end).
+  if (const auto os = processes_.os_process(*pid)) unrecorded_.push_back({s.attempt_row, *os});
+}
+
+void Runner::record_processes() {
+  for (const StartedProcess& p : unrecorded_) {
+    check(recorder_.attempt_process(p.attempt_row, p.process.pid, p.process.start));
   }
+  unrecorded_.clear();
 }
 
 void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& error) {
@@ -252,6 +263,8 @@ void Runner::announce_waits() {
 void Runner::stop(int signal) {
   result_.stop_signal = signal;
   plan_.interrupt();
+  recorder_.begin_batch();
+  record_processes();
   flush_plan_events();
   commit();  // before stop_all(), which may wait out the tasks' grace periods
   const auto stopped = processes_.stop_all();

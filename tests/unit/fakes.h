@@ -62,6 +62,8 @@ class FakeProcessRunner final : public ProcessRunner {
   std::optional<WallTime> signal_at;  // stop_signal() turns SIGTERM (15) once the clock passes it
   int signal_number = 15;
   bool died_by_signal_at_stop = false;  // the tasks got the stop signal too and died of it first
+  bool report_os_process = false;  // os_process() answers (pid 1000 + id), as a local runner's
+  std::vector<Millis> waits;       // max_wait of each wait()
 
   Expected<ProcessId> start(const ProcessRequest& request) override {
     if (before_start_or_wait) before_start_or_wait();
@@ -85,6 +87,7 @@ class FakeProcessRunner final : public ProcessRunner {
   }
 
   std::vector<ProcessCompletion> wait(Millis max_wait) override {
+    waits.push_back(max_wait);
     if (before_start_or_wait) before_start_or_wait();
     if (stop_signal()) return {};
     const MonoTime limit = clock_.mono() + max_wait;
@@ -122,6 +125,10 @@ class FakeProcessRunner final : public ProcessRunner {
   }
 
   std::size_t running() const override { return procs_.size(); }
+  std::optional<OsProcess> os_process(ProcessId id) const override {
+    if (!report_os_process) return std::nullopt;
+    return OsProcess{1000 + static_cast<std::int64_t>(id), 42};
+  }
   std::string external_id(ProcessId id) const override {
     const auto it = external_.find(id);
     return it == external_.end() ? std::string() : it->second;
@@ -162,6 +169,7 @@ class FakeRecorder final : public RunRecorder {
   bool fail_commits = false;
   std::size_t uncommitted = 0;  // calls made in the open batch
   int commits = 0;              // batches ended with something in them
+  std::vector<std::size_t> committed_at;  // events.size() at each of those commits
 
   Expected<std::int64_t> attempt_started(const AttemptStart& s) override {
     if (fail_writes) return make_error("disk full");
@@ -171,6 +179,10 @@ class FakeRecorder final : public RunRecorder {
   }
   Status attempt_submitted(std::int64_t row, const std::string& job_id) override {
     add("job " + std::to_string(row) + " " + job_id);
+    return ok();
+  }
+  Status attempt_process(std::int64_t row, std::int64_t pgid, std::uint64_t) override {
+    add("process " + std::to_string(row) + " " + std::to_string(pgid));
     return ok();
   }
   Status attempt_finished(std::int64_t, const std::string& task, const AttemptEnd& e) override {
@@ -194,6 +206,7 @@ class FakeRecorder final : public RunRecorder {
     if (fail_commits) return make_error("disk I/O error at commit");
     uncommitted = 0;
     ++commits;
+    committed_at.push_back(events.size());
     return ok();
   }
 

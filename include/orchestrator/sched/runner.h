@@ -41,6 +41,10 @@ class Runner {
 
   // The longest single sleep: wall-clock jumps are noticed at least this often.
   static constexpr Millis kMaxSleep{30000};
+  // A started process's group is recorded with the next batch (the ends and starts of the
+  // next wake-up), and at the latest this long after its start: the loop sleeps no longer
+  // while a group is unrecorded.
+  static constexpr Millis kProcessRecordDelay{5};
 
  private:
   struct Starting {
@@ -65,6 +69,7 @@ class Runner {
   void record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end,
                           AttemptOutcome outcome, const std::string& reason);
   void flush_plan_events();
+  void record_processes();  // the started processes' groups, into the open batch
   void announce_waits();
   void stop(int signal);
   bool check(const Status& s);
@@ -77,6 +82,11 @@ class Runner {
   std::int64_t run_id_;
   LaunchFn launch_;
   std::vector<std::pair<ProcessId, Active>> active_;
+  struct StartedProcess {
+    std::int64_t attempt_row = 0;
+    OsProcess process;
+  };
+  std::vector<StartedProcess> unrecorded_;  // started since the last batch
   std::vector<bool> announced_wait_;
   RunResult result_;
 };

@@ -403,7 +403,10 @@ int find_build_id(dl_phdr_info* info, std::size_t, void* data) {
 }  // namespace
 
 fs::path config_cache_path(const fs::path& absolute_file) {
-  return absolute_file.parent_path() / ("." + absolute_file.filename().string() + ".cache");
+  std::string name = ".";
+  name += absolute_file.filename().native();
+  name += ".cache";
+  return absolute_file.parent_path() / name;
 }
 
 const std::string& config_binary_identity() {

@@ -126,6 +126,7 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   p.id = next_id_++;
   p.pid = spawned->pid;
   p.log = std::move(spawned->log);
+  p.start_ticks = spawned->start;
   p.started = started;
   if (request.timeout > Millis::zero()) p.deadline = started + request.timeout;
   p.kill_grace = std::max(request.kill_grace, Millis::zero());
@@ -137,7 +138,7 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
 
 std::optional<OsProcess> PosixProcessRunner::os_process(ProcessId id) const {
   for (const auto& [pid, p] : procs_) {
-    if (p.id == id) return OsProcess{pid, detail::process_start(pid)};
+    if (p.id == id) return OsProcess{pid, p.start_ticks != 0 ? p.start_ticks : detail::process_start(pid)};
   }
   return std::nullopt;
 }

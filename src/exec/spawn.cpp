@@ -15,6 +15,8 @@
 #include <sys/syscall.h>
 #endif
 
+#include <time.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -171,6 +173,18 @@ pid_t start_child(const ChildPlan& plan) {
   return pid;
 #endif
 }
+
+#ifdef __linux__
+// CLOCK_BOOTTIME in the clock ticks /proc/<pid>/stat counts a process's start in (the kernel
+// takes the child's start from this clock inside clone); -1 when it cannot be read.
+long long boot_ticks() {
+  static const long tick = ::sysconf(_SC_CLK_TCK);
+  timespec ts{};
+  if (tick <= 0 || 1000000000L % tick != 0 || ::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return -1;
+  const long long ns = static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+  return ns / (1000000000LL / tick);
+}
+#endif
 
 // Moves a descriptor to >= 3 (keeping CLOEXEC), for parents started with 0-2 closed.
 bool move_above_stdio(Fd& fd) {
@@ -351,12 +365,18 @@ Expected<Spawned> spawn_process(const ProcessRequest& req) {
 #ifdef __linux__
   ChildFailure failure;
   plan.shared_failure = &failure;
+  const long long before = boot_ticks();
   const pid_t pid = start_child(plan);
   if (pid < 0) {
     const int err = errno;
     return make_error("cannot start " + req.task_name + ": clone: " + errno_text(err), true);
   }
-  if (failure.stage == 0) return Spawned{pid, std::move(log)};  // execve succeeded
+  if (failure.stage == 0) {  // execve succeeded
+    // The child's start lies between the two readings: the same tick, so that is its start.
+    const long long after = boot_ticks();
+    const unsigned long long start = before >= 0 && after == before ? static_cast<unsigned long long>(before) : 0;
+    return Spawned{pid, std::move(log), start};
+  }
 #else
   Fd error_read, error_write;
   if (!make_cloexec_pipe(error_read, error_write) || !move_above_stdio(error_write)) {

@@ -18,6 +18,9 @@ namespace orch::detail {
 struct Spawned {
   pid_t pid = 0;
   Fd log;
+  // The child's start time as /proc/<pid>/stat gives it (clock ticks after boot), when the
+  // boot clock read before and after the clone fell in the same tick; else 0 (ask /proc).
+  unsigned long long start = 0;
 };
 Expected<Spawned> spawn_process(const ProcessRequest& request);
 

@@ -21,6 +21,7 @@
 #include "orchestrator/util/fd.h"
 #include "orchestrator/exec/output_scan.h"
 #include "orchestrator/exec/posix_process_runner.h"
+#include "exec/proc_tree.h"
 #include "helpers.h"
 
 namespace fs = std::filesystem;
@@ -488,3 +489,17 @@ TEST_CASE("runner: a task dies with the orchestrator, even by SIGKILL (PDEATHSIG
   CHECK_FALSE(alive);
 }
 #endif
+
+TEST_CASE("runner: a process's start time as /proc gives it (what crash recovery matches)") {
+  TempDir dir;
+  PosixProcessRunner runner;
+  for (int i = 0; i < 20; ++i) {
+    const auto id = runner.start(shell(dir, "sleep 0.2"));
+    REQUIRE(id.has_value());
+    const auto os = runner.os_process(*id);
+    REQUIRE(os.has_value());
+    CHECK(os->start != 0);
+    CHECK(os->start == orch::detail::process_start(static_cast<pid_t>(os->pid)));
+  }
+  runner.stop_all();
+}

@@ -39,6 +39,7 @@ class PosixProcessRunner final : public ProcessRunner {
   struct Proc {
     ProcessId id = 0;
     pid_t pid = 0;                    // also the process group id
+    unsigned long long start_ticks = 0;  // its start as /proc shows it, when known at spawn
     TreeMembers members;              // descendants seen so far (pid -> start time)
     std::optional<MonoTime> abandon_at;  // SIGKILL did not end it: recorded ended now
     MonoTime started;

@@ -2,6 +2,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <string_view>
+#include <unordered_map>
+
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/plan_report.h"
@@ -36,11 +39,11 @@ std::optional<std::string> missing_slurm_commands(const PipelineConfig& cfg) {
 void print_tiers(const char* title, const std::vector<std::vector<std::string>>& tiers,
                  const std::vector<TaskSpec>& tasks) {
   fmt::print("{} ({} task(s) in {} tier(s)):\n", title, tasks.size(), tiers.size());
+  std::unordered_map<std::string_view, int> tier_of;  // one lookup per tier, not a scan
+  tier_of.reserve(tasks.size());
+  for (const auto& t : tasks) tier_of[t.name] = t.tier;
   for (const auto& names : tiers) {
-    int tier = 0;
-    for (const auto& t : tasks) {
-      if (t.name == names.front()) tier = t.tier;
-    }
+    const int tier = tier_of[names.front()];
     std::string line;
     for (const auto& n : names) line += (line.empty() ? "" : ", ") + n;
     fmt::print("  tier {}: {}\n", tier, line);

@@ -29,6 +29,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "loader_internal.h"
+#include "orchestrator/config/output_paths.h"
 
 namespace orch {
 using namespace config_detail;
@@ -286,6 +287,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   for (const Field& field : fields->all) {
     const Field* f = &field;
     const std::string& key = field.key.Scalar();
+    config.setting_lines[key] = field.key_line;
     if (key == "timezone") {
       if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
     } else if (key == "database") {
@@ -312,6 +314,8 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       read_freshness(diag, *f, config.freshness, source_lines);
     }
   }
+
+  for (auto& clash : check_output_paths(config, diag.file())) diag.error(std::move(clash));
 
   const Field* daily_field = fields->find("daily_schedule");
   const Field* intraday_field = fields->find("intraday_schedule");

@@ -85,6 +85,7 @@ struct PipelineConfig {
   FreshnessThresholds freshness;
   std::vector<TaskSpec> daily;
   std::vector<TaskSpec> intraday;
+  std::map<std::string, int> setting_lines;  // line of each top-level key the file sets
 
   const RetryPolicy& retry_for(const TaskSpec& task) const {
     return task.retry ? *task.retry : retry_policy;

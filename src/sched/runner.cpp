@@ -76,6 +76,7 @@ RunResult Runner::run() {
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     const auto completions = processes_.wait(max_wait);
+    check(recorder_.check_store());
     recorder_.begin_batch();
     finish_all(completions, processes_.stop_signal() != 0);
   }

@@ -1,6 +1,8 @@
 #pragma once
 // One orchestrator per mode and database: an flock on "<db>.<mode>.lock" holding the
-// owner's PID. The kernel drops it when the holder dies, so a killed holder never blocks.
+// owner's PID, and a lock on the database file itself, so the same file reached by another
+// path (a hard link) is the same database. The kernel drops both when the holder dies, so a
+// killed holder never blocks.
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
@@ -34,7 +36,10 @@ class InstanceLock {
 
  private:
   explicit InstanceLock(int fd) : fd_(fd) {}
+  // The lock on the database file's identity (creating the file when missing).
+  Status lock_identity(const std::filesystem::path& db, const std::string& mode, Busy* busy);
   int fd_ = -1;
+  int db_fd_ = -1;  // the database file, holding this mode's identity lock
 };
 
 }  // namespace orch

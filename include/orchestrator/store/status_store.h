@@ -85,6 +85,9 @@ class StatusStore final : public RunRecorder {
                       const std::string& reason, WallTime when) override;
   void begin_batch() override;
   Status end_batch() override;
+  // The path still leads to the file opened (device and inode). Every transaction checks
+  // this too before it begins.
+  Status check_store() override;
 
  private:
   explicit StatusStore(std::unique_ptr<store_detail::Connection> conn);

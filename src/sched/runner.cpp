@@ -127,6 +127,16 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
   AttemptStart start{run_id_, plan_.task(id).name, attempt, s.launch.scheduled_at, clock_.now(),
                      s.launch.request.log_path.string(), s.launch.command};
   auto row = recorder_.attempt_started(start);
+  if (!row && row.error().kind == ErrorKind::Elsewhere) {
+    // Another orchestrator runs it now: leave it (and what depends on it) to that one.
+    plan_.mark_elsewhere(id);
+    sink_.task_warning(start.task_name, row.error().message + ": not started in this run");
+    for (const PlanSkip& held : plan_.take_held_back()) {
+      sink_.task_warning(plan_.task(held.task).name, held.reason);
+    }
+    ++result_.summary.elsewhere;
+    return std::nullopt;
+  }
   if (!row) {
     check(Status(row.error()));
     return std::nullopt;

@@ -17,6 +17,7 @@ struct RunSummary {
   int skipped = 0;       // not run: an upstream failed, or a critical task failed
   int already_done = 0;  // succeeded earlier for this trading date
   int interrupted = 0;
+  int elsewhere = 0;     // running under another orchestrator now: not started here
   Millis elapsed{0};
 };
 

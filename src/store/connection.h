@@ -67,6 +67,9 @@ class Stmt {
 Status check_identity(const Connection& c);
 // The device and inode of `path` (following symlinks), or an Error.
 Expected<std::pair<std::uint64_t, std::uint64_t>> file_identity(const std::filesystem::path& path);
+// data_pipeline_status with each task's latest success and finished attempt (reads.cpp), for
+// the store's connection and the read-only ones (--dry-run, StatusReader).
+std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db);
 
 // `what` (status database <file>): <SQLite's message> (<what the user can do>).
 Error db_error(SQLite::Database& db, const std::string& what, const std::exception& e);

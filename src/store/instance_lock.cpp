@@ -105,9 +105,10 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
                                              const std::string& mode, Busy* busy) {
   const auto path = path_for(db, mode);
   if (auto made = store_detail::create_parent_folder(path); !made) return made.error();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664);
-  if (fd < 0) return io_error("cannot open lock file", path);
-  InstanceLock lock(fd);  // closes fd on every early return
+  Fd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664));
+  if (!owned.valid()) return io_error("cannot open lock file", path);
+  const int fd = owned.get();
+  InstanceLock lock(std::move(owned));  // closes fd on every early return
 
   for (int tries = 0;; ++tries) {
     if (flock_nb(fd, LOCK_EX) == 0) break;
@@ -140,13 +141,13 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
 
 Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::string& mode,
                                    Busy* busy) {
-  db_fd_ = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (db_fd_ < 0) return io_error("cannot open database", db);
+  db_fd_.reset(::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!db_fd_.valid()) return io_error("cannot open database", db);
   const off_t start = range_start(mode);
   for (int tries = 0;; ++tries) {
-    if (ofd_lock(db_fd_, F_WRLCK, start, kRangeBytes) == 0) break;
+    if (ofd_lock(db_fd_.get(), F_WRLCK, start, kRangeBytes) == 0) break;
     if (errno != EAGAIN && errno != EACCES) return io_error("cannot lock database", db);
-    std::optional<pid_t> holder = identity_holder(db_fd_, mode);
+    std::optional<pid_t> holder = identity_holder(db_fd_.get(), mode);
     if (holder && *holder == 0 && tries < kBusyRetries) {
       std::this_thread::sleep_for(kBusyPause);
       continue;
@@ -162,8 +163,8 @@ Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::s
                       false);
   }
   const off_t mine = static_cast<off_t>(::getpid());
-  if (ofd_lock(db_fd_, F_UNLCK, start, mine) != 0 ||
-      ofd_lock(db_fd_, F_UNLCK, start + mine + 1, kRangeBytes - mine - 1) != 0) {
+  if (ofd_lock(db_fd_.get(), F_UNLCK, start, mine) != 0 ||
+      ofd_lock(db_fd_.get(), F_UNLCK, start + mine + 1, kRangeBytes - mine - 1) != 0) {
     return io_error("cannot lock database", db);
   }
   return ok();
@@ -175,37 +176,16 @@ Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::s
 // reason than absence counts as held, so that nothing live is declared dead.
 bool InstanceLock::is_free(const std::filesystem::path& db, const std::string& mode) {
   const auto path = path_for(db, mode);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT;
-  const bool free = flock_nb(fd, LOCK_SH) == 0;
-  if (free) ::flock(fd, LOCK_UN);
-  ::close(fd);
-  if (!free) return false;
-  const int db_fd = ::open(db.c_str(), O_RDONLY | O_CLOEXEC);
-  if (db_fd < 0) return errno == ENOENT;
-  const bool unheld = !identity_holder(db_fd, mode).has_value();
-  ::close(db_fd);
-  return unheld;
-}
-
-InstanceLock::InstanceLock(InstanceLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), db_fd_(std::exchange(other.db_fd_, -1)) {}
-
-InstanceLock& InstanceLock::operator=(InstanceLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    if (db_fd_ >= 0) ::close(db_fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    db_fd_ = std::exchange(other.db_fd_, -1);
+  {
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return errno == ENOENT;
+    const bool free = flock_nb(fd.get(), LOCK_SH) == 0;
+    if (free) ::flock(fd.get(), LOCK_UN);
+    if (!free) return false;
   }
-  return *this;
-}
-
-// Closing the descriptor releases the lock; the file stays (unlinking it would let two
-// processes lock two different files of the same name).
-InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);
-  if (db_fd_ >= 0) ::close(db_fd_);
+  const Fd db_fd(::open(db.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!db_fd.valid()) return errno == ENOENT;
+  return !identity_holder(db_fd.get(), mode).has_value();
 }
 
 }  // namespace orch

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "connection.h"
+#include "date_reads.h"
 #include "schema.h"
 
 namespace orch {
@@ -65,11 +66,16 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
     finished.bind(":task", r.name);
     if (finished.executeStep()) r.last_duration_seconds = finished.getColumn(0).getDouble();
     finished.reset();
+    r.newest_successes = store_detail::newest_successes(db, r.name);
   }
   return rows;
 }
 
 }  // namespace
+
+namespace store_detail {
+std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db) { return task_health_rows(db); }
+}  // namespace store_detail
 
 Expected<std::set<std::string>> StatusStore::succeeded_on(const std::string& trading_date) {
   try {

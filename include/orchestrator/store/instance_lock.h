@@ -5,9 +5,11 @@
 // killed holder never blocks.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <sys/types.h>
 
 #include "orchestrator/util/expected.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch {
 
@@ -28,18 +30,16 @@ class InstanceLock {
   static bool is_free(const std::filesystem::path& db, const std::string& mode);
   static std::filesystem::path path_for(const std::filesystem::path& db, const std::string& mode);
 
-  InstanceLock(InstanceLock&& other) noexcept;
-  InstanceLock& operator=(InstanceLock&& other) noexcept;
-  InstanceLock(const InstanceLock&) = delete;
-  InstanceLock& operator=(const InstanceLock&) = delete;
-  ~InstanceLock();
+  // Movable, not copyable; destroying the holder closes the descriptor, which releases the
+  // lock. The file stays (unlinking it would let two processes lock two different files
+  // of the same name).
 
  private:
-  explicit InstanceLock(int fd) : fd_(fd) {}
+  explicit InstanceLock(Fd fd) : fd_(std::move(fd)) {}
   // The lock on the database file's identity (creating the file when missing).
   Status lock_identity(const std::filesystem::path& db, const std::string& mode, Busy* busy);
-  int fd_ = -1;
-  int db_fd_ = -1;  // the database file, holding this mode's identity lock
+  Fd fd_;
+  Fd db_fd_;  // the database file, holding this mode's identity lock
 };
 
 }  // namespace orch

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/store/instance_lock.h"
 #include "orchestrator/ui/dashboard.h"
 
@@ -110,8 +111,18 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
                                             const std::vector<TaskHealthRow>& rows, WallTime now) {
   const PipelineConfig& cfg = pipeline.config;
   const Zone& zone = pipeline.zone;
-  const HealthReport report = build_report(cfg, calendar, rows, now);
+  HealthReport report = build_report(cfg, calendar, rows, now);
+  auto filled = fill_missed_dates(pipeline, calendar, report, now,
+                                  [&](const std::vector<std::string>& tasks, const std::string& from,
+                                      const std::string& to) {
+                                    return read_date_history_readonly(cfg.database, tasks, from, to);
+                                  });
+  if (!filled) return filled.error();
   web::DashboardData d;
+  d.missed_dates.emplace();
+  for (const MissedDate& m : report.missed_dates) {
+    d.missed_dates->push_back(web::MissedDate{format_date(m.date), m.tasks});
+  }
   d.pipeline = cfg.file.filename().string();
   d.checked_at = zone.local_datetime(now);
   d.zone = zone.name();

@@ -56,7 +56,9 @@ bool any_red(const HealthReport& report) {
 // "red, 3h 15m old" (" in market time" for market-hours sources)
 std::string state_of(const SourceFreshness& s) {
   std::string text(to_string(s.status));
-  text += s.age ? ", " + human_age(*s.age) + " old" : ", never updated";
+  text += s.age        ? ", " + human_age(*s.age) + " old"
+          : s.in_future ? ", dated after the clock's now (age unknown)"
+                        : ", never updated";
   if (s.market_time) text += " in market time";
   return text;
 }

@@ -51,6 +51,11 @@ class IntradayRun final : public IntradayPass {
     return {pass == exit_code::kFailed, std::nullopt};
   }
 
+  void stepped_back(const std::string& task, WallTime last_start, WallTime now) override {
+    spdlog::warn("{}: its last start {} is after the clock's now {} (the clock was stepped back?): "
+                 "counted as due", task, format_iso_utc(last_start), format_iso_utc(now));
+  }
+
   void idle(WallTime now) override {
     auto s = calendar_.session_at(now);
     spdlog::debug("intraday: nothing due (market {}{})", to_string(s.session),
@@ -75,7 +80,7 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
-  auto selected = select_tasks(cfg.intraday, options.tasks);
+  auto selected = select_tasks(cfg, Schedule::Intraday, options.tasks);
   if (!selected) {
     spdlog::error("{}", selected.error().message);
     return exit_code::kUsage;

@@ -16,6 +16,7 @@
 #include "orchestrator/app/modes.h"
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/health/metrics.h"
+#include "orchestrator/util/atomic_write.h"
 #include "orchestrator/web/access.h"
 #include "serve_handlers.h"
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/market_modes.h"
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/exec/self_path.h"
@@ -152,7 +153,15 @@ Expected<HealthReport> ServeState::report(WallTime now) {
     auto m = modes.find(r.name);
     if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
   }
-  return build_report(pipeline_.config, calendar_, rows, now);
+  HealthReport built = build_report(pipeline_.config, calendar_, rows, now);
+  auto filled = fill_missed_dates(pipeline_, calendar_, built, now,
+                                  [&](const std::vector<std::string>& tasks, const std::string& from,
+                                      const std::string& to) {
+                                    return read_date_history_readonly(pipeline_.config.database, tasks,
+                                                                      from, to);
+                                  });
+  if (!filled) return filled.error();
+  return built;
 }
 
 web::Answer ServeState::health() {

@@ -31,6 +31,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "loader_internal.h"
+#include "orchestrator/util/text.h"
 #include "orchestrator/config/output_paths.h"
 
 namespace orch {
@@ -42,8 +43,7 @@ namespace {
 // line readable. Cuts at a UTF-8 boundary and says how much was left out.
 std::string shorten(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t cut = utf8_prefix(text, max);
   return text.substr(0, cut) + "...(" + std::to_string(text.size() - cut) + " more bytes)";
 }
 
@@ -51,8 +51,9 @@ std::string shorten(const std::string& text, std::size_t max) {
 
 std::string ConfigDiagnostic::format() const {
   std::string out = line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": ";
-  if (!task.empty()) out += "task '" + shorten(task, 120) + "': ";
-  out += shorten(message, 600);
+  // Escaped: a name or value with ESC, CR or a newline must not forge or rewrite a line.
+  if (!task.empty()) out += "task '" + escape_controls(shorten(task, 120)) + "': ";
+  out += escape_controls(shorten(message, 600));
   if (!hint.empty()) out += " (" + hint + ")";
   return out;
 }
@@ -62,13 +63,32 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-// A path from the file, made absolute against the pipeline file's folder.
-std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const fs::path& base_dir,
+}  // namespace
+
+// A path from the file, made absolute against the pipeline file's folder; refused when the
+// file has none (read from a pipe or device: /dev/stdin would put the database under /dev).
+std::optional<fs::path> config_detail::resolve_path(Diagnostics& diag, const Field& field,
+                                                    const PipelineConfig& config,
+                                                    const std::string& text, const std::string& task) {
+  const fs::path path{text};
+  if (path.is_absolute()) return path.lexically_normal();
+  if (!config.folder_known) {
+    diag.error(field.line, task,
+               field.name + ": relative path '" + text + "' in a pipeline read from a pipe or device",
+               "such a file has no folder to be relative to: give an absolute path, or save the "
+               "pipeline to a file");
+    return std::nullopt;
+  }
+  return (config.base_dir / path).lexically_normal();
+}
+
+namespace {
+
+std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const PipelineConfig& config,
                                   std::string_view example) {
   const auto text = read_string(diag, field, example);
   if (!text) return std::nullopt;
-  const fs::path path{*text};
-  return (path.is_absolute() ? path : base_dir / path).lexically_normal();
+  return resolve_path(diag, field, config, *text, "");
 }
 
 // An IANA zone the tz database knows; suggests the nearest name for a typo.
@@ -283,7 +303,6 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   if (!fields) return;
   // Settings in file order, so errors read top to bottom; the schedules come last since
   // tasks inherit from retry_policy.
-  const fs::path& base = config.base_dir;
   std::map<std::string, int> source_lines;
   for (const Field& field : fields->all) {
     const Field* f = &field;
@@ -292,11 +311,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     if (key == "timezone") {
       if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
     } else if (key == "database") {
-      if (auto path = read_path(diag, *f, base, "database: data/pipeline.db")) config.database = *path;
+      if (auto path = read_path(diag, *f, config, "database: data/pipeline.db")) config.database = *path;
     } else if (key == "log_dir") {
-      if (auto path = read_path(diag, *f, base, "log_dir: logs")) config.log_dir = *path;
+      if (auto path = read_path(diag, *f, config, "log_dir: logs")) config.log_dir = *path;
     } else if (key == "metrics_file") {
-      config.metrics_file = read_path(diag, *f, base, "metrics_file: metrics/orchestrator.prom");
+      config.metrics_file = read_path(diag, *f, config, "metrics_file: metrics/orchestrator.prom");
     } else if (key == "max_parallel") {
       if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4")) config.max_parallel = static_cast<int>(*n);
     } else if (key == "kill_grace_seconds") {
@@ -349,6 +368,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
 }  // namespace
 
 LoadResult load_config_text(const std::string& text, const std::filesystem::path& file) {
+  return load_config_text(text, file, true);
+}
+
+LoadResult load_config_text(const std::string& text, const std::filesystem::path& file,
+                            bool folder_known) {
   LoadResult result;
   Diagnostics diag(file.string(), result);
   try {
@@ -359,6 +383,12 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
     config.base_dir = config.file.parent_path();
     config.database = config.base_dir / "data" / "pipeline.db";
     config.log_dir = config.base_dir / "logs";
+    if (!folder_known) {
+      config.folder_known = false;
+      config.base_dir = fs::current_path(ec);
+      config.database.clear();
+      config.log_dir.clear();
+    }
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -375,6 +405,11 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
       return result;
     }
     load_document(diag, root, config, result);
+    if (result.config && result.config->log_dir.empty()) {
+      diag.error(0, "", "log_dir is required (an absolute path) in a pipeline read from a pipe or device",
+                 "such a file has no folder for the default 'logs'; or save the pipeline to a file");
+      result.config.reset();
+    }
   } catch (const std::exception& e) {
     // yaml-cpp conversions or the file system; a bug guard rather than an expected path
     diag.error(0, "", std::string("could not load the pipeline file: ") + e.what(), "");
@@ -420,7 +455,8 @@ LoadResult load_config(const std::filesystem::path& file) {
     diag.error(0, "", "cannot read the pipeline file: I/O error", hint);
     return result;
   }
-  return load_config_text(text, file);
+  // A pipe, FIFO or device (-c /dev/stdin, process substitution) has no folder of its own.
+  return load_config_text(text, file, fs::is_regular_file(status));
 }
 
 }  // namespace orch

@@ -91,6 +91,11 @@ struct ListItem {
 // A list of scalars (absent or null: empty). `example` shows the expected form in hints.
 std::optional<std::vector<ListItem>> read_scalar_list(Diagnostics& diag, const Field& field,
                                                       std::string_view example);
+// `text` (the value of `field`) as an absolute path against the pipeline file's folder;
+// refused (nullopt, an error) when relative and the file has no folder (read from a pipe).
+std::optional<std::filesystem::path> resolve_path(Diagnostics& diag, const Field& field,
+                                                  const PipelineConfig& config,
+                                                  const std::string& text, const std::string& task);
 // A map of scalar: scalar (absent or null: empty), in file order.
 std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnostics& diag,
                                                                        const Field& field);

@@ -83,6 +83,11 @@ RunResult Runner::run() {
   commit();
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
   result_.summary.elapsed = std::chrono::duration_cast<Millis>(clock_.mono() - started);
+  RunSummary& s = result_.summary;
+  s.stop_signal = result_.stop_signal;
+  s.store_failed = result_.store_error.has_value();
+  s.not_started = std::max(0, static_cast<int>(plan_.size()) - s.succeeded - s.failed - s.skipped -
+                                  s.already_done - s.interrupted);
   sink_.run_finished(result_.summary);
   return result_;
 }
@@ -203,7 +208,7 @@ void Runner::record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end
     sink_.task_succeeded(name, end.duration, end.records_processed);
     ++result_.summary.succeeded;
   } else if (outcome == AttemptOutcome::Interrupted) {
-    sink_.task_failed(name, plan_.attempts(id), reason, std::nullopt);
+    sink_.task_interrupted(name, reason);
     ++result_.summary.interrupted;
   } else {
     std::optional<Millis> retry_in;
@@ -226,7 +231,11 @@ void Runner::flush_plan_events() {
     check(recorder_.run_abandoned(run_id_, plan_.task(a.task).name,
                                   interrupted ? TaskStatus::Interrupted : TaskStatus::Failed,
                                   a.reason, now));
-    sink_.task_failed(plan_.task(a.task).name, plan_.attempts(a.task), a.reason, std::nullopt);
+    if (interrupted) {
+      sink_.task_interrupted(plan_.task(a.task).name, a.reason);
+    } else {
+      sink_.task_failed(plan_.task(a.task).name, plan_.attempts(a.task), a.reason, std::nullopt);
+    }
     ++(interrupted ? result_.summary.interrupted : result_.summary.failed);
   }
 }

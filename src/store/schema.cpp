@@ -184,8 +184,17 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
   try {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
-    // The first statement reads the header: a file that is not a database fails here,
-    // before anything is written to it.
+    // The first statement only reads the header: a file that is not a database fails here,
+    // and one written by a newer orchestrator is refused, both before anything is written to
+    // them (not even the switch to WAL, which a newer version may not want).
+    const int user_version = db->execAndGet("PRAGMA user_version").getInt();
+    if (user_version > kSchemaVersion) {
+      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(user_version) +
+                            ", newer than this orchestrator's (" +
+                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator (the "
+                            "file is left as it is)",
+                        false);
+    }
     const std::string mode = lower(db->execAndGet("PRAGMA journal_mode = WAL").getString());
     if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
       return make_error(ErrorKind::Store, where + " is read-only; the orchestrator needs to write to it", false);
@@ -203,13 +212,7 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
     db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes));
     db->exec("PRAGMA foreign_keys = ON");
 
-    const int found = db->execAndGet("PRAGMA user_version").getInt();
-    if (found > kSchemaVersion) {
-      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(found) +
-                            ", newer than this orchestrator's (" +
-                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator",
-                        false);
-    }
+    const int found = user_version;
     if (found < kSchemaVersion) {
       SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have created the schema while we waited for the write lock.

@@ -210,10 +210,16 @@ TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the ru
   all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 30));
   CHECK(source(all, "news").age == Millis{minutes{30}});
   CHECK_FALSE(source(all, "news").from_data_as_of);
-  // In the future (clock skew): age 0, never negative.
+  // Up to a minute in the future (clock skew): age 0, never negative.
   rows.front().success_data_as_of = "2026-11-20T15:00:00Z";
-  all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 0) - minutes{5});
+  all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 0) - seconds{50});
   CHECK(source(all, "news").age == Millis{0});
+  CHECK(source(all, "news").status == Freshness::Green);
+  // Further ahead (the clock stepped back): red, age unknown, never fresh.
+  all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 0) - minutes{5});
+  CHECK_FALSE(source(all, "news").age);
+  CHECK(source(all, "news").in_future);
+  CHECK(source(all, "news").status == Freshness::Red);
   // A Z offset parses too.
   rows.front().success_data_as_of = "2026-11-20T14:30:00Z";
   CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 30));

@@ -166,7 +166,7 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
 }
 
 TEST_CASE("store: a version 3 database gets task_runs.pgid and pgid_start on upgrade") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   open_store(db).reset();
   {

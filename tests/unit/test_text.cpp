@@ -46,3 +46,11 @@ TEST_CASE("text: shell words are quoted only when sh would read them differently
   CHECK(shell_quote("$HOME") == "'$HOME'");
   CHECK(shell_quote("it's") == "'it'\\''s'");
 }
+
+TEST_CASE("escape_controls writes control characters as escapes, other text as it is") {
+  CHECK(escape_controls("Price\x1b[2JData") == "Price\\x1b[2JData");
+  CHECK(escape_controls("a\rb\nc\td") == "a\\rb\\nc\\td");
+  CHECK(escape_controls("x\xc2\x85y\xe2\x80\xa8z") == "x\\x85y\\u2028z");  // NEL, LINE SEPARATOR
+  CHECK(escape_controls("Цены «акций»") == "Цены «акций»");
+  CHECK(utf8_prefix("Цены", 3) == 2);  // never cuts a character in two
+}

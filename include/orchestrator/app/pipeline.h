@@ -22,8 +22,9 @@ struct Pipeline {
 std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist,
                                       const Clock& clock);
 
-// Tasks of `schedule` named by --task (all when none); an unknown name is a usage error.
-Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,
+// Tasks of the `which` schedule named by --task (all when none); an unknown name is a usage
+// error, and a task of the other schedule is named as such, with the mode that runs it.
+Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config, Schedule which,
                                                     const std::vector<std::string>& names);
 
 }  // namespace orch

@@ -72,6 +72,10 @@ struct FreshnessThresholds {
 struct PipelineConfig {
   std::filesystem::path file;      // absolute path of the pipeline file
   std::filesystem::path base_dir;  // its folder: tasks' working directory, base of relative paths
+  // False when the file is a pipe or device (-c /dev/stdin): it has no folder, so relative
+  // paths in it are refused, `database` is empty unless given (absolute) and tasks run in
+  // the current folder (base_dir).
+  bool folder_known = true;
   std::string timezone = "America/New_York";
   std::filesystem::path database;  // absolute
   std::filesystem::path log_dir;   // absolute
@@ -98,7 +102,10 @@ struct PipelineConfig {
   }
 };
 
-// "Asset Collection" -> "asset_collection": the default data_source of a task.
+// "Asset Collection" -> "asset_collection": the default data_source of a task, and the name
+// of its log folder. Words are runs of letters and digits of any script (is_word_char),
+// joined by '_'; ASCII letters are lowercased, others kept as written ("Цены акций" ->
+// "Цены_акций", "価格データ" stays, "Café" and "Cafè" stay distinct).
 std::string snake_case(std::string_view name);
 
 }  // namespace orch

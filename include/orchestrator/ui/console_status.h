@@ -22,6 +22,7 @@ class ConsoleStatus final : public StatusSink {
   void task_failed(std::string_view name, int attempt, std::string_view reason,
                    std::optional<Millis> retry_in) override;
   void task_skipped(std::string_view name, std::string_view reason) override;
+  void task_interrupted(std::string_view name, std::string_view reason) override;
   void task_warning(std::string_view name, std::string_view message) override;
   void run_finished(const RunSummary& summary) override;
 

@@ -329,7 +329,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     } else if (key == "on_failure") {
       read_on_failure(diag, *f, config);
     } else if (key == "serve_token_file") {
-      config.serve_token_file = read_path(diag, *f, base, "serve_token_file: secrets/serve.token");
+      config.serve_token_file = read_path(diag, *f, config, "serve_token_file: secrets/serve.token");
     } else if (key == "serve_allowed_hosts") {
       if (auto hosts = read_scalar_list(diag, *f, "serve_allowed_hosts: [\"dashboard.example.com\"]")) {
         for (const auto& h : *hosts) config.serve_allowed_hosts.push_back(h.text);

@@ -87,7 +87,7 @@ RunResult Runner::run() {
   s.stop_signal = result_.stop_signal;
   s.store_failed = result_.store_error.has_value();
   s.not_started = std::max(0, static_cast<int>(plan_.size()) - s.succeeded - s.failed - s.skipped -
-                                  s.already_done - s.interrupted);
+                                  s.already_done - s.interrupted - s.elsewhere);
   sink_.run_finished(result_.summary);
   return result_;
 }
@@ -136,10 +136,11 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
     // Another orchestrator runs it now: leave it (and what depends on it) to that one.
     plan_.mark_elsewhere(id);
     sink_.task_warning(start.task_name, row.error().message + ": not started in this run");
+    ++result_.summary.elsewhere;
     for (const PlanSkip& held : plan_.take_held_back()) {
       sink_.task_warning(plan_.task(held.task).name, held.reason);
+      ++result_.summary.elsewhere;
     }
-    ++result_.summary.elsewhere;
     return std::nullopt;
   }
   if (!row) {

@@ -114,7 +114,7 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
-  auto selected = select_tasks(cfg.daily, options.tasks);
+  auto selected = select_tasks(cfg, Schedule::Daily, options.tasks);
   if (!selected) {
     spdlog::error("{}", selected.error().message);
     return exit_code::kUsage;

@@ -12,6 +12,7 @@ namespace fs = std::filesystem;
 // The same file: by device and inode when both exist, else by the resolved path (symlinks in
 // the existing part of the path followed), so a file not created yet still clashes.
 bool same_file(const fs::path& a, const fs::path& b) {
+  if (a.empty() || b.empty()) return false;  // not set (e.g. a pipeline read from a pipe)
   std::error_code ea, eb;
   const bool a_exists = fs::exists(a, ea);
   const bool b_exists = fs::exists(b, eb);
@@ -38,6 +39,7 @@ struct Output {
 // The database's own files: the file, its -wal, -shm and -journal, and the
 // "<database>.<mode>.lock" files next to it.
 bool is_database_file(const fs::path& p, const fs::path& db) {
+  if (p.empty() || db.empty()) return false;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     if (same_file(p, fs::path(db.string() + suffix))) return true;
   }
@@ -65,7 +67,8 @@ std::vector<ConfigDiagnostic> check_output_paths(const PipelineConfig& config,
                   database_from == "database" ? line_of("database") : 0};
   const Output logs{"log_dir", "the log folder", config.log_dir, line_of("log_dir")};
   const Output log_file{"log_dir", "the log folder's orchestrator.log",
-                        config.log_dir / "orchestrator.log", line_of("log_dir")};
+                        config.log_dir.empty() ? fs::path() : config.log_dir / "orchestrator.log",
+                        line_of("log_dir")};
   std::optional<Output> metrics;
   if (config.metrics_file) {
     metrics = Output{"metrics_file", "the metrics file", *config.metrics_file, line_of("metrics_file")};

@@ -81,14 +81,7 @@ Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalenda
                                    StatusStore& store, WallTime now) {
   auto rows = store.read_task_health();
   if (!rows) return rows.error();
-  HealthReport report = build_report(pipeline.config, calendar, *rows, now);
-  auto filled = fill_missed_dates(pipeline, calendar, report, now,
-                                  [&](const std::vector<std::string>& tasks, const std::string& from,
-                                      const std::string& to) {
-                                    return read_date_history(store, tasks, from, to);
-                                  });
-  if (!filled) return filled.error();
-  return report;
+  return build_report(pipeline.config, calendar, *rows, now);
 }
 
 Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,

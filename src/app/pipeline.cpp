@@ -76,4 +76,27 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config
   return out;
 }
 
+std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
+  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
+  if (!calendar) {
+    spdlog::error("{}", calendar.error().message);
+    return std::nullopt;
+  }
+  return std::move(*calendar);
+}
+
+std::optional<ScheduleInput> load_schedule(const GlobalOptions& global, const Clock& clock,
+                                           Schedule which, const std::vector<std::string>& names) {
+  auto pipeline = load_pipeline(global, false, clock);
+  if (!pipeline) return std::nullopt;
+  auto selected = select_tasks(pipeline->config, which, names);
+  if (!selected) {
+    spdlog::error("{}", selected.error().message);
+    return std::nullopt;
+  }
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return std::nullopt;
+  return ScheduleInput{std::move(*pipeline), std::move(*calendar), std::move(*selected)};
+}
+
 }  // namespace orch

@@ -148,17 +148,14 @@ Expected<HealthReport> ServeState::report(WallTime now) {
     }
   }
   Liveness live(pipeline_.config.database);
-  for (auto& r : rows) {
-    if (r.status != TaskStatus::Running) continue;
-    auto m = modes.find(r.name);
-    if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
-  }
+  show_gone_as_interrupted(rows, modes, live);
   HealthReport built = build_report(pipeline_.config, calendar_, rows, now);
   auto filled = fill_missed_dates(pipeline_, calendar_, built, now,
                                   [&](const std::vector<std::string>& tasks, const std::string& from,
-                                      const std::string& to) {
-                                    return read_date_history_readonly(pipeline_.config.database, tasks,
-                                                                      from, to);
+                                      const std::string& to) -> Expected<DateHistory> {
+                                    std::lock_guard lock(db_mutex_);
+                                    if (auto v = refresh_locked(); !v) return v.error();
+                                    return reader_->date_history(tasks, from, to);
                                   });
   if (!filled) return filled.error();
   return built;

@@ -278,11 +278,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   static constexpr std::string_view kKeys[] = {
       "timezone", "database", "log_dir", "max_parallel", "kill_grace_seconds", "daily_days",
       "daily_catchup", "metrics_file", "on_failure", "serve_token_file", "serve_allowed_hosts",
-      "market_hours", "retry_policy", "freshness_thresholds",
+      "market_hours", "retry_policy", "freshness_thresholds", "executors", "default_executor",
       "daily_schedule", "intraday_schedule"};
   static constexpr std::string_view kTaskKeys[] = {
       "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-      "critical", "data_source", "interval_minutes", "interval_seconds", "market_hours_only",
+      "critical", "data_source", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
       "session"};
   if (root.IsNull()) {
     diag.error(1, "", "the pipeline file is empty",
@@ -304,6 +304,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   // Settings in file order, so errors read top to bottom; the schedules come last since
   // tasks inherit from retry_policy.
   std::map<std::string, int> source_lines;
+  int default_executor_line = 0;
   for (const Field& field : fields->all) {
     const Field* f = &field;
     const std::string& key = field.key.Scalar();
@@ -340,6 +341,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       if (auto policy = read_retry_policy(diag, *f, RetryPolicy{})) config.retry_policy = *policy;
     } else if (key == "freshness_thresholds") {
       read_freshness(diag, *f, config.freshness, source_lines);
+    } else if (key == "executors") {
+      read_executors(diag, *f, config);
+    } else if (key == "default_executor") {
+      default_executor_line = f->line;
+      if (auto name = read_string(diag, *f, "default_executor: local")) config.default_executor = *name;
     }
   }
 
@@ -355,6 +361,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
                            : std::vector<ParsedTask>{};
   auto intraday = intraday_field ? read_schedule(diag, *intraday_field, Schedule::Intraday, config)
                                  : std::vector<ParsedTask>{};
+  resolve_executors(diag, config, default_executor_line, daily, intraday);
   check_task_graph(diag, daily, intraday);
   warn_unwritten_sources(diag, source_lines, daily, intraday);
   check_scripts(diag, daily);

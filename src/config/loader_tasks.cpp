@@ -29,10 +29,10 @@ std::optional<std::string> first_control(std::string_view name) {
 
 constexpr std::string_view kDailyKeys[] = {
     "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-    "critical", "data_source", "retry_policy"};
+    "critical", "data_source", "retry_policy", "executor", "resources"};
 constexpr std::string_view kIntradayKeys[] = {
     "name", "script", "args", "env", "tier", "dependencies", "max_runtime_seconds", "critical",
-    "data_source", "retry_policy", "interval_minutes", "interval_seconds", "market_hours_only",
+    "data_source", "retry_policy", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
     "session"};
 constexpr std::string_view kIntradayOnly[] = {"interval_minutes", "interval_seconds",
                                               "market_hours_only", "session"};
@@ -172,6 +172,8 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
   if (const Field* f = fields->find("retry_policy")) {
     spec.retry = read_retry_policy(diag, *f, config.retry_policy);
   }
+  if (const Field* f = fields->find("executor")) read_task_executor(diag, *f, task);
+  if (const Field* f = fields->find("resources")) read_task_resources(diag, *f, spec);
   if (schedule == Schedule::Intraday) {
     read_interval(diag, *fields, spec.line, spec);
     if (const Field* f = fields->find("market_hours_only")) {

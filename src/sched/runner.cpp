@@ -27,6 +27,7 @@ TaskStatus attempt_status(AttemptOutcome o) {
 
 std::string describe_failure(const ProcessCompletion& c, Millis timeout) {
   std::string what;
+  if (!c.detail.empty()) return c.detail;
   switch (c.kind) {
     case ExitKind::Exited: what = "exit code " + std::to_string(c.exit_code); break;
     case ExitKind::Signaled: what = "killed by signal " + std::to_string(c.signal); break;
@@ -153,18 +154,27 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
 
 void Runner::spawn(Starting& s) {
   const PlanTask& task = plan_.task(s.task);
-  sink_.task_started(task.name, plan_.attempts(s.task), task.retry.max_attempts,
-                     s.launch.request.argv);
+  const auto announce = [&](std::string_view job_id) {
+    sink_.task_started(task.name, plan_.attempts(s.task), task.retry.max_attempts,
+                       s.launch.request.argv, job_id);
+  };
   if (s.launch.unstartable) {
+    announce({});
     finish_unstartable(s.task, s.attempt_row, *s.launch.unstartable);
     return;
   }
   auto pid = processes_.start(s.launch.request);
   if (!pid) {
+    announce({});
     finish_unstartable(s.task, s.attempt_row, pid.error());
     return;
   }
   active_.push_back({*pid, Active{s.task, s.attempt_row, s.launch.request.timeout}});
+  // A cluster job's id is committed at once: whoever finds this row RUNNING after a crash
+  // cancels the job by it.
+  const std::string job_id = processes_.external_id(*pid);
+  if (!job_id.empty()) check(recorder_.attempt_submitted(s.attempt_row, job_id));
+  announce(job_id);
   if (const auto os = processes_.os_process(*pid)) {
     check(recorder_.attempt_process(s.attempt_row, os->pid, os->start));
   }

@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
     log_path TEXT,
     command TEXT,
     pgid INTEGER,
-    pgid_start INTEGER);
+    pgid_start INTEGER,
+    slurm_job_id TEXT);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
 -- run_id over the whole history: two more pages written per state change, for no reader.
@@ -128,6 +129,10 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   if (attempt_columns.count("pgid") == 0) db.exec("ALTER TABLE task_runs ADD COLUMN pgid INTEGER");
   if (attempt_columns.count("pgid_start") == 0) {
     db.exec("ALTER TABLE task_runs ADD COLUMN pgid_start INTEGER");
+  }
+  // Version 5: the Slurm job id of an attempt that ran as a cluster job.
+  if (attempt_columns.count("slurm_job_id") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN slurm_job_id TEXT");
   }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   return ok();

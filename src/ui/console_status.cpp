@@ -17,11 +17,12 @@ void ConsoleStatus::task_waiting(std::string_view name, WallTime not_before) {
 }
 
 void ConsoleStatus::task_started(std::string_view name, int attempt, int max_attempts,
-                                 const std::vector<std::string>& argv) {
+                                 const std::vector<std::string>& argv, std::string_view job_id) {
+  const std::string job = job_id.empty() ? "" : fmt::format(" [Slurm job {}]", job_id);
   if (attempt > 1) {
-    spdlog::info("{}  Running: {} (attempt {}/{})", mark("▶️", ">>"), name, attempt, max_attempts);
+    spdlog::info("{}  Running: {} (attempt {}/{}){}", mark("▶️", ">>"), name, attempt, max_attempts, job);
   } else {
-    spdlog::info("{}  Running: {}", mark("▶️", ">>"), name);
+    spdlog::info("{}  Running: {}{}", mark("▶️", ">>"), name, job);
   }
   spdlog::debug("   $ {}", format_command(argv));
 }

@@ -17,7 +17,9 @@
 
 namespace orch {
 
-// Reads every task row and computes the report at `now`. No writes.
+// Reads every task row and computes the report at `now`, without the missed dates (only the
+// dashboards show them: fill_missed_dates), so a runner's after_run does not read the history
+// by date after every pass. No writes.
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
                                    StatusStore& store, WallTime now);
 

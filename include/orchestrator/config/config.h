@@ -26,6 +26,23 @@ struct RetryPolicy {
   Seconds backoff_before(int attempt) const;
 };
 
+// A place other than this machine to run tasks on (the `executors:` map); `slurm` is the only
+// type. Settings left out are not passed to the cluster (its defaults apply).
+struct ExecutorSpec {
+  std::string name;
+  std::string type = "slurm";
+  std::string partition;               // "" = the cluster's default
+  std::string account;
+  int cpus = 0;                        // 0 = not requested
+  std::string memory;                  // "" = not requested; else <n>[K|M|G|T]
+  std::vector<std::string> extra_args;
+  Seconds poll{5};                     // poll_seconds
+  Seconds max_pending{0};              // max_pending_seconds; 0 = no limit
+  int line = 0;
+};
+
+inline constexpr const char* kLocalExecutor = "local";
+
 struct TaskSpec {
   std::string name;
   std::string script;                    // as written in the file
@@ -40,6 +57,9 @@ struct TaskSpec {
   bool critical = false;
   std::string data_source;               // default: snake_case(name)
   std::optional<RetryPolicy> retry;      // per-task override of the global policy
+  std::string executor = kLocalExecutor; // resolved: "local" or a key of executors
+  int cpus = 0;                          // resources.cpus; 0 = the executor's
+  std::string memory;                    // resources.memory; "" = the executor's
   int line = 0;                          // 1-based line of the task in the file
   // daily only
   std::optional<TimeOfDay> time;         // not-before time on the trading date
@@ -93,9 +113,17 @@ struct PipelineConfig {
   MarketHours market_hours;
   RetryPolicy retry_policy;
   FreshnessThresholds freshness;
+  std::map<std::string, ExecutorSpec> executors;
+  std::string default_executor = kLocalExecutor;
   std::vector<TaskSpec> daily;
   std::vector<TaskSpec> intraday;
   std::map<std::string, int> setting_lines;  // line of each top-level key the file sets
+
+  // The executor a task runs on, or nullptr when it runs on this machine.
+  const ExecutorSpec* executor_for(const TaskSpec& task) const {
+    const auto it = executors.find(task.executor);
+    return it == executors.end() ? nullptr : &it->second;
+  }
 
   const RetryPolicy& retry_for(const TaskSpec& task) const {
     return task.retry ? *task.retry : retry_policy;

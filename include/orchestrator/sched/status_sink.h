@@ -28,8 +28,9 @@ class StatusSink {
  public:
   virtual ~StatusSink() = default;
   virtual void task_waiting(std::string_view name, WallTime not_before) = 0;
+  // `job_id`: the batch system's id when the attempt runs as a cluster job, else empty.
   virtual void task_started(std::string_view name, int attempt, int max_attempts,
-                            const std::vector<std::string>& argv) = 0;
+                            const std::vector<std::string>& argv, std::string_view job_id) = 0;
   virtual void task_succeeded(std::string_view name, Millis duration,
                               std::optional<std::int64_t> records) = 0;
   // `retry_in` is set when another attempt follows.

@@ -31,6 +31,13 @@ std::string did_you_mean(const std::optional<std::string>& suggestion);
 // (letters, digits and _-./,:=+@%), else in single quotes (a ' becomes '\''). "" -> ''.
 std::string shell_quote(std::string_view word);
 
+// `text` without the spaces, tabs and line ends around it.
+std::string_view trim_space(std::string_view text);
+
+// `text` with & < > " ' as character references: safe in HTML and XML text and in attribute
+// values of either quote (the page, the launchd plists).
+std::string escape_markup(std::string_view text);
+
 // The code point of UTF-8 text `s` at `pos` (pos < s.size()), advancing `pos` past it; an
 // invalid or truncated sequence gives nullopt and advances one byte.
 std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos);

@@ -9,6 +9,11 @@
 // SQLite locks (SQLite's own locks sit at 1 GiB; these start at 64 TiB and are never data).
 // The holder locks the whole range, then keeps only the byte at offset PID within it, so a
 // contender's F_OFD_GETLK over the range finds that byte and learns the holder's PID.
+//
+// Descriptors on the database file are opened once per process and never closed: closing
+// any descriptor of a file drops every POSIX record lock the process holds on it, SQLite's
+// own locks included (a probe from inside a write transaction would otherwise let another
+// process write beside us). SQLite's unix VFS defers its own closes for the same reason.
 #include "orchestrator/store/instance_lock.h"
 
 #include <fcntl.h>
@@ -21,7 +26,10 @@
 #include <utility>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
+#include <sys/stat.h>
 #include <thread>
 
 #include "schema.h"
@@ -94,6 +102,30 @@ Error io_error(const std::string& what, const std::filesystem::path& path) {
   return make_error(ErrorKind::Store, what + " " + path.string() + ": " + std::strerror(errno), false);
 }
 
+// A descriptor on the database file, kept for the life of the process (see the top): one
+// read-write open file description per file identity that holds this process's identity
+// locks, and a separate read-only one per identity for probes, whose F_OFD_GETLK then sees
+// the holder's locks even when the holder is this process. -1 with errno set on failure.
+int database_fd(const std::filesystem::path& db, bool holder) {
+  static std::mutex mutex;
+  static std::map<std::pair<dev_t, ino_t>, int> holders;
+  static std::map<std::pair<dev_t, ino_t>, int> probes;
+  const std::lock_guard<std::mutex> guard(mutex);
+  auto& kept = holder ? holders : probes;
+  struct stat st {};
+  if (::stat(db.c_str(), &st) == 0) {
+    if (auto it = kept.find({st.st_dev, st.st_ino}); it != kept.end()) return it->second;
+  }
+  const int fd = holder ? ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)
+                        : ::open(db.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (::fstat(fd, &st) == 0) {
+    // A file replaced between the stat and the open: keep both descriptors (never close).
+    kept.emplace(std::make_pair(st.st_dev, st.st_ino), fd);
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::filesystem::path InstanceLock::path_for(const std::filesystem::path& db,
@@ -141,13 +173,13 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
 
 Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::string& mode,
                                    Busy* busy) {
-  db_fd_.reset(::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!db_fd_.valid()) return io_error("cannot open database", db);
+  const int fd = database_fd(db, true);
+  if (fd < 0) return io_error("cannot open database", db);
   const off_t start = range_start(mode);
   for (int tries = 0;; ++tries) {
-    if (ofd_lock(db_fd_.get(), F_WRLCK, start, kRangeBytes) == 0) break;
+    if (ofd_lock(fd, F_WRLCK, start, kRangeBytes) == 0) break;
     if (errno != EAGAIN && errno != EACCES) return io_error("cannot lock database", db);
-    std::optional<pid_t> holder = identity_holder(db_fd_.get(), mode);
+    std::optional<pid_t> holder = identity_holder(fd, mode);
     if (holder && *holder == 0 && tries < kBusyRetries) {
       std::this_thread::sleep_for(kBusyPause);
       continue;
@@ -163,11 +195,18 @@ Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::s
                       false);
   }
   const off_t mine = static_cast<off_t>(::getpid());
-  if (ofd_lock(db_fd_.get(), F_UNLCK, start, mine) != 0 ||
-      ofd_lock(db_fd_.get(), F_UNLCK, start + mine + 1, kRangeBytes - mine - 1) != 0) {
+  identity_fd_ = fd;
+  identity_byte_ = start + mine;
+  if (ofd_lock(fd, F_UNLCK, start, mine) != 0 ||
+      ofd_lock(fd, F_UNLCK, start + mine + 1, kRangeBytes - mine - 1) != 0) {
     return io_error("cannot lock database", db);
   }
   return ok();
+}
+
+void InstanceLock::release_identity() noexcept {
+  if (identity_fd_ >= 0) ofd_lock(identity_fd_, F_UNLCK, identity_byte_, 1);
+  identity_fd_ = -1;
 }
 
 // A shared probe on a new open file description: it conflicts with any holder's exclusive
@@ -183,9 +222,9 @@ bool InstanceLock::is_free(const std::filesystem::path& db, const std::string& m
     if (free) ::flock(fd.get(), LOCK_UN);
     if (!free) return false;
   }
-  const Fd db_fd(::open(db.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!db_fd.valid()) return errno == ENOENT;
-  return !identity_holder(db_fd.get(), mode).has_value();
+  const int db_fd = database_fd(db, false);
+  if (db_fd < 0) return errno == ENOENT;
+  return !identity_holder(db_fd, mode).has_value();
 }
 
 }  // namespace orch

@@ -30,16 +30,36 @@ class InstanceLock {
   static bool is_free(const std::filesystem::path& db, const std::string& mode);
   static std::filesystem::path path_for(const std::filesystem::path& db, const std::string& mode);
 
-  // Movable, not copyable; destroying the holder closes the descriptor, which releases the
-  // lock. The file stays (unlinking it would let two processes lock two different files
-  // of the same name).
+  // Movable, not copyable; destroying the holder closes the lock file's descriptor and
+  // unlocks its byte of the database file, which releases the lock. The lock file stays
+  // (unlinking it would let two processes lock two different files of the same name).
+  InstanceLock(InstanceLock&& other) noexcept
+      : fd_(std::move(other.fd_)),
+        identity_fd_(std::exchange(other.identity_fd_, -1)),
+        identity_byte_(other.identity_byte_) {}
+  InstanceLock& operator=(InstanceLock&& other) noexcept {
+    if (this != &other) {
+      release_identity();
+      fd_ = std::move(other.fd_);
+      identity_fd_ = std::exchange(other.identity_fd_, -1);
+      identity_byte_ = other.identity_byte_;
+    }
+    return *this;
+  }
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+  ~InstanceLock() { release_identity(); }
 
  private:
   explicit InstanceLock(Fd fd) : fd_(std::move(fd)) {}
   // The lock on the database file's identity (creating the file when missing).
   Status lock_identity(const std::filesystem::path& db, const std::string& mode, Busy* busy);
+  void release_identity() noexcept;
   Fd fd_;
-  Fd db_fd_;  // the database file, holding this mode's identity lock
+  // The process's kept descriptor on the database file (never closed, see instance_lock.cpp)
+  // and the byte of this mode's range it holds locked; -1 when not held.
+  int identity_fd_ = -1;
+  off_t identity_byte_ = 0;
 };
 
 }  // namespace orch

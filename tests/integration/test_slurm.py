@@ -239,7 +239,8 @@ class SlurmRuns(SlurmCase):
                         "  exit 1\nfi\n"
                         f"exec {shutil.which(cmd)} \"$@\"\n")
             os.chmod(os.path.join(wrap, cmd), 0o755)
-        job = p.script("job.sh", "sleep 2\necho RECORDS_PROCESSED=7\n")
+        # Longer than the failing polls, so the job is still running when squeue answers again.
+        job = p.script("job.sh", "sleep 6\necho RECORDS_PROCESSED=7\n")
         p.write_config([{"name": "Resilient", "script": job, "executor": "cluster"}],
                        executors=CLUSTER, retry_policy={"max_attempts": 2, "backoff_seconds": [0]})
         r = self.daily(env={"PATH": wrap + os.pathsep + os.environ["PATH"]})
@@ -250,6 +251,31 @@ class SlurmRuns(SlurmCase):
         self.assertIn("Unable to contact slurm controller", runs[0]["error_message"])
         self.assertEqual(runs[1]["records_processed"], 7)
         self.assertGreaterEqual(int(read_text(p.path("squeue.count"))), 4)  # it kept asking
+
+    def test_a_job_that_exits_0_frees_its_dependent_without_waiting_for_a_poll(self):
+        # poll_seconds 60: had each end waited for a poll, this chain would take 3 minutes.
+        p = self.p
+        step = p.script("step.sh", "stamp start\nsleep 1\necho RECORDS_PROCESSED=1\nstamp end\n")
+        p.write_config([
+            {"name": "First", "script": step, "executor": "cluster"},
+            {"name": "Second", "script": step, "executor": "cluster", "dependencies": ["First"]},
+            {"name": "Third", "script": step, "executor": "cluster", "dependencies": ["Second"]},
+        ], executors={"cluster": {"type": "slurm", "poll_seconds": 60}})
+        r = self.daily(timeout=240)
+        self.assertRc(r, 0)
+        self.assertLess(r.elapsed, 45, r)
+        for task in ("First", "Second", "Third"):
+            self.assertStatus(task, "SUCCESS")
+            (run,) = p.task_runs(task)
+            self.assertEqual(run["records_processed"], 1)
+            # The running time is the node's measure of the task, not 0 for a job never seen
+            # running by a poll.
+            self.assertGreaterEqual(run["duration_seconds"], 1.0, run)
+            self.assertLess(run["duration_seconds"], 30, run)
+        starts = {t: at for t, what, at in p.trace() if what == "start"}
+        ends = {t: at for t, what, at in p.trace() if what == "end"}
+        self.assertGreater(starts["Second"], ends["First"])
+        self.assertGreater(starts["Third"], ends["Second"])
 
     def test_one_status_query_per_poll_for_all_jobs(self):
         p = self.p

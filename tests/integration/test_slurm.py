@@ -192,6 +192,62 @@ class SlurmRuns(SlurmCase):
         row = self.assertStatus("Victim", "FAILED")
         self.assertIn(f"Slurm job {job} ended CANCELLED", row["last_error_message"])
 
+    def test_a_task_killed_by_a_signal_on_the_node_fails_saying_which(self):
+        p = self.p
+        killed = p.script("killed.sh", "echo about-to-die\nkill -KILL $$\n")
+        p.write_config([{"name": "Killed", "script": killed, "executor": "cluster"}],
+                       executors=CLUSTER)
+        r = self.daily()
+        self.assertRc(r, 1)
+        row = self.assertStatus("Killed", "FAILED")
+        self.assertIn("killed by signal 9", row["last_error_message"])
+
+    def test_a_node_failure_fails_the_attempt_with_slurms_state(self):
+        # The node set DOWN under a running job: Slurm ends it NODE_FAIL (not requeued).
+        p = self.p
+        node = slurm("sinfo", "--noheader", "--format=%N").strip()
+        self.assertTrue(node, "the cluster's node")
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "On Failing Node", "script": slow, "executor": "cluster"}],
+                       executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait", env=self.run_env())
+        self.addCleanup(self.resume_node, node)
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        slurm("scontrol", "update", f"NodeName={node}", "State=DOWN", "Reason=orchestrator-test")
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("On Failing Node", "FAILED")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended NODE_FAIL")
+
+    def resume_node(self, node):
+        slurm("scontrol", "update", f"NodeName={node}", "State=RESUME")
+        self.wait_until(lambda: "idle" in slurm("sinfo", "--noheader", "--format=%T"), 60,
+                        "the node to be back", interval=0.2)
+
+    def test_a_job_slurm_no_longer_knows_fails_as_state_lost(self):
+        # The real controller, but squeue's answer stops listing the job (as after MinJobAge or
+        # a controller that lost its state) while it still runs: no final state, no exit file.
+        p = self.p
+        wrap = p.path("forgetful-bin")
+        os.makedirs(wrap)
+        forget = p.path("forget")
+        with open(os.path.join(wrap, "squeue"), "w") as f:
+            f.write(f"#!/bin/sh\n[ -e {forget} ] && exit 0\nexec {shutil.which('squeue')} \"$@\"\n")
+        os.chmod(os.path.join(wrap, "squeue"), 0o755)
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "Forgotten", "script": slow, "executor": "cluster"}],
+                       executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait",
+                          env=self.run_env({"PATH": wrap + os.pathsep + os.environ["PATH"]}))
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        self.addCleanup(slurm, "scancel", job)
+        with open(forget, "w"):
+            pass
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("Forgotten", "FAILED")
+        self.assertIn(f"Slurm job {job}: job state lost", row["last_error_message"])
+
     def test_a_job_queued_too_long_is_cancelled(self):
         p = self.p
         ok = p.script("ok.sh", "echo never\n")

@@ -74,6 +74,8 @@ SelectTypeParameters=CR_Core_Memory
 # A job without --mem gets this much per CPU, not the whole node (which would run one at a time).
 DefMemPerCPU=100
 SchedulerType=sched/builtin
+PreemptType=preempt/partition_prio
+PreemptMode=CANCEL
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
@@ -86,7 +88,9 @@ InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=8192 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+# A job here that needs the node preempts (cancels) jobs of \`debug\`: their state is PREEMPTED.
+PartitionName=urgent Nodes=$node MaxTime=INFINITE State=UP PriorityTier=2
 EOF
 }
 

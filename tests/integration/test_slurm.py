@@ -219,6 +219,27 @@ class SlurmRuns(SlurmCase):
         row = self.assertStatus("On Failing Node", "FAILED")
         self.assertEqual(row["last_error_message"], f"Slurm job {job} ended NODE_FAIL")
 
+    def test_a_preempted_job_fails_the_attempt_with_slurms_state(self):
+        # The job holds every CPU of the node; a job of the higher-priority partition `urgent`
+        # (scripts/slurm-local.sh) needs them, so Slurm cancels ours as PREEMPTED.
+        p = self.p
+        cpus = slurm("sinfo", "--noheader", "--partition=urgent", "--format=%c").strip()
+        self.assertTrue(cpus.isdigit(), "the cluster has no 'urgent' partition (started by an older "
+                        "scripts/slurm-local.sh: stop it and start it again)")
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "Preempted", "script": slow, "executor": "cluster",
+                         "resources": {"cpus": int(cpus)}}], executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait", env=self.run_env())
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        urgent = slurm("sbatch", "--parsable", "--partition=urgent", f"--cpus-per-task={cpus}",
+                       "--output=/dev/null", "--job-name=orch-test-urgent", "--wrap=true").strip()
+        self.assertTrue(urgent, "the urgent job was not submitted")
+        self.addCleanup(slurm, "scancel", urgent.split(";")[0])
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("Preempted", "FAILED")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended PREEMPTED")
+
     def resume_node(self, node):
         slurm("scontrol", "update", f"NodeName={node}", "State=RESUME")
         self.wait_until(lambda: "idle" in slurm("sinfo", "--noheader", "--format=%T"), 60,

@@ -240,6 +240,22 @@ class SlurmRuns(SlurmCase):
         row = self.assertStatus("Preempted", "FAILED")
         self.assertEqual(row["last_error_message"], f"Slurm job {job} ended PREEMPTED")
 
+    def test_slurms_own_time_limit_is_a_timeout_in_slurms_words(self):
+        # Our deadline always comes first (--time is max_runtime + grace, rounded up), so the
+        # job is given a shorter --time through extra_args (the later option wins): Slurm ends
+        # it TIMEOUT after its minute. About 1-2 minutes.
+        p = self.p
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 300\n")
+        executors = {"cluster": {"type": "slurm", "poll_seconds": 1, "extra_args": ["--time=1"]}}
+        p.write_config([{"name": "Over Slurm Limit", "script": slow, "executor": "cluster",
+                         "max_runtime_seconds": 600}], executors=executors)
+        r = self.daily(timeout=300)
+        self.assertRc(r, 1)
+        self.assertGreater(r.elapsed, 55, r)
+        job = read_text(p.path("job.txt"))
+        row = self.assertStatus("Over Slurm Limit", "TIMEOUT")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended TIMEOUT (Slurm's time limit)")
+
     def resume_node(self, node):
         slurm("scontrol", "update", f"NodeName={node}", "State=RESUME")
         self.wait_until(lambda: "idle" in slurm("sinfo", "--noheader", "--format=%T"), 60,

@@ -245,7 +245,8 @@ TEST_CASE("slurm: the job wrapper's exit file; only an unsignalled exit 0 ends a
   CHECK(f.runtime->count() == 1234);
   CHECK(slurm::ended_cleanly(f));
 
-  f = slurm::parse_exit_file("exit 0\nruntime 12.5\nreceived signal 15\n");  // cancelled, preempted...
+  f = slurm::parse_exit_file(
+      "exit 0\nruntime 12.5\nreceived signal 15\n");  // cancelled, preempted...
   CHECK(f.signalled);
   CHECK(f.runtime->count() == 12500);
   CHECK_FALSE(slurm::ended_cleanly(f));  // Slurm's final state decides
@@ -260,6 +261,7 @@ TEST_CASE("slurm: the job wrapper's exit file; only an unsignalled exit 0 ends a
 
   // The status line is what the final-state mapping reads.
   ProcessCompletion c;
-  slurm::apply_final_state(c, "77", "FAILED", slurm::parse_exit_file("exit 4\nruntime 2.000\n").status);
+  slurm::apply_final_state(c, "77", "FAILED",
+                           slurm::parse_exit_file("exit 4\nruntime 2.000\n").status);
   CHECK((c.kind == ExitKind::Exited && c.exit_code == 4));
 }

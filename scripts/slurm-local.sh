@@ -127,11 +127,11 @@ start() {
 }
 
 stop_daemon() {  # name pidfile
-  local pidfile="$2" pid i
+  local pidfile="$2" pid _
   [ -f "$pidfile" ] || return 0
   pid="$(cat "$pidfile")"
   if kill "$pid" 2>/dev/null; then
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

@@ -25,14 +25,15 @@ WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTi
 
 IntradayScheduler::IntradayScheduler(const MarketCalendar& calendar,
                                      std::vector<const TaskSpec*> tasks,
-                                     std::map<std::string, WallTime> last_starts)
-    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)) {}
+                                     std::map<std::string, WallTime> last_starts, Cadence cadence)
+    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)),
+      cadence_(cadence) {}
 
 std::vector<const TaskSpec*> IntradayScheduler::due(WallTime now) {
   for (auto& [name, last] : last_start_) last = clamp_last_start(last, now);
   std::vector<const TaskSpec*> out;
   for (const TaskSpec* t : tasks_) {
-    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now)) out.push_back(t);
+    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now, cadence_)) out.push_back(t);
   }
   return out;
 }
@@ -53,7 +54,7 @@ WallTime IntradayScheduler::next_wake(WallTime now) const {
     if (!in_session(calendar_, *t, now)) {
       at = next_session_start(calendar_, *t, now);
     } else if (auto last = last_start(t->name)) {
-      at = next_due(*last, t->interval);
+      at = next_due(*last, t->interval, cadence_);
     }
     if (!wake || at < *wake) wake = at;
   }
@@ -63,6 +64,7 @@ WallTime IntradayScheduler::next_wake(WallTime now) const {
 IntradayOutcome IntradayScheduler::run(const Clock& clock, ProcessRunner& processes,
                                        IntradayPass& pass, bool once, Millis max_sleep) {
   IntradayOutcome out;
+  cadence_ = once ? Cadence::Timer : Cadence::Resident;
   for (;;) {
     const WallTime now = clock.now();
     const auto due_now = due(now);

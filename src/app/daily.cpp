@@ -66,9 +66,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "daily", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "daily");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   std::vector<std::string> names;
   for (const auto& t : cfg.daily) names.push_back(t.name);
@@ -95,7 +94,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   spdlog::info("Daily pipeline: {} task(s), trading date {} ({}), run {}", selected->size(),
                trading_date, cfg.timezone, *run_id);
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (plan.state(static_cast<int>(i)) == TaskState::AlreadyDone) {
+    if (plan.state(static_cast<int>(i)) == PlanState::AlreadyDone) {
       spdlog::info("{} already succeeded for {} (--force runs it again)", plan.task(i).name,
                    trading_date);
     }

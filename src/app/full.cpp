@@ -92,9 +92,8 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
     return exit_code::kUsage;
   }
   PosixProcessRunner processes;
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "full", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "full");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   FullHost host(global, *pipeline, *session->store, processes, intraday_interval);
   Supervisor supervisor(*pipeline->clock, processes, host, *calendar, pipeline->config.daily_days,
                         earliest_daily_time(pipeline->config));

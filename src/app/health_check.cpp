@@ -9,7 +9,6 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
-#include "orchestrator/store/health_queries.h"
 
 namespace orch {
 namespace {
@@ -58,8 +57,8 @@ std::optional<MarketCalendar> calendar_of(const Pipeline& pipeline) {
 }  // namespace
 
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
-                                   SQLite::Database& db, WallTime now) {
-  auto rows = read_task_health(db);
+                                   StatusStore& store, WallTime now) {
+  auto rows = store.read_task_health();
   if (!rows) return rows.error();
   return build_report(pipeline.config, calendar, *rows, now);
 }
@@ -76,7 +75,7 @@ Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,
     if (s.from_data_as_of) r.data_as_of = s.reference;
     records.push_back(std::move(r));
   }
-  auto red = record_source_freshness(store.db(), records, report.checked_at);
+  auto red = store.record_source_freshness(records, report.checked_at);
   if (!red) return red.error();
   std::vector<const SourceFreshness*> out;
   for (const auto& s : report.sources) {
@@ -99,7 +98,7 @@ void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now) {
   if (!pipeline.config.metrics_file) return;
   auto calendar = calendar_of(pipeline);
   if (!calendar) return;
-  auto report = read_health(pipeline, *calendar, store.db(), now);
+  auto report = read_health(pipeline, *calendar, store, now);
   if (!report) {
     spdlog::warn("metrics: {}", report.error().message);
     return;
@@ -131,7 +130,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
   const PipelineConfig& cfg = pipeline.config;
   const bool alerts = cfg.on_failure && result.stop_signal == 0 && processes.stop_signal() == 0;
   if (alerts) {
-    auto failed = read_failed_tasks(store.db(), run_id);
+    auto failed = store.read_failed_tasks(run_id);
     if (!failed) spdlog::warn("alerts: {}", failed.error().message);
     std::map<std::string, std::string> source_of;
     for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
@@ -142,7 +141,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
       alert.kind = AlertKind::TaskFailed;
       alert.task = f.name;
       alert.source = source_of.count(f.name) ? source_of[f.name] : "";
-      alert.status = f.status;
+      alert.status = std::string(to_string(f.status));
       alert.error = f.error;
       alert.log = f.log_path;
       alert.run_id = std::to_string(run_id);
@@ -152,7 +151,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
   }
   auto calendar = calendar_of(pipeline);
   if (!calendar) return std::nullopt;
-  auto report = read_health(pipeline, *calendar, store.db(), pipeline.clock->now());
+  auto report = read_health(pipeline, *calendar, store, pipeline.clock->now());
   if (!report) {
     spdlog::warn("health: {}", report.error().message);
     return std::nullopt;

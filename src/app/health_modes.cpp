@@ -129,11 +129,10 @@ int run_health(const GlobalOptions& global, bool json) {
   std::optional<PosixProcessRunner> processes;
   if (cfg.on_failure) processes.emplace();
   wait_until_free(cfg, "health");
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "health", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "health");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  auto report = read_health(*pipeline, *calendar, store.db(), pipeline->clock->now());
+  auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
   if (!report) {
     spdlog::error("{}", report.error().message);
     return exit_code::kStoreError;
@@ -177,7 +176,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const int jobs = options.jobs.value_or(cfg.max_parallel);
 
   if (options.dry_run) {
-    auto rows = read_task_health_readonly(cfg.database);
+    auto rows = StatusStore::read_task_health_readonly(cfg.database);
     if (!rows) {
       spdlog::error("{}", rows.error().message);
       return exit_code::kStoreError;
@@ -188,12 +187,11 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "update-stale", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "update-stale");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   const WallTime start = pipeline->clock->now();
-  auto before = read_health(*pipeline, *calendar, store.db(), start);
+  auto before = read_health(*pipeline, *calendar, store, start);
   if (!before) {
     spdlog::error("{}", before.error().message);
     return exit_code::kStoreError;
@@ -237,7 +235,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline->clock->now());
   });
   const RunResult result = runner.run();
-  code = finish_run(store, *run_id, result, pipeline->clock->now());
+  const int code = finish_run(store, *run_id, result, pipeline->clock->now());
   const auto after = after_run(*pipeline, store, processes, *run_id, result);
   print_outcome(sel, after);
   return code;

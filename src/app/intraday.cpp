@@ -105,9 +105,8 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
   }
 
   PosixProcessRunner processes;
-  int code = exit_code::kOk;
-  auto session = open_store_session(*pipeline, "intraday", &code);
-  if (!session) return code;  // open_store_session logged why
+  auto session = open_store(*pipeline, "intraday");
+  if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   std::vector<std::string> names;
   for (const auto& t : cfg.intraday) names.push_back(t.name);

@@ -9,8 +9,7 @@ namespace orch {
 
 namespace {
 
-Expected<StoreSession> open_session(const Pipeline& pipeline, const std::string& mode,
-                                    int* exit_code) {
+Expected<OpenStore> open_session(const Pipeline& pipeline, const std::string& mode) {
   const PipelineConfig& cfg = pipeline.config;
   if (auto logs = add_file_logging(cfg.log_dir); !logs) {
     spdlog::warn("{} (logging to the console only)", logs.error().message);
@@ -18,40 +17,29 @@ Expected<StoreSession> open_session(const Pipeline& pipeline, const std::string&
   std::error_code ec;
   std::filesystem::create_directories(cfg.database.parent_path(), ec);
   if (ec) {
-    *exit_code = exit_code::kStoreError;
-    return make_error("cannot create the database folder " +
-                      cfg.database.parent_path().string() + ": " + ec.message());
+    return make_error(ErrorKind::Store, "cannot create the database folder " +
+                                            cfg.database.parent_path().string() + ": " +
+                                            ec.message());
   }
-  InstanceLock::Busy busy;
-  auto lock = InstanceLock::acquire(cfg.database, mode, &busy);
-  if (!lock) {
-    *exit_code = busy.held ? exit_code::kLocked : exit_code::kStoreError;
-    return lock.error();
-  }
+  auto lock = InstanceLock::acquire(cfg.database, mode);
+  if (!lock) return lock.error();
   auto store = StatusStore::open(cfg.database);
-  if (!store) {
-    *exit_code = exit_code::kStoreError;
-    return store.error();
-  }
+  if (!store) return store.error();
   auto recovered = (*store)->recover_interrupted(
       [&](const std::string& m) { return m == mode || InstanceLock::is_free(cfg.database, m); },
       pipeline.clock->now());
-  if (!recovered) {
-    *exit_code = exit_code::kStoreError;
-    return recovered.error();
-  }
+  if (!recovered) return recovered.error();
   if (*recovered > 0) {
     spdlog::warn("marked {} task(s) INTERRUPTED: the orchestrator that ran them is gone",
                  *recovered);
   }
-  return StoreSession{std::move(*lock), std::move(*store)};
+  return OpenStore{std::move(*lock), std::move(*store)};
 }
 
 }  // namespace
 
-Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
-                                          int* exit_code) {
-  auto session = open_session(pipeline, mode, exit_code);
+Expected<OpenStore> open_store(const Pipeline& pipeline, const std::string& mode) {
+  auto session = open_session(pipeline, mode);
   if (!session) spdlog::error("{}", session.error().message);
   return session;
 }
@@ -59,16 +47,20 @@ Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::s
 int finish_run(StatusStore& store, std::int64_t run_id, const RunResult& result, WallTime end) {
   if (result.store_error) {
     spdlog::error("status database error, run stopped: {}", *result.store_error);
-    (void)store.end_run(run_id, "FAILED", end);
+    // Already failing with the store's exit code; a second store error adds nothing, and the
+    // next start marks the run INTERRUPTED.
+    (void)store.end_run(run_id, TaskStatus::Failed, end);
     return exit_code::kStoreError;
   }
   if (result.stop_signal) {
-    (void)store.end_run(run_id, "INTERRUPTED", end);
+    // Exiting on the signal either way; the next start recovers a run left open.
+    (void)store.end_run(run_id, TaskStatus::Interrupted, end);
     spdlog::warn("stopped by signal {}", result.stop_signal);
     return exit_code::signal_exit(result.stop_signal);
   }
   const bool failed = result.any_failed();
-  if (auto ended = store.end_run(run_id, failed ? "FAILED" : "SUCCESS", end); !ended) {
+  if (auto ended = store.end_run(run_id, failed ? TaskStatus::Failed : TaskStatus::Success, end);
+      !ended) {
     spdlog::error("{}", ended.error().message);
     return exit_code::kStoreError;
   }

@@ -149,16 +149,16 @@ std::optional<WallTime> MarketCalendar::data_instant(std::string_view text) cons
   return zone_.at(year_month_day{midnight}, TimeOfDay{since}) + (*wall - midnight - since);
 }
 
-std::optional<Window> MarketCalendar::window(year_month_day day, Session session,
+std::optional<Window> MarketCalendar::window(year_month_day day, SessionKind session,
                                              const DayInfo& info) const {
   if (!info.closed_reason.empty()) return std::nullopt;
-  if (session == Session::Regular) {
+  if (session == SessionKind::Regular) {
     return Window{zone_.at(day, hours_.open), zone_.at(day, close_of(info))};
   }
   return Window{zone_.at(day, hours_.pre_market_open), zone_.at(day, post_close_of(info))};
 }
 
-std::optional<Window> MarketCalendar::window(year_month_day day, Session session) const {
+std::optional<Window> MarketCalendar::window(year_month_day day, SessionKind session) const {
   return window(day, session, day_info(day));
 }
 
@@ -170,8 +170,8 @@ SessionState MarketCalendar::session_at(WallTime t) const {
     state.reason = info.closed_reason;
     return state;
   }
-  const Window regular = *window(state.trading_date, Session::Regular, info);
-  const Window extended = *window(state.trading_date, Session::Extended, info);
+  const Window regular = *window(state.trading_date, SessionKind::Regular, info);
+  const Window extended = *window(state.trading_date, SessionKind::Extended, info);
   if (t < extended.start) {
     state.reason = "before pre-market";
   } else if (t < regular.start) {
@@ -197,7 +197,7 @@ WallTime MarketCalendar::next_boundary(WallTime t, bool open) const {
   for (sys_days d = first; d <= first + limit; d += days{1}) {
     const year_month_day day{d};
     const DayInfo info = day_info(day, cache);
-    if (const auto w = window(day, Session::Regular, info)) {
+    if (const auto w = window(day, SessionKind::Regular, info)) {
       const WallTime at = open ? w->start : w->end;
       if (at > t) return at;
     }
@@ -209,7 +209,7 @@ WallTime MarketCalendar::next_open(WallTime t) const { return next_boundary(t, t
 
 WallTime MarketCalendar::next_close(WallTime t) const { return next_boundary(t, false); }
 
-Millis MarketCalendar::market_time_between(WallTime from, WallTime to, Session session) const {
+Millis MarketCalendar::market_time_between(WallTime from, WallTime to, SessionKind session) const {
   Millis total{0};
   if (to <= from) return total;
   // Each window lies inside its own local date, so only the dates from..to can overlap.

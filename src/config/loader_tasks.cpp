@@ -172,7 +172,7 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
     if (const Field* f = fields->find("session")) {
       static constexpr std::string_view kSessions[] = {"regular", "extended"};
       if (const auto i = read_choice(diag, *f, kSessions)) {
-        spec.session = *i == 0 ? Session::Regular : Session::Extended;
+        spec.session = *i == 0 ? SessionKind::Regular : SessionKind::Extended;
       }
     }
   }

@@ -80,9 +80,9 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
     s.daily_time = std::all_of(w.tasks.begin(), w.tasks.end(),
                                [](const TaskSpec* t) { return t->schedule == Schedule::Daily; });
     s.session = std::any_of(w.tasks.begin(), w.tasks.end(),
-                            [](const TaskSpec* t) { return t->session == Session::Extended; })
-                    ? Session::Extended
-                    : Session::Regular;
+                            [](const TaskSpec* t) { return t->session == SessionKind::Extended; })
+                    ? SessionKind::Extended
+                    : SessionKind::Regular;
     for (const TaskSpec* t : w.tasks) {
       s.tasks.push_back(t->name);
       auto it = by_name.find(t->name);

@@ -93,7 +93,7 @@ std::string render_metrics(const PipelineConfig& config, const std::vector<TaskH
       if (r.last_duration_seconds) add(duration, task, number(*r.last_duration_seconds));
       add(failures, task, std::to_string(r.consecutive_failures));
       for (TaskStatus s : kStatuses) {
-        add(status, task + "," + label("status", to_string(s)), r.status == to_string(s) ? "1" : "0");
+        add(status, task + "," + label("status", to_string(s)), r.status == s ? "1" : "0");
       }
       add(runs, task, std::to_string(r.total_runs));
       add(failed, task, std::to_string(r.total_failures));

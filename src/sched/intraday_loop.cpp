@@ -9,14 +9,14 @@ namespace orch {
 bool in_session(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
   if (!t.market_hours_only) return true;
   const MarketSession s = cal.session_at(now).session;
-  return t.session == Session::Regular ? s == MarketSession::Regular : s != MarketSession::Closed;
+  return t.session == SessionKind::Regular ? s == MarketSession::Regular : s != MarketSession::Closed;
 }
 
 WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
-  if (t.session == Session::Regular) return cal.next_open(now);
+  if (t.session == SessionKind::Regular) return cal.next_open(now);
   auto day = std::chrono::sys_days{cal.zone().date_of(now)};
   for (int i = 0; i < 30; ++i, day += std::chrono::days{1}) {
-    if (auto w = cal.window(std::chrono::year_month_day{day}, Session::Extended); w && w->start > now) {
+    if (auto w = cal.window(std::chrono::year_month_day{day}, SessionKind::Extended); w && w->start > now) {
       return w->start;
     }
   }

@@ -9,7 +9,7 @@ namespace orch {
 
 Plan::Plan(std::vector<PlanTask> tasks, int jobs)
     : tasks_(std::move(tasks)),
-      states_(tasks_.size(), TaskState::Waiting),
+      states_(tasks_.size(), PlanState::Waiting),
       attempts_(tasks_.size(), 0),
       retry_at_(tasks_.size()),
       dependents_(tasks_.size()),
@@ -20,7 +20,7 @@ Plan::Plan(std::vector<PlanTask> tasks, int jobs)
     for (int d : tasks_[i].deps) dependents_[d].push_back(static_cast<int>(i));
     if (tasks_[i].not_before) any_not_before_ = true;
     if (tasks_[i].already_done) {
-      states_[i] = TaskState::AlreadyDone;
+      states_[i] = PlanState::AlreadyDone;
     } else {
       ++unfinished_;
     }
@@ -31,9 +31,9 @@ Plan::Plan(std::vector<PlanTask> tasks, int jobs)
 
 bool Plan::terminal(int id) const {
   switch (states_[id]) {
-    case TaskState::Waiting:
-    case TaskState::Running:
-    case TaskState::BackingOff:
+    case PlanState::Waiting:
+    case PlanState::Running:
+    case PlanState::BackingOff:
       return false;
     default:
       return true;
@@ -55,10 +55,10 @@ std::vector<int> Plan::ready(WallTime now) const {
   for (int id : tiers_[open_tier_]) {
     if (slots <= 0) break;
     bool startable = false;
-    if (states_[id] == TaskState::Waiting) {
+    if (states_[id] == PlanState::Waiting) {
       const auto& nb = tasks_[id].not_before;
       startable = !nb || *nb <= now;
-    } else if (states_[id] == TaskState::BackingOff) {
+    } else if (states_[id] == PlanState::BackingOff) {
       startable = *retry_at_[id] <= now;
     }
     if (startable) {
@@ -70,38 +70,38 @@ std::vector<int> Plan::ready(WallTime now) const {
 }
 
 void Plan::mark_started(int id) {
-  assert(states_[id] == TaskState::Waiting || states_[id] == TaskState::BackingOff);
-  states_[id] = TaskState::Running;
+  assert(states_[id] == PlanState::Waiting || states_[id] == PlanState::BackingOff);
+  states_[id] = PlanState::Running;
   ++attempts_[id];
   ++running_;
 }
 
 Plan::Finish Plan::mark_finished(int id, AttemptOutcome outcome, WallTime now) {
-  assert(states_[id] == TaskState::Running);
+  assert(states_[id] == PlanState::Running);
   --running_;
   const RetryPolicy& retry = tasks_[id].retry;
   bool retriable = outcome == AttemptOutcome::Failure || outcome == AttemptOutcome::Timeout;
   if (retriable && attempts_[id] < retry.max_attempts && !critical_failure_ && !interrupted_) {
-    states_[id] = TaskState::BackingOff;
+    states_[id] = PlanState::BackingOff;
     any_retry_ = true;
     retry_at_[id] = now + retry.backoff_before(attempts_[id] + 1);
-    return {TaskState::BackingOff, retry_at_[id]};
+    return {PlanState::BackingOff, retry_at_[id]};
   }
-  TaskState final_state = TaskState::Failed;
+  PlanState final_state = PlanState::Failed;
   switch (outcome) {
-    case AttemptOutcome::Success: final_state = TaskState::Succeeded; break;
-    case AttemptOutcome::Timeout: final_state = TaskState::TimedOut; break;
-    case AttemptOutcome::Interrupted: final_state = TaskState::Interrupted; break;
+    case AttemptOutcome::Success: final_state = PlanState::Succeeded; break;
+    case AttemptOutcome::Timeout: final_state = PlanState::TimedOut; break;
+    case AttemptOutcome::Interrupted: final_state = PlanState::Interrupted; break;
     default: break;
   }
   settle(id, final_state);
   return {final_state, std::nullopt};
 }
 
-void Plan::settle(int id, TaskState final_state) {
+void Plan::settle(int id, PlanState final_state) {
   states_[id] = final_state;
   --unfinished_;
-  if (final_state == TaskState::Failed || final_state == TaskState::TimedOut) {
+  if (final_state == PlanState::Failed || final_state == PlanState::TimedOut) {
     skip_dependents(id);
     if (tasks_[id].critical && !critical_failure_) stop_after_critical(id);
   }
@@ -111,11 +111,11 @@ void Plan::settle(int id, TaskState final_state) {
 // Every waiting task downstream of `id` is skipped, naming its own failed or skipped upstream.
 void Plan::skip_dependents(int id) {
   for (int dep : dependents_[id]) {
-    if (states_[dep] != TaskState::Waiting) continue;
-    const char* what = states_[id] == TaskState::TimedOut ? "timed out"
-                       : states_[id] == TaskState::Skipped ? "was skipped"
+    if (states_[dep] != PlanState::Waiting) continue;
+    const char* what = states_[id] == PlanState::TimedOut ? "timed out"
+                       : states_[id] == PlanState::Skipped ? "was skipped"
                                                             : "failed";
-    states_[dep] = TaskState::Skipped;
+    states_[dep] = PlanState::Skipped;
     --unfinished_;
     skips_.push_back({dep, "dependency '" + tasks_[id].name + "' " + what});
     skip_dependents(dep);
@@ -126,24 +126,24 @@ void Plan::stop_after_critical(int id) {
   critical_failure_ = id;
   std::string why = "critical task '" + tasks_[id].name + "' failed";
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (states_[i] == TaskState::Waiting) {
-      states_[i] = TaskState::Skipped;
+    if (states_[i] == PlanState::Waiting) {
+      states_[i] = PlanState::Skipped;
       --unfinished_;
       skips_.push_back({static_cast<int>(i), why});
-    } else if (states_[i] == TaskState::BackingOff) {
-      states_[i] = TaskState::Failed;
+    } else if (states_[i] == PlanState::BackingOff) {
+      states_[i] = PlanState::Failed;
       --unfinished_;
-      abandons_.push_back({static_cast<int>(i), TaskState::Failed, "retry cancelled: " + why});
+      abandons_.push_back({static_cast<int>(i), PlanState::Failed, "retry cancelled: " + why});
     }
   }
 }
 
 void Plan::interrupt() {
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (states_[i] == TaskState::BackingOff) {
-      states_[i] = TaskState::Interrupted;
+    if (states_[i] == PlanState::BackingOff) {
+      states_[i] = PlanState::Interrupted;
       --unfinished_;
-      abandons_.push_back({static_cast<int>(i), TaskState::Interrupted,
+      abandons_.push_back({static_cast<int>(i), PlanState::Interrupted,
                            "orchestrator stopped before the next attempt"});
     }
   }
@@ -158,8 +158,8 @@ std::optional<WallTime> Plan::next_wakeup(WallTime now) const {
   if (interrupted_ || open_tier_ >= tiers_.size() || (!any_not_before_ && !any_retry_)) return best;
   for (int id : tiers_[open_tier_]) {
     std::optional<WallTime> at;
-    if (states_[id] == TaskState::Waiting) at = tasks_[id].not_before;
-    if (states_[id] == TaskState::BackingOff) at = retry_at_[id];
+    if (states_[id] == PlanState::Waiting) at = tasks_[id].not_before;
+    if (states_[id] == PlanState::BackingOff) at = retry_at_[id];
     if (at && *at > now && (!best || *at < *best)) best = at;
   }
   return best;
@@ -170,22 +170,22 @@ std::vector<int> Plan::waiting_for_time(WallTime now) const {
   if (interrupted_ || open_tier_ >= tiers_.size() || !any_not_before_) return out;
   for (int id : tiers_[open_tier_]) {
     const auto& nb = tasks_[id].not_before;
-    if (states_[id] == TaskState::Waiting && nb && *nb > now) out.push_back(id);
+    if (states_[id] == PlanState::Waiting && nb && *nb > now) out.push_back(id);
   }
   return out;
 }
 
-std::string_view to_string(TaskState s) {
+std::string_view to_string(PlanState s) {
   switch (s) {
-    case TaskState::Waiting: return "waiting";
-    case TaskState::Running: return "running";
-    case TaskState::BackingOff: return "backing off";
-    case TaskState::Succeeded: return "succeeded";
-    case TaskState::Failed: return "failed";
-    case TaskState::TimedOut: return "timed out";
-    case TaskState::Skipped: return "skipped";
-    case TaskState::AlreadyDone: return "already done";
-    case TaskState::Interrupted: return "interrupted";
+    case PlanState::Waiting: return "waiting";
+    case PlanState::Running: return "running";
+    case PlanState::BackingOff: return "backing off";
+    case PlanState::Succeeded: return "succeeded";
+    case PlanState::Failed: return "failed";
+    case PlanState::TimedOut: return "timed out";
+    case PlanState::Skipped: return "skipped";
+    case PlanState::AlreadyDone: return "already done";
+    case PlanState::Interrupted: return "interrupted";
   }
   return "?";
 }

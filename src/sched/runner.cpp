@@ -58,7 +58,7 @@ bool Runner::check(const Status& s) {
 RunResult Runner::run() {
   const MonoTime started = clock_.mono();
   for (std::size_t i = 0; i < plan_.size(); ++i) {
-    if (plan_.state(static_cast<int>(i)) == TaskState::AlreadyDone) ++result_.summary.already_done;
+    if (plan_.state(static_cast<int>(i)) == PlanState::AlreadyDone) ++result_.summary.already_done;
   }
   // One batch per turn of the loop: the ends just reaped and the starts they allow are
   // committed together, before any process starts and before the next sleep.
@@ -208,7 +208,7 @@ void Runner::flush_plan_events() {
     ++result_.summary.skipped;
   }
   for (const PlanAbandon& a : plan_.take_abandons()) {
-    const bool interrupted = a.state == TaskState::Interrupted;
+    const bool interrupted = a.state == PlanState::Interrupted;
     check(recorder_.run_abandoned(run_id_, plan_.task(a.task).name,
                                   interrupted ? TaskStatus::Interrupted : TaskStatus::Failed,
                                   a.reason, now));

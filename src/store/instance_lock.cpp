@@ -45,7 +45,7 @@ pid_t read_pid(int fd) {
 }
 
 Error io_error(const std::string& what, const std::filesystem::path& path) {
-  return make_error(what + " " + path.string() + ": " + std::strerror(errno), false);
+  return make_error(ErrorKind::Store, what + " " + path.string() + ": " + std::strerror(errno), false);
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
     const std::string who =
         holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
                    : "another orchestrator (PID unknown)";
-    return make_error(who + " is running --" + mode + " on " + db.string(), false);
+    return make_error(ErrorKind::Locked, who + " is running --" + mode + " on " + db.string(), false);
   }
 
   const std::string pid = std::to_string(::getpid()) + "\n";

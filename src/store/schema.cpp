@@ -15,7 +15,7 @@
 namespace orch::store_detail {
 namespace {
 
-// data_pipeline_status is the table users and the earlier Python tool query, plus run_id, the run that last
+// data_pipeline_status is the table our users' tools read, plus run_id, the run that last
 // touched the row. runs has one row per invocation, task_runs one per attempt or skip.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS data_pipeline_status (
@@ -72,6 +72,15 @@ CREATE TABLE IF NOT EXISTS supervisor_events (
     at TIMESTAMP NOT NULL,
     kind TEXT NOT NULL,
     detail TEXT);
+-- The health monitor's last colour per data source (version 3; earlier versions made it
+-- on first use, outside the versioned schema).
+CREATE TABLE IF NOT EXISTS source_freshness (
+    source TEXT PRIMARY KEY,
+    status TEXT,
+    age_seconds REAL,
+    last_success TIMESTAMP,
+    checked_at TIMESTAMP,
+    data_as_of TIMESTAMP);
 )sql";
 
 // Its documented columns; a data_pipeline_status found without one of them is refused.
@@ -101,7 +110,7 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   if (!existing.empty()) {
     for (const char* column : kRequiredColumns) {
       if (existing.count(column) == 0) {
-        return make_error("status database " + path.string() +
+        return make_error(ErrorKind::Store, "status database " + path.string() +
                               ": table data_pipeline_status has no column " + column +
                               "; it was not made for this orchestrator",
                           false);
@@ -147,14 +156,14 @@ Status create_parent_folder(const std::filesystem::path& file) {
     std::error_code ec;
     if (std::filesystem::is_directory(partial, ec)) continue;
     if (::mkdir(partial.c_str(), 0775) != 0 && errno != EEXIST) {
-      return make_error("cannot create folder " + partial.string() + " for database " +
+      return make_error(ErrorKind::Store, "cannot create folder " + partial.string() + " for database " +
                             file.string() + ": " + std::strerror(errno),
                         false);
     }
   }
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
-    return make_error("cannot use " + folder.string() + " as the folder of database " +
+    return make_error(ErrorKind::Store, "cannot use " + folder.string() + " as the folder of database " +
                           file.string() + ": not a directory",
                       false);
   }
@@ -171,10 +180,10 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
     // before anything is written to it.
     const std::string mode = lower(db->execAndGet("PRAGMA journal_mode = WAL").getString());
     if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
-      return make_error(where + " is read-only; the orchestrator needs to write to it", false);
+      return make_error(ErrorKind::Store, where + " is read-only; the orchestrator needs to write to it", false);
     }
     if (mode != "wal") {
-      return make_error(where + ": cannot switch to WAL mode (the journal mode stays '" + mode +
+      return make_error(ErrorKind::Store, where + ": cannot switch to WAL mode (the journal mode stays '" + mode +
                             "'; WAL needs a local file system)",
                         false);
     }
@@ -188,7 +197,7 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
 
     const int found = db->execAndGet("PRAGMA user_version").getInt();
     if (found > kSchemaVersion) {
-      return make_error(where + " has schema version " + std::to_string(found) +
+      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(found) +
                             ", newer than this orchestrator's (" +
                             std::to_string(kSchemaVersion) + "); upgrade the orchestrator",
                         false);
@@ -203,10 +212,10 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
     }
     return db;
   } catch (const SQLite::Exception& e) {
-    return make_error("cannot open " + where + ": " + e.what() + hint_for(e.getErrorCode()),
+    return make_error(ErrorKind::Store, "cannot open " + where + ": " + e.what() + hint_for(e.getErrorCode()),
                       false);
   } catch (const std::exception& e) {
-    return make_error("cannot open " + where + ": " + e.what(), false);
+    return make_error(ErrorKind::Store, "cannot open " + where + ": " + e.what(), false);
   }
 }
 

@@ -56,11 +56,16 @@ const char* colour_of(Freshness f) {
   return kGrey;
 }
 
-const char* colour_of_status(std::string_view status) {
-  if (status == "SUCCESS") return kGreen;
-  if (status == "FAILED" || status == "TIMEOUT") return kRed;
-  if (status == "SKIPPED" || status == "INTERRUPTED") return kYellow;
-  if (status == "RUNNING") return kCyan;
+const char* colour_of_status(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::Success: return kGreen;
+    case TaskStatus::Failed:
+    case TaskStatus::Timeout: return kRed;
+    case TaskStatus::Skipped:
+    case TaskStatus::Interrupted: return kYellow;
+    case TaskStatus::Running: return kCyan;
+    case TaskStatus::Pending: return kGrey;
+  }
   return kGrey;
 }
 
@@ -68,7 +73,7 @@ const char* colour_of_status(std::string_view status) {
 std::string age_text(const SourceFreshness& s) {
   std::string text = (s.from_data_as_of ? "data as of " : "updated ") + human_age(*s.age) + " ago";
   if (s.market_time) {
-    text += s.session == Session::Extended ? " in extended market hours" : " in market hours";
+    text += s.session == SessionKind::Extended ? " in extended market hours" : " in market hours";
   }
   return text;
 }
@@ -115,7 +120,7 @@ std::string percent(const TaskHealthRow& r) {
 std::string task_table(const HealthReport& report, const Zone& zone, const Painter& paint) {
   struct Cells {
     std::vector<std::string> text;
-    std::string status;
+    TaskStatus status = TaskStatus::Pending;
   };
   const std::vector<std::string> head = {"Task", "Status", "Last run", "Fails", "Success",
                                          "Avg time", "Records", "Last error"};
@@ -125,7 +130,7 @@ std::string task_table(const HealthReport& report, const Zone& zone, const Paint
     c.status = r.status;
     const auto last = r.last_run_end ? r.last_run_end : r.last_run_start;
     c.text = {r.name,
-              r.status,
+              std::string(to_string(r.status)),
               last ? format_local_minute(zone, *last) : "never",
               std::to_string(r.consecutive_failures),
               percent(r),
@@ -254,7 +259,7 @@ std::string render_health_json(const HealthReport& report) {
     nlohmann::ordered_json avg = nullptr;
     if (r.average_runtime_seconds) avg = *r.average_runtime_seconds;
     tasks.push_back({{"name", r.name},
-                     {"status", r.status},
+                     {"status", std::string(to_string(r.status))},
                      {"consecutive_failures", r.consecutive_failures},
                      {"success_rate", rate},
                      {"average_runtime_seconds", avg},

@@ -176,14 +176,14 @@ TEST_CASE("calendar: ad-hoc closures of history") {
 TEST_CASE("calendar: sessions around the 2026 DST changes") {
   const auto cal = nyse_calendar();
   // Friday March 6 is EST: 09:30 is 14:30Z. Monday March 9 is EDT: 09:30 is 13:30Z.
-  CHECK(cal.window(ymd(2026, 3, 6), Session::Regular) == Window{utc(2026, 3, 6, 14, 30), utc(2026, 3, 6, 21, 0)});
-  CHECK(cal.window(ymd(2026, 3, 9), Session::Regular) == Window{utc(2026, 3, 9, 13, 30), utc(2026, 3, 9, 20, 0)});
+  CHECK(cal.window(ymd(2026, 3, 6), SessionKind::Regular) == Window{utc(2026, 3, 6, 14, 30), utc(2026, 3, 6, 21, 0)});
+  CHECK(cal.window(ymd(2026, 3, 9), SessionKind::Regular) == Window{utc(2026, 3, 9, 13, 30), utc(2026, 3, 9, 20, 0)});
   CHECK(cal.session_at(utc(2026, 3, 9, 13, 29)).session == MarketSession::Pre);
   CHECK(cal.session_at(utc(2026, 3, 9, 13, 30)).session == MarketSession::Regular);
   CHECK(cal.next_open(utc(2026, 3, 6, 21, 0)) == utc(2026, 3, 9, 13, 30));
   // Friday October 30 is EDT, Monday November 2 is EST.
-  CHECK(cal.window(ymd(2026, 10, 30), Session::Regular) == Window{utc(2026, 10, 30, 13, 30), utc(2026, 10, 30, 20, 0)});
-  CHECK(cal.window(ymd(2026, 11, 2), Session::Regular) == Window{utc(2026, 11, 2, 14, 30), utc(2026, 11, 2, 21, 0)});
+  CHECK(cal.window(ymd(2026, 10, 30), SessionKind::Regular) == Window{utc(2026, 10, 30, 13, 30), utc(2026, 10, 30, 20, 0)});
+  CHECK(cal.window(ymd(2026, 11, 2), SessionKind::Regular) == Window{utc(2026, 11, 2, 14, 30), utc(2026, 11, 2, 21, 0)});
   CHECK(cal.session_at(utc(2026, 11, 2, 14, 0)).session == MarketSession::Pre);
   CHECK(cal.next_open(utc(2026, 10, 30, 20, 0)) == utc(2026, 11, 2, 14, 30));
   CHECK(cal.next_close(utc(2026, 10, 31, 12, 0)) == utc(2026, 11, 2, 21, 0));
@@ -205,7 +205,7 @@ TEST_CASE("calendar: an early-close day (day after Thanksgiving 2026)") {
   CHECK(cal.session_at(utc(2026, 11, 27, 22, 0)).session == MarketSession::Closed);  // 17:00
   CHECK(cal.next_open(utc(2026, 11, 27, 18, 0)) == utc(2026, 11, 30, 14, 30));
   CHECK(cal.next_open(utc(2026, 11, 27, 17, 59)) == utc(2026, 11, 30, 14, 30));
-  CHECK(cal.window(day, Session::Extended) == Window{utc(2026, 11, 27, 9, 0), utc(2026, 11, 27, 22, 0)});
+  CHECK(cal.window(day, SessionKind::Extended) == Window{utc(2026, 11, 27, 9, 0), utc(2026, 11, 27, 22, 0)});
 }
 
 TEST_CASE("calendar: a holiday, a weekend and the reasons of a closed market") {
@@ -215,7 +215,7 @@ TEST_CASE("calendar: a holiday, a weekend and the reasons of a closed market") {
   CHECK(thanksgiving.reason == "Thanksgiving Day");
   CHECK(thanksgiving.trading_date == ymd(2026, 11, 26));
   CHECK(cal.next_open(utc(2026, 11, 26, 16, 0)) == utc(2026, 11, 27, 14, 30));
-  CHECK_FALSE(cal.window(ymd(2026, 11, 26), Session::Extended).has_value());
+  CHECK_FALSE(cal.window(ymd(2026, 11, 26), SessionKind::Extended).has_value());
 
   const auto saturday = cal.session_at(utc(2026, 11, 28, 15, 0));
   CHECK(saturday.reason == "weekend");
@@ -238,14 +238,14 @@ TEST_CASE("calendar: a holiday, a weekend and the reasons of a closed market") {
 TEST_CASE("calendar: extended and regular windows") {
   const auto cal = nyse_calendar();
   const auto day = ymd(2026, 7, 1);  // EDT
-  CHECK(cal.window(day, Session::Regular) == Window{utc(2026, 7, 1, 13, 30), utc(2026, 7, 1, 20, 0)});
-  CHECK(cal.window(day, Session::Extended) == Window{utc(2026, 7, 1, 8, 0), utc(2026, 7, 2, 0, 0)});
+  CHECK(cal.window(day, SessionKind::Regular) == Window{utc(2026, 7, 1, 13, 30), utc(2026, 7, 1, 20, 0)});
+  CHECK(cal.window(day, SessionKind::Extended) == Window{utc(2026, 7, 1, 8, 0), utc(2026, 7, 2, 0, 0)});
   // Custom hours follow the config.
   MarketHours mh;
   mh.pre_market_open = TimeOfDay{7h};
   mh.post_market_close = TimeOfDay{18h};
   const auto custom = nyse_calendar(mh);
-  CHECK(custom.window(day, Session::Extended) == Window{utc(2026, 7, 1, 11, 0), utc(2026, 7, 1, 22, 0)});
+  CHECK(custom.window(day, SessionKind::Extended) == Window{utc(2026, 7, 1, 11, 0), utc(2026, 7, 1, 22, 0)});
   // An early post close never ends after post_market_close, nor before the early close.
   mh.post_market_close = TimeOfDay{16h};
   CHECK(nyse_calendar(mh).post_close(ymd(2026, 11, 27)) == TimeOfDay{16h});
@@ -302,19 +302,19 @@ TEST_CASE("calendar: market time between instants skips weekends and holidays") 
   const auto cal = nyse_calendar();
   // Friday's close data on Monday (over the March DST change): 0 at 09:29, 10 min at 09:40.
   const WallTime friday_close = utc(2026, 3, 6, 21, 0);
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 29), Session::Regular) == 0ms);
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 40), Session::Regular) == 10min);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 29), SessionKind::Regular) == 0ms);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 40), SessionKind::Regular) == 10min);
   // Extended: Friday's post session ends 20:00; Monday's pre opens 04:00 EDT (08:00Z).
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 8, 10), Session::Extended) == 4h + 10min);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 8, 10), SessionKind::Extended) == 4h + 10min);
   // Across Thanksgiving: Wednesday's close to Friday 10:00 is 30 minutes.
-  CHECK(cal.market_time_between(utc(2026, 11, 25, 21, 0), utc(2026, 11, 27, 15, 0), Session::Regular) == 30min);
+  CHECK(cal.market_time_between(utc(2026, 11, 25, 21, 0), utc(2026, 11, 27, 15, 0), SessionKind::Regular) == 30min);
   // Thanksgiving week: 3 x 6h30 + the 3h30 Friday; that Friday's extended session is 13h.
-  CHECK(cal.market_time_between(utc(2026, 11, 23, 0, 0), utc(2026, 11, 28, 0, 0), Session::Regular) ==
+  CHECK(cal.market_time_between(utc(2026, 11, 23, 0, 0), utc(2026, 11, 28, 0, 0), SessionKind::Regular) ==
         3 * 390min + 210min);
-  CHECK(cal.market_time_between(utc(2026, 11, 27, 0, 0), utc(2026, 11, 28, 0, 0), Session::Extended) == 13h);
-  CHECK(cal.market_time_between(utc(2026, 11, 28, 0, 0), utc(2026, 11, 27, 0, 0), Session::Regular) == 0ms);
+  CHECK(cal.market_time_between(utc(2026, 11, 27, 0, 0), utc(2026, 11, 28, 0, 0), SessionKind::Extended) == 13h);
+  CHECK(cal.market_time_between(utc(2026, 11, 28, 0, 0), utc(2026, 11, 27, 0, 0), SessionKind::Regular) == 0ms);
   // A span of years stays cheap and exact: 2025 had 250 trading days, 3 of them 13:00 closes.
-  CHECK(cal.market_time_between(utc(2025, 1, 1, 0, 0), utc(2026, 1, 1, 0, 0), Session::Regular) ==
+  CHECK(cal.market_time_between(utc(2025, 1, 1, 0, 0), utc(2026, 1, 1, 0, 0), SessionKind::Regular) ==
         247 * 390min + 3 * 210min);
 }
 

@@ -141,7 +141,7 @@ TEST_CASE("defaults fill in every absent key") {
   CHECK(q.interval == Seconds{5});
   CHECK(q.max_runtime == Seconds{5});
   CHECK_FALSE(q.market_hours_only);
-  CHECK(q.session == Session::Regular);
+  CHECK(q.session == SessionKind::Regular);
   CHECK(q.data_source == "quotes_feed");
   CHECK(c.retry_for(q).max_attempts == 1);
 }
@@ -189,7 +189,7 @@ TEST_CASE("the manual's full example loads with every value") {
   CHECK(prices.interval == Seconds{60});
   CHECK(prices.max_runtime == Seconds{45});
   CHECK(prices.market_hours_only);
-  CHECK(prices.session == Session::Regular);
+  CHECK(prices.session == SessionKind::Regular);
   CHECK(prices.data_source == "price_data");
 
   // fundamentals has thresholds but no task writes it; both scripts are missing here

@@ -298,7 +298,7 @@ TEST_CASE("extended sessions and market_hours_only are read") {
                                          "    market_hours_only: yes\n    data_source: quotes\n"));
   REQUIRE(result.config.has_value());
   const TaskSpec& q = result.config->intraday.at(0);
-  CHECK(q.session == Session::Extended);
+  CHECK(q.session == SessionKind::Extended);
   CHECK(q.market_hours_only);
   CHECK(q.data_source == "quotes");
   CHECK(q.interval == Seconds{30});

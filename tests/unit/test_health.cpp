@@ -43,7 +43,7 @@ TaskSpec daily_task(const std::string& name, const std::string& source) {
 }
 
 TaskSpec intraday_task(const std::string& name, const std::string& source,
-                       Session session = Session::Regular) {
+                       SessionKind session = SessionKind::Regular) {
   TaskSpec t = daily_task(name, source);
   t.schedule = Schedule::Intraday;
   t.market_hours_only = true;
@@ -56,7 +56,7 @@ PipelineConfig pipeline_config() {
   c.daily = {daily_task("Fundamental Data", "fundamentals"), daily_task("News Events", "news"),
              daily_task("No Thresholds", "loose")};
   c.intraday = {intraday_task("Price Data", "price_data"),
-                intraday_task("Extended Quotes", "quotes", Session::Extended)};
+                intraday_task("Extended Quotes", "quotes", SessionKind::Extended)};
   c.freshness.green = {{"fundamentals", Seconds{86400}}, {"news", Seconds{3600}},
                        {"price_data", Seconds{300}}, {"quotes", Seconds{300}}};
   c.freshness.yellow = {{"fundamentals", Seconds{172800}}, {"news", Seconds{7200}},
@@ -68,7 +68,7 @@ TaskHealthRow succeeded(const std::string& name, WallTime end,
                         std::optional<std::string> as_of = std::nullopt) {
   TaskHealthRow r;
   r.name = name;
-  r.status = "SUCCESS";
+  r.status = TaskStatus::Success;
   r.last_success = end;
   r.last_run_end = end;
   r.success_ended_at = end;
@@ -148,7 +148,7 @@ TEST_CASE("health: unknown when never run, and when the source has no thresholds
   // A row that exists but never succeeded is still unknown.
   TaskHealthRow failed;
   failed.name = "News Events";
-  failed.status = "FAILED";
+  failed.status = TaskStatus::Failed;
   failed.total_runs = 3;
   CHECK(colour_at("news", {failed}, est(20, 10, 0)) == Freshness::Unknown);
 }
@@ -181,7 +181,7 @@ TEST_CASE("health: market time skips a holiday, and the extended session counts 
   CHECK(source(all, "price_data").age == Millis{minutes{6}});
   CHECK(source(all, "price_data").status == Freshness::Yellow);
   // Extended: from 04:00 on the Friday, so 5h 36m of market time: red.
-  CHECK(source(all, "quotes").session == Session::Extended);
+  CHECK(source(all, "quotes").session == SessionKind::Extended);
   CHECK(source(all, "quotes").age == Millis{hours{5} + minutes{36}});
   CHECK(source(all, "quotes").status == Freshness::Red);
 }
@@ -261,7 +261,7 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
       succeeded("Fundamental Data", est(20, 9, 30)), succeeded("News Events", est(19, 9, 30)),
       succeeded("Price Data", est(20, 15, 0))};
   HealthReport report = build_report(pipeline_config(), calendar(), rows, est(20, 15, 8));
-  report.tasks[1].status = "FAILED";
+  report.tasks[1].status = TaskStatus::Failed;
   report.tasks[1].consecutive_failures = 2;
   report.tasks[1].total_runs = 4;
   report.tasks[1].last_error = "exit code 1: " + std::string(80, 'e');

@@ -15,6 +15,7 @@
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/store/health_queries.h"
+#include "store/connection.h"  // the store's own connection, to read a column back
 #include "orchestrator/store/status_store.h"
 
 using namespace orch;
@@ -103,7 +104,7 @@ TEST_CASE("metrics: the textfile has tasks and sources, valid for promtool") {
   const PipelineConfig cfg = metrics_config();
   TaskHealthRow price;
   price.name = "Price Data";
-  price.status = "FAILED";
+  price.status = TaskStatus::Failed;
   price.consecutive_failures = 2;
   price.total_runs = 5;
   price.total_failures = 2;
@@ -198,7 +199,7 @@ TEST_CASE("health queries: rows, DATA_AS_OF of the latest success, failed tasks 
   attempt("Prices", 1, utc_at(14, 20), TaskStatus::Failed, std::nullopt, false);
   attempt("Prices", 2, utc_at(14, 21), TaskStatus::Failed, std::nullopt, true);
 
-  auto rows = read_task_health(s.db());
+  auto rows = s.read_task_health();
   REQUIRE(rows.has_value());
   REQUIRE(rows->size() == 2);
   const TaskHealthRow& news = (*rows)[0];
@@ -207,24 +208,24 @@ TEST_CASE("health queries: rows, DATA_AS_OF of the latest success, failed tasks 
   CHECK_FALSE(news.success_data_as_of.has_value());  // only the latest success's counts
   CHECK(news.total_runs == 2);
   const TaskHealthRow& prices = (*rows)[1];
-  CHECK(prices.status == "FAILED");
+  CHECK(prices.status == TaskStatus::Failed);
   CHECK(prices.success_data_as_of == "2026-11-20T13:55:00Z");
   CHECK(prices.consecutive_failures == 1);
   CHECK(prices.last_duration_seconds == doctest::Approx(2.0));
   CHECK(prices.last_error == "exit code 1: boom");
 
-  auto failed = read_failed_tasks(s.db(), *run);
+  auto failed = s.read_failed_tasks(*run);
   REQUIRE(failed.has_value());
   REQUIRE(failed->size() == 1);
   CHECK((*failed)[0].name == "Prices");
-  CHECK((*failed)[0].status == "FAILED");
+  CHECK((*failed)[0].status == TaskStatus::Failed);
   CHECK((*failed)[0].log_path == "/logs/Prices2.log");
-  CHECK(read_failed_tasks(s.db(), *run + 1)->empty());
+  CHECK(s.read_failed_tasks(*run + 1)->empty());
 
-  auto readonly = read_task_health_readonly(dir.path / "status.db");
+  auto readonly = StatusStore::read_task_health_readonly(dir.path / "status.db");
   REQUIRE(readonly.has_value());
   CHECK(readonly->size() == 2);
-  CHECK(read_task_health_readonly(dir.path / "missing.db")->empty());
+  CHECK(StatusStore::read_task_health_readonly(dir.path / "missing.db")->empty());
   CHECK_FALSE(fs::exists(dir.path / "missing.db"));
 }
 
@@ -232,7 +233,7 @@ TEST_CASE("health queries: a source turning red is reported once per transition"
   HealthTempDir dir;
   auto opened = StatusStore::open(dir.path / "status.db");
   REQUIRE(opened.has_value());
-  SQLite::Database& db = (*opened)->db();
+  StatusStore& store = **opened;
   auto rec = [](const std::string& source, const std::string& status) {
     SourceRecord r;
     r.source = source;
@@ -240,20 +241,20 @@ TEST_CASE("health queries: a source turning red is reported once per transition"
     r.age_seconds = 10.0;
     return r;
   };
-  CHECK(*stored_source_status(db, "news") == "");
-  auto red = record_source_freshness(db, {rec("news", "red"), rec("prices", "green")}, utc_at(15, 0));
+  CHECK(*store.stored_source_status("news") == "");
+  auto red = store.record_source_freshness({rec("news", "red"), rec("prices", "green")}, utc_at(15, 0));
   REQUIRE(red.has_value());
   CHECK(*red == std::vector<std::string>{"news"});
-  CHECK(record_source_freshness(db, {rec("news", "red"), rec("prices", "yellow")}, utc_at(15, 1))->empty());
-  CHECK(*record_source_freshness(db, {rec("news", "green"), rec("prices", "red")}, utc_at(15, 2)) ==
+  CHECK(store.record_source_freshness({rec("news", "red"), rec("prices", "yellow")}, utc_at(15, 1))->empty());
+  CHECK(*store.record_source_freshness({rec("news", "green"), rec("prices", "red")}, utc_at(15, 2)) ==
         std::vector<std::string>{"prices"});
-  CHECK(*record_source_freshness(db, {rec("news", "red"), rec("prices", "red")}, utc_at(15, 3)) ==
+  CHECK(*store.record_source_freshness({rec("news", "red"), rec("prices", "red")}, utc_at(15, 3)) ==
         std::vector<std::string>{"news"});
-  CHECK(*stored_source_status(db, "prices") == "red");
+  CHECK(*store.stored_source_status("prices") == "red");
   // A source gone from the pipeline leaves the table.
-  CHECK(record_source_freshness(db, {rec("news", "red")}, utc_at(15, 4))->empty());
-  CHECK(*stored_source_status(db, "prices") == "");
-  SQLite::Statement q(db, "SELECT checked_at, age_seconds FROM source_freshness WHERE source = 'news'");
+  CHECK(store.record_source_freshness({rec("news", "red")}, utc_at(15, 4))->empty());
+  CHECK(*store.stored_source_status("prices") == "");
+  SQLite::Statement q(store_detail::connection_of(store).db(), "SELECT checked_at, age_seconds FROM source_freshness WHERE source = 'news'");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getString() == "2026-11-20 15:04:00.000");
   CHECK(q.getColumn(1).getDouble() == doctest::Approx(10.0));

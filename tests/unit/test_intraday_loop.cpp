@@ -31,7 +31,7 @@ MarketCalendar nyse_calendar_2026() {
 }
 
 TaskSpec intraday(std::string name, Seconds interval, bool market_hours_only = false,
-                  Session session = Session::Regular) {
+                  SessionKind session = SessionKind::Regular) {
   TaskSpec t;
   t.name = std::move(name);
   t.schedule = Schedule::Intraday;
@@ -242,8 +242,8 @@ TEST_CASE("intraday loop: market-hours tasks wait for the open and stop at the c
 
 TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, regular ones do not") {
   const MarketCalendar cal = nyse_calendar_2026();
-  const TaskSpec reg = intraday("R", 60s, true, Session::Regular);
-  const TaskSpec ext = intraday("E", 60s, true, Session::Extended);
+  const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
+  const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
   const TaskSpec any = intraday("X", 60s, false);
   const WallTime pre = utc(2026, 1, 20, 12, 0);  // 07:00 EST
   CHECK_FALSE(in_session(cal, reg, pre));

@@ -51,7 +51,7 @@ TEST_CASE("failed attempts are retried after their backoff, the last value repea
   Plan p({plan_task("A", 0, {}, 4, {10s, 30s})}, 1);
   start_all(p, T0);
   auto f = p.mark_finished(0, AttemptOutcome::Failure, T0 + 1s);
-  CHECK(f.state == TaskState::BackingOff);
+  CHECK(f.state == PlanState::BackingOff);
   CHECK(*f.retry_at == T0 + 11s);
   CHECK(p.ready(T0 + 10s).empty());
   CHECK(start_all(p, T0 + 11s) == std::vector<int>{0});
@@ -62,7 +62,7 @@ TEST_CASE("failed attempts are retried after their backoff, the last value repea
   CHECK(*f.retry_at == T0 + 73s);  // 30 s again
   start_all(p, T0 + 73s);
   f = p.mark_finished(0, AttemptOutcome::Failure, T0 + 74s);
-  CHECK(f.state == TaskState::Failed);
+  CHECK(f.state == PlanState::Failed);
   CHECK(f.final());
   CHECK(p.attempts(0) == 4);
   CHECK(p.done());
@@ -71,7 +71,7 @@ TEST_CASE("failed attempts are retried after their backoff, the last value repea
 TEST_CASE("a permanent failure is not retried") {
   Plan p({plan_task("A", 0, {}, 3, {1s})}, 1);
   start_all(p, T0);
-  CHECK(p.mark_finished(0, AttemptOutcome::PermanentFailure, T0).state == TaskState::Failed);
+  CHECK(p.mark_finished(0, AttemptOutcome::PermanentFailure, T0).state == PlanState::Failed);
   CHECK(p.done());
 }
 
@@ -104,9 +104,9 @@ TEST_CASE("a critical failure skips everything not started and cancels pending r
   auto abandons = p.take_abandons();
   REQUIRE(abandons.size() == 1);
   CHECK(abandons[0].task == 1);
-  CHECK(abandons[0].state == TaskState::Failed);
+  CHECK(abandons[0].state == PlanState::Failed);
   CHECK_FALSE(p.done());  // Slow still runs
-  CHECK(p.mark_finished(2, AttemptOutcome::Failure, T0).state == TaskState::Failed);  // no retry now
+  CHECK(p.mark_finished(2, AttemptOutcome::Failure, T0).state == PlanState::Failed);  // no retry now
   CHECK(p.done());
 }
 
@@ -115,7 +115,7 @@ TEST_CASE("tasks already done satisfy their dependents without running") {
   a.already_done = true;
   Plan p({a, plan_task("B", 1, {0})}, 1);
   CHECK(p.ready(T0) == std::vector<int>{1});
-  CHECK(p.state(0) == TaskState::AlreadyDone);
+  CHECK(p.state(0) == PlanState::AlreadyDone);
 }
 
 TEST_CASE("interrupt abandons pending retries and ends the plan") {
@@ -126,6 +126,6 @@ TEST_CASE("interrupt abandons pending retries and ends the plan") {
   CHECK(p.done());
   auto abandons = p.take_abandons();
   REQUIRE(abandons.size() == 1);
-  CHECK(abandons[0].state == TaskState::Interrupted);
+  CHECK(abandons[0].state == PlanState::Interrupted);
   CHECK(p.ready(T0 + 120s).empty());
 }

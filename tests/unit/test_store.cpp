@@ -15,12 +15,15 @@
 #include <string>
 
 #include "orchestrator/store/status_store.h"
+#include "store/connection.h"  // the store's own connection, to look at and break the file
 
 namespace fs = std::filesystem;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
 namespace {
+
+SQLite::Database& raw_db(orch::StatusStore& s) { return orch::store_detail::connection_of(s).db(); }
 
 struct StoreTempDir {
   fs::path path;
@@ -48,7 +51,7 @@ std::unique_ptr<orch::StatusStore> open_store(const fs::path& db) {
 
 // One value of the data_pipeline_status row of `task`, as text ("NULL" for NULL).
 std::string col(orch::StatusStore& s, const std::string& task, const std::string& column) {
-  SQLite::Statement q(s.db(), "SELECT " + column + " FROM data_pipeline_status WHERE task_name = ?");
+  SQLite::Statement q(raw_db(s), "SELECT " + column + " FROM data_pipeline_status WHERE task_name = ?");
   q.bind(1, task);
   REQUIRE(q.executeStep());
   return q.getColumn(0).isNull() ? "NULL" : q.getColumn(0).getString();
@@ -59,7 +62,7 @@ int num(orch::StatusStore& s, const std::string& task, const std::string& column
 }
 
 std::string scalar(orch::StatusStore& s, const std::string& sql) {
-  SQLite::Statement q(s.db(), sql);
+  SQLite::Statement q(raw_db(s), sql);
   REQUIRE(q.executeStep());
   return q.getColumn(0).isNull() ? "NULL" : q.getColumn(0).getString();
 }
@@ -120,7 +123,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   std::set<std::string> columns;
   {
-    SQLite::Statement q(s->db(), "PRAGMA table_info(data_pipeline_status)");
+    SQLite::Statement q(raw_db(*s), "PRAGMA table_info(data_pipeline_status)");
     while (q.executeStep()) columns.insert(q.getColumn(1).getString());
   }  // finalized before the connection closes below
   for (const char* c :
@@ -132,7 +135,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "2");
+  CHECK(scalar(*s, "PRAGMA user_version") == "3");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "18");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
@@ -141,7 +144,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   // Crash recovery finds the open attempts on the small partial index, not by a scan.
   {
     SQLite::Statement plan(
-        s->db(), "EXPLAIN QUERY PLAN SELECT run_id FROM task_runs WHERE status = 'RUNNING'");
+        raw_db(*s), "EXPLAIN QUERY PLAN SELECT run_id FROM task_runs WHERE status = 'RUNNING'");
     REQUIRE(plan.executeStep());
     CHECK(plan.getColumn(3).getString() == "SCAN task_runs USING INDEX idx_task_runs_open");
   }
@@ -150,7 +153,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "2");
+  CHECK(scalar(*again, "PRAGMA user_version") == "3");
 }
 
 TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
@@ -166,11 +169,50 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
     raw.exec("PRAGMA user_version = 1");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "2");
+  CHECK(scalar(*s, "PRAGMA user_version") == "3");
   CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
                    "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
         "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+}
+
+TEST_CASE("store: a version 2 database gets source_freshness from the schema on upgrade") {
+  StoreTempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("DROP TABLE source_freshness");  // version 2 made it at the first health check
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
+    raw.exec("PRAGMA user_version = 2");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('source_freshness')") == "6");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+  // The health monitor reads and writes it without making it.
+  CHECK(*s->stored_source_status("news") == "");
+  orch::SourceRecord news;
+  news.source = "news";
+  news.status = "red";
+  auto red = s->record_source_freshness({news}, t0());
+  REQUIRE(red.has_value());
+  CHECK(*red == std::vector<std::string>{"news"});
+  CHECK(*s->stored_source_status("news") == "red");
+}
+
+TEST_CASE("store: a version 2 database whose source_freshness already exists keeps its rows") {
+  StoreTempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("INSERT INTO source_freshness (source, status) VALUES ('news', 'red')");
+    raw.exec("PRAGMA user_version = 2");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(*s->stored_source_status("news") == "red");
 }
 
 TEST_CASE("store: a run of two attempts counts once in total_runs") {
@@ -209,7 +251,7 @@ TEST_CASE("store: a run of two attempts counts once in total_runs") {
         "FAILED:1:daily:2026-11-20,SUCCESS:2:daily:2026-11-20");
   CHECK(scalar(*s, "SELECT data_as_of || ' ' || records_processed || ' ' || duration_seconds "
                    "FROM task_runs WHERE attempt = 2") == "2026-11-20T13:59:00Z 1234 10.0");
-  REQUIRE(s->end_run(*run, "SUCCESS", t0(80)).has_value());
+  REQUIRE(s->end_run(*run, orch::TaskStatus::Success, t0(80)).has_value());
   CHECK(scalar(*s, "SELECT status || ' ' || ended_at FROM runs") ==
         "SUCCESS " + orch::format_db_time(t0(80)));
 }
@@ -298,8 +340,8 @@ TEST_CASE("store: skipped tasks and abandoned runs") {
   CHECK(num(*s, "rates", "total_failures") == 0);
 
   CHECK_FALSE(s->run_abandoned(run, "rates", orch::TaskStatus::Success, "x", t0(9)).has_value());
-  CHECK_FALSE(s->end_run(run, "DONE", t0(10)).has_value());
-  CHECK_FALSE(s->end_run(run + 100, "SUCCESS", t0(10)).has_value());
+  CHECK_FALSE(s->end_run(run, orch::TaskStatus::Running, t0(10)).has_value());
+  CHECK_FALSE(s->end_run(run + 100, orch::TaskStatus::Success, t0(10)).has_value());
   auto unknown = s->attempt_finished(999, "fx", end_of(orch::TaskStatus::Success, t0(), 1s, true));
   REQUIRE_FALSE(unknown.has_value());
   CHECK(unknown.error().message.find("999") != std::string::npos);
@@ -342,7 +384,7 @@ TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {
   REQUIRE(s->attempt_started(start_of(dead, "a", 1, t0())).has_value());
   REQUIRE(s->attempt_started(start_of(alive, "b", 1, t0())).has_value());
   // A row left RUNNING by an earlier tool, owned by no run.
-  s->db().exec("INSERT INTO data_pipeline_status (task_name, status) VALUES ('legacy', 'RUNNING')");
+  raw_db(*s).exec("INSERT INTO data_pipeline_status (task_name, status) VALUES ('legacy', 'RUNNING')");
 
   std::map<std::string, int> asked;
   auto is_dead = [&](const std::string& mode) {
@@ -383,7 +425,7 @@ TEST_CASE("store: every timestamp written parses with julianday()") {
   auto run = *s->begin_run("daily", "2026-11-20", t0());
   attempt(*s, run, "a", 1, t0(), 1, orch::TaskStatus::Failed, true, "x");
   attempt(*s, run, "a", 1, t0(10) + 123ms, 2, orch::TaskStatus::Success, true);
-  REQUIRE(s->end_run(run, "SUCCESS", t0(20)).has_value());
+  REQUIRE(s->end_run(run, orch::TaskStatus::Success, t0(20)).has_value());
   for (const char* c : {"last_run_start", "last_run_end", "last_success", "last_failure",
                         "created_at", "updated_at"}) {
     CHECK_MESSAGE(scalar(*s, std::string("SELECT julianday(") + c +
@@ -502,7 +544,7 @@ TEST_CASE("store: a task row deleted while its attempt ran is made again at the 
   REQUIRE(run.has_value());
   auto id = s->attempt_started(start_of(*run, "prices", 1, t0()));
   REQUIRE(id.has_value());
-  s->db().exec("DELETE FROM data_pipeline_status WHERE task_name = 'prices'");
+  raw_db(*s).exec("DELETE FROM data_pipeline_status WHERE task_name = 'prices'");
   REQUIRE(s->attempt_finished(*id, "prices", end_of(orch::TaskStatus::Success, t0(9), 9s, true))
               .has_value());
   CHECK(col(*s, "prices", "status") == "SUCCESS");
@@ -520,11 +562,11 @@ TEST_CASE("store: when SQLite rolls a whole batch back, the loss is reported, no
 
   s->begin_batch();
   REQUIRE(s->attempt_started(start_of(*run, "prices", 1, t0())).has_value());
-  s->db().exec("PRAGMA max_page_count = " + pages);  // the next growth is SQLITE_FULL
+  raw_db(*s).exec("PRAGMA max_page_count = " + pages);  // the next growth is SQLITE_FULL
   auto big = start_of(*run, "news", 1, t0(1));
   big.command = std::string(200000, 'x');
   CHECK_FALSE(s->attempt_started(big).has_value());  // SQLite rolled back the transaction
-  s->db().exec("PRAGMA max_page_count = 1073741823");
+  raw_db(*s).exec("PRAGMA max_page_count = 1073741823");
   CHECK_FALSE(s->attempt_started(start_of(*run, "fx", 1, t0(2))).has_value());
   auto ended = s->end_batch();
   REQUIRE_FALSE(ended.has_value());

@@ -13,15 +13,11 @@
 #include "orchestrator/sched/runner.h"
 #include "orchestrator/store/status_store.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace orch {
 
 // Reads every task row and computes the report at `now`. No writes.
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
-                                   SQLite::Database& db, WallTime now);
+                                   StatusStore& store, WallTime now);
 
 // Records `report` in source_freshness; returns the sources that turned red with it.
 Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,

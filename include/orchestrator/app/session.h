@@ -12,15 +12,15 @@
 
 namespace orch {
 
-struct StoreSession {
+// The held lock and the opened store of one mode's invocation.
+struct OpenStore {
   InstanceLock lock;
   std::unique_ptr<StatusStore> store;
 };
 
-// On failure logs why and sets the exit code to use (75 when locked, 74 when the database
-// is unusable).
-Expected<StoreSession> open_store_session(const Pipeline& pipeline, const std::string& mode,
-                                          int* exit_code);
+// On failure logs why; the Error's kind is Locked when another orchestrator runs the mode,
+// Store when the database or its folder is unusable (exit_code_for maps it to 75 or 74).
+Expected<OpenStore> open_store(const Pipeline& pipeline, const std::string& mode);
 
 // Closes the run's row and maps its result to the exit code: 74 when the store failed,
 // 128+signal when stopped, 1 when a task failed or was skipped, else 0.

@@ -89,13 +89,13 @@ class MarketCalendar {
   bool is_open(WallTime t) const { return session_at(t).session == MarketSession::Regular; }
   // The session window of `day`: regular = open..close, extended = pre_market_open..post
   // close. nullopt on a closed day.
-  std::optional<Window> window(std::chrono::year_month_day day, Session session) const;
+  std::optional<Window> window(std::chrono::year_month_day day, SessionKind session) const;
   // The first regular open strictly after `t` (so the next day's open while open now).
   WallTime next_open(WallTime t) const;
   // The first regular close strictly after `t` (today's close while open now).
   WallTime next_close(WallTime t) const;
   // How much of [from, to) lies inside `session` windows; zero when to <= from.
-  Millis market_time_between(WallTime from, WallTime to, Session session) const;
+  Millis market_time_between(WallTime from, WallTime to, SessionKind session) const;
   // The instant a task's DATA_AS_OF names: ISO 8601 with 'Z' or an offset as written; without
   // an offset, a local time in the pipeline's zone; a date alone, that date's regular close
   // (the configured close on a day without a session). nullopt when it is none of these.
@@ -119,7 +119,7 @@ class MarketCalendar {
   DayInfo day_info(std::chrono::year_month_day day) const;
   TimeOfDay close_of(const DayInfo& info) const;
   TimeOfDay post_close_of(const DayInfo& info) const;
-  std::optional<Window> window(std::chrono::year_month_day day, Session session,
+  std::optional<Window> window(std::chrono::year_month_day day, SessionKind session,
                                const DayInfo& info) const;
   // Scans days from the date of `t` for the first regular open (or close) strictly after `t`.
   WallTime next_boundary(WallTime t, bool open) const;

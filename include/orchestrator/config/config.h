@@ -14,7 +14,9 @@
 namespace orch {
 
 enum class Schedule { Daily, Intraday };
-enum class Session { Regular, Extended };        // extended = pre + regular + post
+// Which market hours a task's freshness counts (not the market's phase at an instant: that
+// is MarketSession in calendar/). Extended = pre + regular + post.
+enum class SessionKind { Regular, Extended };
 enum class DailyDays { Trading, Weekdays, All };  // which days --full runs the daily DAG
 
 struct RetryPolicy {
@@ -44,7 +46,7 @@ struct TaskSpec {
   // intraday only
   Seconds interval{0};                   // interval_minutes * 60 or interval_seconds
   bool market_hours_only = false;
-  Session session = Session::Regular;
+  SessionKind session = SessionKind::Regular;
 };
 
 struct MarketHours {

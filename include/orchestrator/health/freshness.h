@@ -27,7 +27,7 @@ struct SourceFreshness {
   bool from_data_as_of = false;            // reference is the DATA_AS_OF the task printed
   bool market_time = false;                // ages only inside `session` windows
   bool daily_time = false;                 // written only by daily tasks: ages on daily_days only
-  Session session = Session::Regular;
+  SessionKind session = SessionKind::Regular;
   std::optional<Seconds> green;            // thresholds from freshness_thresholds
   std::optional<Seconds> yellow;
   std::vector<std::string> tasks;          // the tasks writing it, in file order

@@ -21,7 +21,9 @@ struct PlanTask {
   bool already_done = false;           // succeeded earlier: counts as satisfied, not run
 };
 
-enum class TaskState { Waiting, Running, BackingOff, Succeeded, Failed, TimedOut, Skipped,
+// Where a task is inside one run's plan (retries and backoff included). Distinct from
+// TaskStatus (sched/recorder.h), the outcome recorded in the database and shown to users.
+enum class PlanState { Waiting, Running, BackingOff, Succeeded, Failed, TimedOut, Skipped,
                        AlreadyDone, Interrupted };
 enum class AttemptOutcome { Success, Failure, Timeout, PermanentFailure, Interrupted };
 
@@ -31,7 +33,7 @@ struct PlanSkip {
 };
 struct PlanAbandon {  // a task in backoff whose next attempt will not happen
   int task = 0;
-  TaskState state = TaskState::Failed;  // Failed (critical stop) or Interrupted
+  PlanState state = PlanState::Failed;  // Failed (critical stop) or Interrupted
   std::string reason;
 };
 
@@ -44,9 +46,9 @@ class Plan {
   std::vector<int> ready(WallTime now) const;
   void mark_started(int id);
   struct Finish {
-    TaskState state;                    // BackingOff when another attempt follows
+    PlanState state;                    // BackingOff when another attempt follows
     std::optional<WallTime> retry_at;
-    bool final() const { return state != TaskState::BackingOff; }
+    bool final() const { return state != PlanState::BackingOff; }
   };
   Finish mark_finished(int id, AttemptOutcome outcome, WallTime now);
   // The orchestrator is stopping: tasks in backoff are abandoned; waiting ones stay unrun.
@@ -63,19 +65,19 @@ class Plan {
 
   std::size_t size() const { return tasks_.size(); }
   const PlanTask& task(int id) const { return tasks_[id]; }
-  TaskState state(int id) const { return states_[id]; }
+  PlanState state(int id) const { return states_[id]; }
   int attempts(int id) const { return attempts_[id]; }
   int running() const { return running_; }
 
  private:
   bool terminal(int id) const;
-  void settle(int id, TaskState final_state);
+  void settle(int id, PlanState final_state);
   void skip_dependents(int id);
   void stop_after_critical(int id);
   void advance_tier();
 
   std::vector<PlanTask> tasks_;
-  std::vector<TaskState> states_;
+  std::vector<PlanState> states_;
   std::vector<int> attempts_;
   std::vector<std::optional<WallTime>> retry_at_;
   std::vector<std::vector<int>> dependents_;
@@ -95,6 +97,6 @@ class Plan {
   std::vector<PlanAbandon> abandons_;
 };
 
-std::string_view to_string(TaskState s);
+std::string_view to_string(PlanState s);
 
 }  // namespace orch

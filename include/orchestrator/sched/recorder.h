@@ -13,6 +13,9 @@
 
 namespace orch {
 
+// A task's recorded outcome, from the Runner to the database, the dashboard, metrics and
+// alerts (PlanState in sched/plan.h is the plan's own bookkeeping). Its text form, below, is
+// the only place the database's status strings are spelled.
 enum class TaskStatus { Pending, Running, Success, Failed, Timeout, Skipped, Interrupted };
 std::string_view to_string(TaskStatus s);  // "PENDING", "RUNNING", ... as in the database
 std::optional<TaskStatus> parse_task_status(std::string_view s);

@@ -15,8 +15,9 @@ class InstanceLock {
     bool held = false;  // another process holds the lock (vs. an I/O problem)
     pid_t holder = 0;   // 0 when the PID could not be read
   };
-  // Takes the lock without waiting. On failure: the Error's message names the holder's PID
-  // when another process holds it (`*busy` is then set), or the I/O problem otherwise.
+  // Takes the lock without waiting. On failure: an Error of kind Locked whose message names
+  // the holder's PID when another process holds it (`*busy` is then set), or of kind Store
+  // naming the I/O problem otherwise.
   static Expected<InstanceLock> acquire(const std::filesystem::path& db, const std::string& mode,
                                         Busy* busy = nullptr);
   // True when nobody holds the lock of `mode` right now (probes and releases at once).

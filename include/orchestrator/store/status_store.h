@@ -1,7 +1,9 @@
 #pragma once
-// The SQLite status database: data_pipeline_status (the table users query), the runs table
-// (one row per orchestrator invocation) and task_runs (one row per attempt). WAL, a busy
-// timeout, BEGIN IMMEDIATE for every write, one transaction per state change or per batch.
+// The status database: data_pipeline_status (the task table our users' tools read), the runs
+// table (one row per orchestrator invocation), task_runs (one row per attempt),
+// supervisor_events and source_freshness. WAL, a busy timeout, BEGIN IMMEDIATE for every
+// write, one transaction per state change or per batch. This class is the only way in: no
+// SQLite type appears outside src/store/. Every error it returns has ErrorKind::Store.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -12,17 +14,16 @@
 #include <vector>
 
 #include "orchestrator/sched/recorder.h"
+#include "orchestrator/store/health_queries.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
 
-namespace SQLite {
-class Database;
-}
-
 namespace orch {
 
+class StatusStore;
 namespace store_detail {
-class StatementCache;
+class Connection;
+Connection& connection_of(StatusStore& store);  // defined in src/store/ (private header)
 }
 
 class StatusStore final : public RunRecorder {
@@ -45,8 +46,8 @@ class StatusStore final : public RunRecorder {
   // A new run (one invocation of a mode); its id is ORCHESTRATOR_RUN_ID.
   Expected<std::int64_t> begin_run(const std::string& mode, const std::string& trading_date,
                                    WallTime started_at);
-  // status: "SUCCESS", "FAILED" or "INTERRUPTED".
-  Status end_run(std::int64_t run_id, const std::string& status, WallTime ended_at);
+  // `outcome`: Success, Failed or Interrupted.
+  Status end_run(std::int64_t run_id, TaskStatus outcome, WallTime ended_at);
 
   // Tasks with a successful attempt recorded for this trading date (YYYY-MM-DD).
   Expected<std::set<std::string>> succeeded_on(const std::string& trading_date);
@@ -56,6 +57,23 @@ class StatusStore final : public RunRecorder {
 
   // A --full supervisor event (runner started, died, restarted), kept in supervisor_events.
   Status record_event(const std::string& kind, const std::string& detail, WallTime at);
+
+  // --- What the health monitor reads and writes.
+  // Every task row of data_pipeline_status (tasks no longer in the config included).
+  Expected<std::vector<TaskHealthRow>> read_task_health();
+  // The same from the file at `path`, opened read-only (for --dry-run: nothing is written,
+  // no schema is made); no rows when the file does not exist.
+  static Expected<std::vector<TaskHealthRow>> read_task_health_readonly(
+      const std::filesystem::path& path);
+  // The tasks whose outcome in run `run_id` is Failed or Timeout, for the task_failed alert.
+  Expected<std::vector<FailedTask>> read_failed_tasks(std::int64_t run_id);
+  // Upserts every record (checked_at = `now`) in one BEGIN IMMEDIATE transaction and removes
+  // the sources not given. Returns the sources whose stored colour was not red before (or
+  // had no row) and is red now: each transition is returned to exactly one caller.
+  Expected<std::vector<std::string>> record_source_freshness(const std::vector<SourceRecord>& records,
+                                                             WallTime now);
+  // The stored colour of `source` ("green", "red", ...), "" when it has no row.
+  Expected<std::string> stored_source_status(const std::string& source);
 
   // RunRecorder
   Expected<std::int64_t> attempt_started(const AttemptStart& start) override;
@@ -68,15 +86,10 @@ class StatusStore final : public RunRecorder {
   void begin_batch() override;
   Status end_batch() override;
 
-  SQLite::Database& db();  // for the later health layer; same connection
-
  private:
-  explicit StatusStore(std::unique_ptr<SQLite::Database> db);
-  std::unique_ptr<SQLite::Database> db_;
-  // The prepared statements of the per-task writes, kept for the connection's life (parsing
-  // the SQL again for every state change was half of the CPU a task cost us). Declared after
-  // db_, so they are finalized before the connection closes.
-  std::unique_ptr<store_detail::StatementCache> stmts_;
+  explicit StatusStore(std::unique_ptr<store_detail::Connection> conn);
+  friend store_detail::Connection& store_detail::connection_of(StatusStore&);
+  std::unique_ptr<store_detail::Connection> conn_;
 };
 
 }  // namespace orch

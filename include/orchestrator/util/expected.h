@@ -1,18 +1,29 @@
 #pragma once
 // Errors as values inside the layers (std::expected arrives in C++23; this is the subset we use).
+// Both Expected and Status are [[nodiscard]]: a result is handled, or dropped with (void) and a
+// comment saying why that is safe.
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace orch {
 
+// What kind of failure an Error reports; app/ maps it to the process's exit code.
+enum class ErrorKind {
+  Failure,  // the operation failed (a task could not start, a check found a problem)
+  Usage,    // bad command line or configuration: nothing was run or written
+  Store,    // the status database cannot be opened, read or written
+  Locked,   // another orchestrator holds the lock that was asked for
+};
+
 struct Error {
   std::string message;
   bool retriable = true;  // false when trying again cannot help (missing script, bad interpreter)
+  ErrorKind kind = ErrorKind::Failure;
 };
 
 template <class T>
-class Expected {
+class [[nodiscard]] Expected {
  public:
   Expected(T value) : v_(std::move(value)) {}
   Expected(Error error) : v_(std::move(error)) {}
@@ -35,7 +46,10 @@ struct Ok {};
 using Status = Expected<Ok>;
 inline Status ok() { return Ok{}; }
 inline Error make_error(std::string message, bool retriable = true) {
-  return Error{std::move(message), retriable};
+  return Error{std::move(message), retriable, ErrorKind::Failure};
+}
+inline Error make_error(ErrorKind kind, std::string message, bool retriable = true) {
+  return Error{std::move(message), retriable, kind};
 }
 
 }  // namespace orch

@@ -1,0 +1,103 @@
+#pragma once
+// Internal to store/ (and the store's unit tests): the one SQLite connection of a StatusStore,
+// its prepared statements, the batch state, and the transaction helper every write goes
+// through. Nothing outside src/store/ includes this header in production code.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "orchestrator/store/status_store.h"
+#include "orchestrator/util/expected.h"
+#include "orchestrator/util/time.h"
+
+namespace orch::store_detail {
+
+// The connection and its prepared statements, each parsed once per process instead of once
+// per state change (parsing again for every change was half of the CPU a task cost us).
+// Statements are keyed by their SQL text. Declared after the database, so the statements are
+// finalized before the connection closes.
+class Connection {
+ public:
+  explicit Connection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+  SQLite::Database& db() { return *db_; }
+  SQLite::Statement& statement(std::string_view sql);
+
+  bool batch_requested = false;  // between begin_batch() and end_batch()
+  bool batch_open = false;       // ... and its BEGIN IMMEDIATE has run (at the first write)
+  bool batch_lost = false;       // SQLite rolled the whole batch back (e.g. disk full)
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+// The connection behind a store, for the store's own files and its unit tests.
+Connection& connection_of(StatusStore& store);
+
+// One use of a cached statement: reset and its bindings cleared at the end of the scope, so
+// it holds no read snapshot or lock between uses and starts from scratch at the next one.
+class Stmt {
+ public:
+  Stmt(Connection& c, std::string_view sql) : st_(c.statement(sql)) {}
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  SQLite::Statement* operator->() { return &st_; }
+  SQLite::Statement& operator*() { return st_; }
+
+ private:
+  SQLite::Statement& st_;
+};
+
+// `what` (status database <file>): <SQLite's message> (<what the user can do>).
+Error db_error(SQLite::Database& db, const std::string& what, const std::exception& e);
+void rollback(Connection& c) noexcept;
+
+// The transaction steps of write(), kept out of the template.
+Status begin_change(Connection& c, const std::string& what, bool batched);
+void undo_change(Connection& c, bool batched) noexcept;
+void commit_change(Connection& c, bool batched);
+
+// Runs `body` (returning Expected<T>) in a BEGIN IMMEDIATE transaction: committed when it
+// returns a value, rolled back when it returns an Error or anything throws. Inside a batch
+// the body runs in a savepoint of the batch's transaction instead, released or undone alone.
+template <class T, class F>
+Expected<T> write(Connection& c, const std::string& what, F&& body) {
+  const bool batched = c.batch_requested;
+  if (auto begun = begin_change(c, what, batched); !begun) return begun.error();
+  try {
+    Expected<T> result = body();
+    if (!result) {
+      undo_change(c, batched);
+    } else {
+      commit_change(c, batched);
+    }
+    return result;
+  } catch (const std::exception& e) {
+    undo_change(c, batched);
+    return db_error(c.db(), what, e);
+  }
+}
+
+template <class V>
+void bind_opt(SQLite::Statement& st, const char* name, const std::optional<V>& v) {
+  if (v) {
+    st.bind(name, *v);
+  } else {
+    st.bind(name);
+  }
+}
+
+// Empty text is stored as NULL.
+void bind_text(SQLite::Statement& st, const char* name, const std::string& s);
+// A time in the database's text form, or NULL.
+void bind_time(SQLite::Statement& st, const char* name, const std::optional<WallTime>& t);
+std::optional<WallTime> time_col(const SQLite::Column& c);
+std::optional<std::string> text_col(const SQLite::Column& c);
+
+}  // namespace orch::store_detail

@@ -38,7 +38,12 @@ std::string file_part(std::string_view subject) {
 }  // namespace
 
 std::string_view to_string(AlertKind k) {
-  return k == AlertKind::TaskFailed ? "task_failed" : "source_red";
+  switch (k) {
+    case AlertKind::TaskFailed: return "task_failed";
+    case AlertKind::SourceRed: return "source_red";
+    case AlertKind::RunnerDied: return "runner_died";
+  }
+  return "task_failed";
 }
 
 Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert& alert,
@@ -59,7 +64,7 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
   r.log_path = config.log_dir / "alerts" /
                (format_compact_utc(now) + "-" + std::to_string(++sequence) + "-" +
                 std::string(to_string(alert.kind)) + "-" +
-                file_part(alert.kind == AlertKind::TaskFailed ? alert.task : alert.source) +
+                file_part(alert.kind == AlertKind::SourceRed ? alert.source : alert.task) +
                 ".log");
   r.env = base_env;
   set_env(r.env, "ORCHESTRATOR_ALERT_KIND", std::string(to_string(alert.kind)));

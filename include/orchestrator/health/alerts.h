@@ -11,12 +11,13 @@
 
 namespace orch {
 
-enum class AlertKind { TaskFailed, SourceRed };
-std::string_view to_string(AlertKind k);  // "task_failed", "source_red"
+enum class AlertKind { TaskFailed, SourceRed, RunnerDied };
+std::string_view to_string(AlertKind k);  // "task_failed", "source_red", "runner_died"
 
 struct Alert {
   AlertKind kind = AlertKind::TaskFailed;
-  std::string task;    // the failed task; for source_red the source's tasks, joined by ", "
+  std::string task;    // the failed task; for source_red the source's tasks, joined by ", ";
+                       // for runner_died the --full runner ("daily", "intraday")
   std::string source;  // the task's data_source, or the source that turned red
   std::string status;  // FAILED or TIMEOUT; "red" for source_red
   std::string error;   // the task's last error, or why the source is red

@@ -101,8 +101,12 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
   }
 }
 
-// What the refresh changed: each selected source before and after.
-void print_outcome(const StaleSelection& sel, const std::optional<HealthReport>& after) {
+// What the refresh changed: each selected source before and after. Returns the sources the
+// refresh ran a writer of and left at or beyond `min` (each also logged as a warning); a
+// source whose writers --task left out is not counted.
+std::vector<std::string> print_outcome(const StaleSelection& sel,
+                                       const std::optional<HealthReport>& after, Freshness min) {
+  std::vector<std::string> still_stale;
   fmt::print("Refreshed data sources:\n");
   for (const SourceFreshness* s : sel.sources) {
     const SourceFreshness* now = nullptr;
@@ -112,7 +116,15 @@ void print_outcome(const StaleSelection& sel, const std::optional<HealthReport>&
       }
     }
     fmt::print("  {}: {} -> {}\n", s->name, state_of(*s), now ? state_of(*now) : "not checked");
+    const bool refreshed = std::any_of(sel.tasks.begin(), sel.tasks.end(),
+                                       [&](const TaskSpec* t) { return t->data_source == s->name; });
+    if (now && refreshed && (now->status == Freshness::Red ||
+                (min == Freshness::Yellow && now->status == Freshness::Yellow))) {
+      spdlog::warn("data source {} is still stale after the update ({})", s->name, state_of(*now));
+      still_stale.push_back(s->name);
+    }
   }
+  return still_stale;
 }
 
 }  // namespace
@@ -228,7 +240,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   spdlog::info("Update stale: {} task(s) for {} source(s), run {}", sel.tasks.size(),
                sel.sources.size(), *run_id);
   Plan plan(to_plan_tasks(cfg, sel.tasks), jobs);
-  LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment()};
+  LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment(), &*calendar};
   ConsoleStatus sink(console_style(global.color), "Update stale",
                      [&](WallTime t) { return pipeline->zone.local_datetime(t); });
   Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id, [&](int id, int attempt) {
@@ -237,7 +249,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const RunResult result = runner.run();
   const int code = finish_run(store, *run_id, result, pipeline->clock->now());
   const auto after = after_run(*pipeline, store, processes, *run_id, result);
-  print_outcome(sel, after);
+  const auto still_stale = print_outcome(sel, after, *min);
+  // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
+  if (code == exit_code::kOk && !still_stale.empty()) return exit_code::kFailed;
   return code;
 }
 

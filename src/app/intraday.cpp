@@ -40,7 +40,7 @@ class IntradayRun final : public IntradayPass {
       return {false, exit_code::kStoreError};
     }
     Plan plan(to_plan_tasks(cfg, due), options_.jobs.value_or(cfg.max_parallel));
-    LaunchContext ctx{&cfg, "intraday", *run_id, trading_date, base_env_};
+    LaunchContext ctx{&cfg, "intraday", *run_id, trading_date, base_env_, &calendar_};
     Runner runner(plan, processes_, store_, sink_, clock, *run_id, [&](int id, int attempt) {
       return make_launch(ctx, *due[id], attempt, now, clock.now());
     });

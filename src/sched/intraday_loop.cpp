@@ -23,6 +23,18 @@ WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTi
   return now + std::chrono::hours(24);
 }
 
+std::chrono::year_month_day session_date(const MarketCalendar& cal, const TaskSpec& t,
+                                         WallTime now) {
+  const std::chrono::year_month_day today = cal.zone().date_of(now);
+  if (!t.market_hours_only) return today;
+  auto day = std::chrono::sys_days{today};
+  for (int i = 0; i < 30; ++i, day -= std::chrono::days{1}) {
+    const std::chrono::year_month_day d{day};
+    if (auto w = cal.window(d, t.session); w && w->start <= now) return d;
+  }
+  return today;
+}
+
 IntradayScheduler::IntradayScheduler(const MarketCalendar& calendar,
                                      std::vector<const TaskSpec*> tasks,
                                      std::map<std::string, WallTime> last_starts, Cadence cadence)

@@ -265,3 +265,22 @@ TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, re
   IntradayScheduler none(cal, {}, {});
   CHECK(none.next_wake(saturday) == saturday + 24h);
 }
+
+TEST_CASE("intraday: a market-hours task's trading date is that of the latest session that opened") {
+  const MarketCalendar cal = nyse_calendar_2026();
+  const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
+  const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
+  const TaskSpec any = intraday("X", 60s, false);
+  auto date = [&](const TaskSpec& t, WallTime now) { return format_date(session_date(cal, t, now)); };
+  // Saturday 2026-01-24: Friday's session
+  CHECK(date(reg, utc(2026, 1, 24, 15, 0)) == "2026-01-23");
+  CHECK(date(ext, utc(2026, 1, 24, 15, 0)) == "2026-01-23");
+  CHECK(date(any, utc(2026, 1, 24, 15, 0)) == "2026-01-24");  // no session: the local date
+  // Tuesday 2026-01-20 07:00 EST, after MLK Day: the extended session has opened today, the
+  // regular one has not (the latest is Friday the 16th's)
+  CHECK(date(ext, utc(2026, 1, 20, 12, 0)) == "2026-01-20");
+  CHECK(date(reg, utc(2026, 1, 20, 12, 0)) == "2026-01-16");
+  // inside and after today's session: today
+  CHECK(date(reg, utc(2026, 1, 20, 15, 0)) == "2026-01-20");
+  CHECK(date(reg, utc(2026, 1, 21, 2, 0)) == "2026-01-20");  // 21:00 EST
+}

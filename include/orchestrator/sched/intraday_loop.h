@@ -24,6 +24,14 @@ bool in_session(const MarketCalendar& calendar, const TaskSpec& task, WallTime n
 // The next instant the task's session begins (its window on a later trading day if needed).
 WallTime next_session_start(const MarketCalendar& calendar, const TaskSpec& task, WallTime now);
 
+// The trading date an intraday task works for at `now` (its ORCHESTRATOR_TRADING_DATE): for
+// a market_hours_only task, the date of the latest session of its kind that has opened by
+// `now` (today's inside or after it; the previous trading day's before it, on a weekend or a
+// holiday), so a repair run outside the session collects for the last session, not for a day
+// without one; for any other task, the local date of `now`.
+std::chrono::year_month_day session_date(const MarketCalendar& calendar, const TaskSpec& task,
+                                         WallTime now);
+
 // The work of one pass, injected by the mode.
 class IntradayPass {
  public:

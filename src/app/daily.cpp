@@ -113,6 +113,10 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
 
   const int code_after = finish_run(store, *run_id, result, pipeline->clock->now());
   after_run(*pipeline, store, processes, *run_id, result);  // alerts, freshness, metrics
+  // A stop while the alerts ran ended them: the exit says so (143/130), not the run's outcome.
+  if (int sig = processes.stop_signal(); sig != 0 && code_after != exit_code::kStoreError) {
+    return exit_code::signal_exit(sig);
+  }
   return code_after;
 }
 

@@ -250,6 +250,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const int code = finish_run(store, *run_id, result, pipeline->clock->now());
   const auto after = after_run(*pipeline, store, processes, *run_id, result);
   const auto still_stale = print_outcome(sel, after, *min);
+  if (int sig = processes.stop_signal(); sig != 0 && code != exit_code::kStoreError) {
+    return exit_code::signal_exit(sig);  // stopped while the alerts ran
+  }
   // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
   if (code == exit_code::kOk && !still_stale.empty()) return exit_code::kFailed;
   return code;

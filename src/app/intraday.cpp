@@ -47,6 +47,9 @@ class IntradayRun final : public IntradayPass {
     const RunResult result = runner.run();
     const int pass = finish_run(store_, *run_id, result, clock.now());
     after_run(pipeline_, store_, processes_, *run_id, result);  // alerts, freshness, metrics
+    if (int sig = processes_.stop_signal(); sig != 0 && pass != exit_code::kStoreError) {
+      return {false, exit_code::signal_exit(sig)};  // stopped while the alerts ran
+    }
     if (pass != exit_code::kOk && pass != exit_code::kFailed) return {false, pass};
     return {pass == exit_code::kFailed, std::nullopt};
   }

@@ -1,13 +1,15 @@
 """metrics_file (a Prometheus textfile rewritten after runs and checks) and on_failure alerts
 (a failed task; a source turning red, once per transition; bounded, never failing a run)."""
 
+import json
 import os
+import signal
 import re
 import shutil
 import subprocess
 import unittest
 
-from harness import PipelineTestCase
+from harness import PipelineTestCase, wait_dead
 from test_health import T, THRESHOLDS, at, write_pipeline
 
 NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -175,6 +177,37 @@ class Alerts(PipelineTestCase):
         self.assertRc(r, 1)
         self.assertLess(r.elapsed, 10)
         self.assertRegex(r.stderr, r"on_failure alert \(task_failed B\) failed: .*timed out")
+
+    def test_sigterm_while_an_alert_runs_exits_143(self):
+        # the run is over (a task failed), its alert hangs; SIGTERM ends the alert and the
+        # orchestrator says it was stopped (143), not "a task failed" (1)
+        p = self.p
+        p.script("hang.sh", 'echo $$ > alert.pid\nsleep 30\n')
+        self.configure([{"name": "B", "script": self.bad, "data_source": "beta"}],
+                       command=("scripts/hang.sh",), timeout=20)
+        proc = p.popen("--now", T, "--daily", "--no-wait")
+        alert = p.read_pid("alert.pid", timeout=15)
+        proc.send_signal(signal.SIGTERM)
+        res = self.finish(proc, timeout=30)
+        self.assertRc(res, 143)
+        self.assertTrue(wait_dead(alert, 10), "the alert outlived the stop")
+
+    def test_validate_warns_about_an_alert_command_that_does_not_exist(self):
+        self.configure([{"name": "A", "script": self.ok}], command=("scripts/notfy.sh",))
+        r = self.p.run("--validate")
+        self.assertRc(r, 0)  # a warning: the pipeline itself can run
+        self.assertRegex(r.stderr, r"warning: .*pipeline\.yaml:\d+.*on_failure\.command: "
+                                   r"'scripts/notfy\.sh' was not found")
+        self.configure([{"name": "A", "script": self.ok}], command=("no-such-notifier-xyz", "-v"))
+        r = self.p.run("--validate", "--json")
+        self.assertRc(r, 0)
+        self.assertTrue(any("'no-such-notifier-xyz' was not found" in w
+                            for w in json.loads(r.stdout)["warnings"]), r.stdout)
+        # a program in PATH, and a script that exists, are fine
+        self.configure([{"name": "A", "script": self.ok}], command=("true",))
+        self.assertNotIn("on_failure", self.p.run("--validate").stderr)
+        self.configure([{"name": "A", "script": self.ok}], command=("scripts/alert.sh",))
+        self.assertNotIn("on_failure", self.p.run("--validate").stderr)
 
 
 if __name__ == "__main__":

@@ -33,15 +33,20 @@ std::string red_reason(const SourceFreshness& s) {
   return text;
 }
 
-void send(const Pipeline& pipeline, ProcessRunner& processes, const Alert& alert) {
+// Sends the batch side by side (send_alerts) and logs each outcome.
+void send(const Pipeline& pipeline, ProcessRunner& processes, const std::vector<Alert>& alerts) {
+  if (alerts.empty()) return;
   const auto env = current_environment();
-  const std::string subject = alert.kind == AlertKind::TaskFailed ? alert.task : alert.source;
-  auto sent = send_alert(pipeline.config, processes, alert, env, pipeline.clock->now());
-  if (sent) {
-    spdlog::info("on_failure alert sent: {} {}", to_string(alert.kind), subject);
-  } else {
-    spdlog::warn("on_failure alert ({} {}) failed: {}", to_string(alert.kind), subject,
-                 sent.error().message);
+  for (const AlertOutcome& o :
+       send_alerts(pipeline.config, processes, alerts, env, pipeline.clock->now())) {
+    const Alert& alert = o.alert;
+    const std::string subject = alert.kind == AlertKind::SourceRed ? alert.source : alert.task;
+    if (o.status) {
+      spdlog::info("on_failure alert sent: {} {}", to_string(alert.kind), subject);
+    } else {
+      spdlog::warn("on_failure alert ({} {}) failed: {}", to_string(alert.kind), subject,
+                   o.status.error().message);
+    }
   }
 }
 
@@ -109,6 +114,7 @@ void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now) {
 void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
                        const std::vector<const SourceFreshness*>& turned_red,
                        const std::string& run_id) {
+  std::vector<Alert> alerts;
   for (const SourceFreshness* s : turned_red) {
     spdlog::warn("data source {} turned red", s->name);
     if (!pipeline.config.on_failure || !processes || processes->stop_signal() != 0) continue;
@@ -119,8 +125,9 @@ void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
     alert.status = "red";
     alert.error = red_reason(*s);
     alert.run_id = run_id;
-    send(pipeline, *processes, alert);
+    alerts.push_back(std::move(alert));
   }
+  if (processes) send(pipeline, *processes, alerts);
 }
 
 std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& store,
@@ -136,6 +143,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
     for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
       for (const TaskSpec& t : *schedule) source_of[t.name] = t.data_source;
     }
+    std::vector<Alert> alerts;
     for (const FailedTask& f : failed ? *failed : std::vector<FailedTask>{}) {
       Alert alert;
       alert.kind = AlertKind::TaskFailed;
@@ -145,9 +153,9 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
       alert.error = f.error;
       alert.log = f.log_path;
       alert.run_id = std::to_string(run_id);
-      send(pipeline, processes, alert);
-      if (processes.stop_signal() != 0) break;
+      alerts.push_back(std::move(alert));
     }
+    send(pipeline, processes, alerts);
   }
   auto calendar = calendar_of(pipeline);
   if (!calendar) return std::nullopt;

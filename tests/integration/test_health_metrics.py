@@ -209,6 +209,20 @@ class Alerts(PipelineTestCase):
         self.configure([{"name": "A", "script": self.ok}], command=("scripts/alert.sh",))
         self.assertNotIn("on_failure", self.p.run("--validate").stderr)
 
+    def test_hanging_alerts_of_one_run_run_side_by_side(self):
+        # 6 tasks fail; each alert hangs to its 2 s timeout. One at a time that was 12 s and
+        # more; side by side (4 at once) it is two timeouts.
+        p = self.p
+        p.script("hang.sh", 'echo "$ORCHESTRATOR_ALERT_TASK" >> alerts.txt\nsleep 30\n')
+        tasks = [{"name": f"T{i}", "script": self.bad, "data_source": "beta"} for i in range(6)]
+        self.configure(tasks, command=("scripts/hang.sh",), timeout=2)
+        r = p.run("--now", T, "--daily", "--no-wait", "--jobs", "6")
+        self.assertRc(r, 1)
+        self.assertEqual(sorted(p.read("alerts.txt").split()), [f"T{i}" for i in range(6)])
+        self.assertEqual(len(re.findall(r"on_failure alert \(task_failed T\d\) failed: .*timed out",
+                                        r.stderr)), 6, r.stderr)
+        self.assertLess(r.elapsed, 9, "the alerts ran one at a time")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -37,4 +37,20 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
 Status send_alert(const PipelineConfig& config, ProcessRunner& processes, const Alert& alert,
                   const std::vector<std::string>& base_env, WallTime now);
 
+// At most this many alerts of one batch run at once.
+constexpr std::size_t kMaxAlertsAtOnce = 4;
+
+struct AlertOutcome {
+  Alert alert;
+  Status status;
+};
+
+// Runs a batch of alerts side by side, at most kMaxAlertsAtOnce at a time, each bounded by
+// its timeout, and waits for all of them: ten alerts with a hanging command cost about three
+// timeouts, not ten. Identical alerts (same kind, task, source, status and error) are sent
+// once. One outcome per alert sent, in the order given. Same caveats as send_alert.
+std::vector<AlertOutcome> send_alerts(const PipelineConfig& config, ProcessRunner& processes,
+                                      const std::vector<Alert>& alerts,
+                                      const std::vector<std::string>& base_env, WallTime now);
+
 }  // namespace orch

@@ -9,6 +9,8 @@ if ((${#packages[@]} == 0)); then
   packages=(build-essential cmake ninja-build pkg-config python3 sqlite3 tzdata
             libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev libhowardhinnant-date-dev
             libspdlog-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev
+            libcpp-httplib-dev zlib1g-dev  # --serve: HTTP server, gzip of cached pages
+            chromium  # tests/integration/test_web.py renders the dashboard headless
             faketime)  # faketime: the wall-clock step tests (tests/integration/test_clock_faults.py)
 fi
 missing=()

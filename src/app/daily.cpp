@@ -1,33 +1,65 @@
-// --daily: the daily DAG once, in tier and dependency order, each task not before its time
-// on the trading date, skipping what already succeeded for that date unless --force.
+// --daily: first the missed trading dates daily_catchup asks for (oldest first, each a run of
+// its own), then the daily DAG for today (or for --date D), in tier and dependency order, each
+// task not before its time on today's date, skipping what already succeeded for the date
+// unless --force.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
+#include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
-#include "orchestrator/app/health_check.h"
-#include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
-#include "orchestrator/app/session.h"
 #include "orchestrator/app/plan_report.h"
-#include "orchestrator/app/plan_tasks.h"
-#include "orchestrator/calendar/market_calendar.h"
+#include "orchestrator/app/session.h"
 #include "orchestrator/exec/posix_process_runner.h"
-#include "orchestrator/ui/console_status.h"
+#include "orchestrator/sched/backfill.h"
+#include "orchestrator/store/date_queries.h"
 
 namespace orch {
 
 namespace {
 
-std::vector<PlanTask> daily_plan(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
-                                 std::chrono::year_month_day trading_date, bool no_wait,
-                                 const std::set<std::string>& already_done) {
-  std::vector<PlanTask> out = to_plan_tasks(p.config, tasks);
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i]->time && !no_wait) out[i].not_before = p.zone.at(trading_date, *tasks[i]->time);
-    out[i].already_done = already_done.contains(tasks[i]->name);
-  }
+std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
+  std::vector<std::string> out;
+  for (const TaskSpec* t : tasks) out.push_back(t->name);
   return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The dates daily_catchup fills before today, from the history read (read-only for --dry-run).
+template <class ReadHistory>
+Expected<std::vector<MissedDate>> catchup_dates(const Pipeline& p, const MarketCalendar& calendar,
+                                                const std::vector<std::string>& tasks, Date today,
+                                                ReadHistory read) {
+  const int n = p.config.daily_catchup;
+  auto range = look_back_range(p.config.daily_days, calendar, today, n);
+  if (n <= 0 || !range) return std::vector<MissedDate>{};
+  Expected<DateHistory> history = read(tasks, format_date(range->from), format_date(range->to));
+  if (!history) return history.error();
+  std::optional<Date> first;
+  if (history->first_recorded) {
+    if (auto d = parse_date(*history->first_recorded)) first = *d;
+  }
+  auto missed = missed_dates(p.config.daily_days, calendar, today, n, first, tasks, history->succeeded);
+  if (missed.empty()) {
+    spdlog::debug("catch-up (daily_catchup: {}): no missed trading date{}", n,
+                  first ? "" : " (nothing recorded yet: a new database fills no history)");
+  } else {
+    std::string list;
+    for (const auto& m : missed) {
+      list += (list.empty() ? "" : "; ") + format_date(m.date) + " (not yet succeeded: " +
+              joined(m.tasks) + ")";
+    }
+    spdlog::info("Catching up {} missed trading date(s) of the last {} before today {} "
+                 "(daily_catchup: {}; none before the first recorded date {}): {}",
+                 missed.size(), n, format_date(today), n, *history->first_recorded, list);
+  }
+  return missed;
 }
 
 }  // namespace
@@ -42,82 +74,91 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
     spdlog::error("{}", selected.error().message);
     return exit_code::kUsage;
   }
+  auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
+  if (!calendar) {
+    spdlog::error("{}", calendar.error().message);
+    return exit_code::kUsage;
+  }
   const int jobs = options.jobs.value_or(cfg.max_parallel);
-  const WallTime start = pipeline->clock->now();
-  const auto trading_day = pipeline->zone.date_of(start);
-  const std::string trading_date = format_date(trading_day);
-
-  if (options.scheduled) {
-    auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
-    if (!calendar) {
-      spdlog::error("{}", calendar.error().message);
+  const Date today = pipeline->zone.date_of(pipeline->clock->now());
+  Date day = today;
+  if (options.date) {
+    auto asked = parse_date(*options.date);
+    if (!asked) {
+      spdlog::error("--date: {} (expected YYYY-MM-DD)", asked.error().message);
       return exit_code::kUsage;
     }
-    if (!is_daily_day(cfg.daily_days, *calendar, trading_day)) {
-      auto why = calendar->closure_reason(trading_day);
-      spdlog::info("{} is not a daily day ({}{}): nothing to run", trading_date,
-                   why ? *why + ", " : "", "see daily_days");
+    if (auto fits = check_run_date(cfg.daily_days, *calendar, *asked, today); !fits) {
+      spdlog::error("--date: {}", fits.error().message);
+      return exit_code::kUsage;
+    }
+    day = *asked;
+  }
+  // An explicit --date runs that date alone; catch-up belongs to the run for today.
+  const bool catch_up = !options.date && cfg.daily_catchup > 0;
+  const std::vector<std::string> names = names_of(*selected);
+  const bool daily_day = is_daily_day(cfg.daily_days, *calendar, today);
+  const auto not_a_daily_day = [&] {
+    auto why = calendar->closure_reason(today);
+    spdlog::info("{} is not a daily day ({}{}): nothing to run for it", format_date(today),
+                 why ? *why + ", " : "", "see daily_days");
+  };
+  if (options.scheduled && !daily_day && !catch_up) {
+    not_a_daily_day();
+    return exit_code::kOk;
+  }
+
+  if (options.dry_run) {
+    if (catch_up) {
+      auto missed = catchup_dates(*pipeline, *calendar, names, today, [&](auto&&... a) {
+        return read_date_history_readonly(cfg.database, a...);
+      });
+      if (!missed) {
+        spdlog::error("{}", missed.error().message);
+        return exit_code::kStoreError;
+      }
+      for (const auto& m : *missed) {
+        fmt::print("Catch-up first: trading date {}: would run {}\n", format_date(m.date), joined(m.tasks));
+      }
+    }
+    if (options.scheduled && !daily_day) {
+      not_a_daily_day();
       return exit_code::kOk;
     }
-  }
-  if (options.dry_run) {
-    print_dry_run(*pipeline, *selected, trading_day, options.no_wait, jobs);
+    print_dry_run(*pipeline, *selected, day, !waits_for_times(day, today, options.no_wait), jobs);
     return exit_code::kOk;
   }
 
   PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
   auto session = open_store(*pipeline, "daily");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
-  StatusStore& store = *session->store;
-  std::vector<std::string> names;
-  for (const auto& t : cfg.daily) names.push_back(t.name);
-  std::set<std::string> done;
-  if (!options.force) {
-    auto succeeded = store.succeeded_on(trading_date);
-    if (!succeeded) {
-      spdlog::error("{}", succeeded.error().message);
+  int code = exit_code::kOk;
+  DailyRunContext ctx{&global, &*pipeline, session->store.get(), &processes, *selected, jobs};
+
+  if (catch_up) {
+    auto missed = catchup_dates(*pipeline, *calendar, names, today, [&](auto&&... a) {
+      return read_date_history(*session->store, a...);
+    });
+    if (!missed) {
+      spdlog::error("{}", missed.error().message);
       return exit_code::kStoreError;
     }
-    done = *succeeded;
-  }
-  if (auto added = store.ensure_tasks(names, start); !added) {
-    spdlog::error("{}", added.error().message);
-    return exit_code::kStoreError;
-  }
-  auto run_id = store.begin_run("daily", trading_date, start);
-  if (!run_id) {
-    spdlog::error("{}", run_id.error().message);
-    return exit_code::kStoreError;
-  }
-
-  Plan plan(daily_plan(*pipeline, *selected, trading_day, options.no_wait, done), jobs);
-  spdlog::info("Daily pipeline: {} task(s), trading date {} ({}), run {}", selected->size(),
-               trading_date, cfg.timezone, *run_id);
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (plan.state(static_cast<int>(i)) == PlanState::AlreadyDone) {
-      spdlog::info("{} already succeeded for {} (--force runs it again)", plan.task(i).name,
-                   trading_date);
+    const auto began = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < missed->size(); ++i) {
+      const Date d = (*missed)[i].date;
+      const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+      spdlog::info("Catch-up: {}", date_progress(i, missed->size(), d, elapsed));
+      const DailyRunOutcome ran = run_daily_date(ctx, d, DailyRunOptions{false, true});
+      code = worse_exit_code(code, ran.code);
+      if (ran.stopped()) return code;
     }
   }
-  LaunchContext ctx{&cfg, "daily", *run_id, trading_date, current_environment()};
-  ConsoleStatus sink(console_style(global.color), "Daily pipeline",
-                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
-  Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id,
-                [&](int id, int attempt) {
-                  const TaskSpec& t = *(*selected)[id];
-                  WallTime scheduled = plan.task(id).not_before.value_or(start);
-                  if (t.time && options.no_wait) scheduled = pipeline->zone.at(trading_day, *t.time);
-                  return make_launch(ctx, t, attempt, scheduled, pipeline->clock->now());
-                });
-  RunResult result = runner.run();
-
-  const int code_after = finish_run(store, *run_id, result, pipeline->clock->now());
-  after_run(*pipeline, store, processes, *run_id, result);  // alerts, freshness, metrics
-  // A stop while the alerts ran ended them: the exit says so (143/130), not the run's outcome.
-  if (int sig = processes.stop_signal(); sig != 0 && code_after != exit_code::kStoreError) {
-    return exit_code::signal_exit(sig);
+  if (options.scheduled && !daily_day) {
+    not_a_daily_day();
+    return code;
   }
-  return code_after;
+  const DailyRunOutcome ran = run_daily_date(ctx, day, DailyRunOptions{options.force, options.no_wait});
+  return worse_exit_code(code, ran.code);
 }
 
 }  // namespace orch

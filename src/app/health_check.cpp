@@ -9,6 +9,8 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
+#include "orchestrator/util/atomic_write.h"
+#include "orchestrator/store/date_queries.h"
 
 namespace orch {
 namespace {
@@ -65,7 +67,22 @@ Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalenda
                                    StatusStore& store, WallTime now) {
   auto rows = store.read_task_health();
   if (!rows) return rows.error();
-  return build_report(pipeline.config, calendar, *rows, now);
+  HealthReport report = build_report(pipeline.config, calendar, *rows, now);
+  const PipelineConfig& cfg = pipeline.config;
+  const Date today = pipeline.zone.date_of(now);
+  if (auto range = look_back_range(cfg.daily_days, calendar, today, kHealthMissedDates)) {
+    std::vector<std::string> daily;
+    for (const TaskSpec& t : cfg.daily) daily.push_back(t.name);
+    auto history = read_date_history(store, daily, format_date(range->from), format_date(range->to));
+    if (!history) return history.error();
+    std::optional<Date> first;
+    if (history->first_recorded) {
+      if (auto d = parse_date(*history->first_recorded)) first = *d;
+    }
+    report.missed_dates = missed_dates(cfg.daily_days, calendar, today, kHealthMissedDates, first,
+                                       daily, history->succeeded);
+  }
+  return report;
 }
 
 Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,

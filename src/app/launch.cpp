@@ -5,18 +5,13 @@
 #include <algorithm>
 
 #include "orchestrator/exec/command.h"
+#include "orchestrator/util/env.h"
 
 extern char** environ;
 
 namespace orch {
 
 namespace {
-
-void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
-  const std::string prefix = key + "=";
-  std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
-  env.push_back(prefix + value);
-}
 
 }  // namespace
 

@@ -48,6 +48,24 @@ std::string early_note(const MarketCalendar& cal, std::chrono::year_month_day da
 
 }  // namespace
 
+std::string market_status_json(const MarketCalendar& cal, WallTime now, int indent) {
+  const Zone& zone = cal.zone();
+  const SessionState state = cal.session_at(now);
+  // Only the regular session counts as open, for the flag and the exit code alike: pre- and
+  // post-market trading is thin and is not "the market is open" to a cron job asking.
+  const bool open = state.session == MarketSession::Regular;
+  nlohmann::ordered_json out = {
+      {"now", format_iso_local(zone, now)},
+      {"open", open},
+      {"session", std::string(to_string(state.session))},
+      {"reason", open ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(state.reason)},
+      {"trading_date", format_date(state.trading_date)},
+      {"next_open", format_iso_local(zone, cal.next_open(now))},
+      {"next_close", format_iso_local(zone, cal.next_close(now))},
+  };
+  return out.dump(indent);
+}
+
 int run_market_status(const GlobalOptions& global, bool json) {
   const SystemClock system_clock(global.now);
   auto loaded = load(global, system_clock);
@@ -57,22 +75,10 @@ int run_market_status(const GlobalOptions& global, bool json) {
   const WallTime now = loaded->pipeline.clock->now();
   const SessionState state = cal.session_at(now);
   const WallTime next_open = cal.next_open(now);
-  const WallTime next_close = cal.next_close(now);
-  // Only the regular session counts as open, for the flag and the exit code alike: pre- and
-  // post-market trading is thin and is not "the market is open" to a cron job asking.
-  const bool open = state.session == MarketSession::Regular;
+  const bool open = state.session == MarketSession::Regular;  // as market_status_json says
 
   if (json) {
-    nlohmann::ordered_json out = {
-        {"now", format_iso_local(zone, now)},
-        {"open", open},
-        {"session", std::string(to_string(state.session))},
-        {"reason", open ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(state.reason)},
-        {"trading_date", format_date(state.trading_date)},
-        {"next_open", format_iso_local(zone, next_open)},
-        {"next_close", format_iso_local(zone, next_close)},
-    };
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", market_status_json(cal, now, 2));
   } else if (open) {
     const auto early = cal.early_close(state.trading_date);
     fmt::print("Market OPEN (regular session) at {}; closes {}{}\n", zone.local_datetime(now),

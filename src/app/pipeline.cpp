@@ -41,7 +41,7 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>&
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string msg = "--task: no task named '" + name + "' in this schedule";
-      if (auto near = closest_match(name, known)) msg += " (did you mean '" + *near + "'?)";
+      if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";
       return make_error(msg);
     }
   }

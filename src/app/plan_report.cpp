@@ -34,7 +34,7 @@ void print_dry_run(const Pipeline& pipeline, const std::vector<const TaskSpec*>&
       if (t.time) {
         when = "not before " + format_time_of_day(*t.time) + " (" +
                pipeline.zone.local_datetime(pipeline.zone.at(trading_day, *t.time)) + ")";
-        if (no_wait) when += ", ignored with --no-wait";
+        if (no_wait) when += ", not waited for (--no-wait, or a past date)";
       }
       fmt::print("  {}{}: {}, timeout {}, {} attempt(s)\n", t.name, t.critical ? " [critical]" : "",
                  when, format_duration(t.max_runtime), cfg.retry_for(t).max_attempts);

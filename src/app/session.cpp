@@ -3,11 +3,29 @@
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/exec/left_trees.h"
 #include "orchestrator/ui/logging.h"
 
 namespace orch {
 
 namespace {
+
+// A task never overlaps itself: what the interrupted attempts started (their main processes
+// died with their orchestrator, their children need not have) is ended before anything runs.
+void end_left_processes(const std::vector<StatusStore::LeftGroup>& left,
+                        const std::string& database) {
+  if (left.empty()) return;
+  std::vector<LeftTree> trees;
+  for (const auto& g : left) trees.push_back(LeftTree{g.run_id, g.pgid, g.start});
+  const EndedTrees ended = end_left_trees(trees, database, std::chrono::seconds(5));
+  if (ended.killed > 0) {
+    spdlog::warn("ended {} process(es) left running by the interrupted task(s)", ended.killed);
+  }
+  if (ended.survivors > 0) {
+    spdlog::error("{} process(es) left by the interrupted task(s) did not end after SIGKILL",
+                  ended.survivors);
+  }
+}
 
 Expected<OpenStore> open_session(const Pipeline& pipeline, const std::string& mode) {
   const PipelineConfig& cfg = pipeline.config;
@@ -25,14 +43,16 @@ Expected<OpenStore> open_session(const Pipeline& pipeline, const std::string& mo
   if (!lock) return lock.error();
   auto store = StatusStore::open(cfg.database);
   if (!store) return store.error();
+  std::vector<StatusStore::LeftGroup> left;
   auto recovered = (*store)->recover_interrupted(
       [&](const std::string& m) { return m == mode || InstanceLock::is_free(cfg.database, m); },
-      pipeline.clock->now());
+      pipeline.clock->now(), &left);
   if (!recovered) return recovered.error();
   if (*recovered > 0) {
     spdlog::warn("marked {} task(s) INTERRUPTED: the orchestrator that ran them is gone",
                  *recovered);
   }
+  end_left_processes(left, cfg.database.string());
   return OpenStore{std::move(*lock), std::move(*store)};
 }
 

@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   bool daily = false, intraday = false, full = false, health = false, update_stale = false,
        validate = false, market_status = false, once = false;
   int calendar_year = 0;
-  std::string units, min_staleness = "yellow";
+  bool serve = false;
+  std::string units, min_staleness = "yellow", report, listen = "127.0.0.1:8787", backfill;
   double interval = 30;
   auto modes = app.add_option_group("Modes", "exactly one");
   modes->add_flag("--daily", daily, "run the daily DAG once, then exit");
@@ -73,6 +74,10 @@ int main(int argc, char** argv) {
   modes->add_option("--calendar", calendar_year, "holidays and early closes of YEAR");
   modes->add_option("--print-units", units, "print launchd or systemd units")
       ->check(CLI::IsMember({"launchd", "systemd"}));
+  modes->add_flag("--serve", serve, "web dashboard and HTTP API over the database");
+  modes->add_option("--report", report, "write the dashboard as one HTML file (- for stdout)");
+  modes->add_option("--backfill", backfill,
+                    "run the daily DAG for every trading date FROM..TO (YYYY-MM-DD..YYYY-MM-DD)");
   modes->require_option(1);
 
   app.add_flag("--dry-run", run.dry_run, "print what would run; run and write nothing");
@@ -88,6 +93,9 @@ int main(int argc, char** argv) {
   app.add_option("--task", run.tasks, "restrict the run to this task (repeatable)");
   app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::Range(1, 10000));
   app.add_flag("--json", run.json, "machine-readable output");
+  app.add_option("--listen", listen, "serve: ADDR:PORT to listen on (default 127.0.0.1:8787)");
+  app.add_option("--date", run.date, "daily: run for this past or current trading date (YYYY-MM-DD)");
+  app.add_flag("--reverse", run.reverse, "backfill: newest date first");
 
   try {
     app.parse(argc, argv);
@@ -114,21 +122,27 @@ int main(int argc, char** argv) {
   }
   // Each mode option applies to some modes only (docs/manual.md, "Modes"); elsewhere it is a
   // mistake worth saying, not something to ignore.
+  const bool backfill_mode = modes->count("--backfill") > 0;
   const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"
                                 : health ? "--health" : update_stale ? "--update-stale"
                                 : validate ? "--validate" : market_status ? "--market-status"
-                                : calendar_year ? "--calendar" : "--print-units";
+                                : calendar_year ? "--calendar" : serve ? "--serve"
+                                : !report.empty() ? "--report" : backfill_mode ? "--backfill"
+                                : "--print-units";
   const std::vector<std::pair<std::string, std::vector<std::string>>> applies{
-      {"--dry-run", {"--daily", "--intraday", "--update-stale"}},
+      {"--dry-run", {"--daily", "--intraday", "--update-stale", "--backfill"}},
       {"--once", {"--intraday"}},
       {"--interval", {"--intraday", "--full"}},
       {"--min-staleness", {"--update-stale"}},
-      {"--force", {"--daily"}},
+      {"--force", {"--daily", "--backfill"}},
+      {"--reverse", {"--backfill"}},
+      {"--date", {"--daily"}},
       {"--no-wait", {"--daily"}},
       {"--scheduled", {"--daily"}},
-      {"--task", {"--daily", "--intraday", "--update-stale"}},
-      {"--jobs", {"--daily", "--intraday", "--update-stale"}},
-      {"--json", {"--health", "--market-status", "--calendar", "--validate"}}};
+      {"--task", {"--daily", "--intraday", "--update-stale", "--backfill"}},
+      {"--jobs", {"--daily", "--intraday", "--update-stale", "--backfill"}},
+      {"--json", {"--health", "--market-status", "--calendar", "--validate", "--backfill"}},
+      {"--listen", {"--serve"}}};
   for (const auto& [option, modes_ok] : applies) {
     if (app.count(option) == 0) continue;
     if (std::find(modes_ok.begin(), modes_ok.end(), mode_name) == modes_ok.end()) {
@@ -140,6 +154,7 @@ int main(int argc, char** argv) {
   }
 
   if (daily) return run_daily(global, run);
+  if (backfill_mode) return run_backfill(global, run, backfill);
   if (validate) return run_validate(global, run.json);
   if (intraday) {
     return run_intraday(global, run, once,
@@ -153,5 +168,7 @@ int main(int argc, char** argv) {
   }
   if (health) return run_health(global, run.json);
   if (update_stale) return run_update_stale(global, run, min_staleness);
+  if (serve) return run_serve(global, listen);
+  if (!report.empty()) return run_report(global, report);
   return run_print_units(global, units);
 }

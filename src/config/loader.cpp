@@ -10,7 +10,9 @@
 //   max_parallel        4                  (1..10000)
 //   kill_grace_seconds  10
 //   daily_days          trading
+//   daily_catchup       0                  (0..366 trading dates before today)
 //   on_failure          none; its timeout_seconds defaults to 30
+//   serve_token_file    none (relative paths as above); serve_allowed_hosts []
 //   market_hours        calendar NYSE, open 09:30, close 16:00, pre_market_open 04:00,
 //                       post_market_close 20:00, no extra closures or early closes
 //   retry_policy        max_attempts 1, backoff_seconds [] (no wait); a task's own
@@ -60,8 +62,6 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 // A path from the file, made absolute against the pipeline file's folder.
 std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const fs::path& base_dir,
                                   std::string_view example) {
@@ -84,7 +84,7 @@ std::optional<std::string> read_timezone(Diagnostics& diag, const Field& field) 
   try {
     std::vector<std::string> zones;
     for (const auto& zone : date::get_tzdb().zones) zones.emplace_back(zone.name());
-    suggestion = nearest(*name, zones);
+    suggestion = closest_match(*name, zones);
   } catch (const std::exception&) {
   }
   diag.error(field.line, "", "unknown time zone " + in_quotes(*name),
@@ -266,7 +266,7 @@ void warn_unwritten_sources(Diagnostics& diag, const std::map<std::string, int>&
   const std::vector<std::string> sources(written.begin(), written.end());
   for (const auto& [source, line] : source_lines) {
     if (written.count(source)) continue;
-    const auto suggestion = nearest(source, sources);
+    const auto suggestion = closest_match(source, sources);
     diag.warning(line, "", "freshness threshold for data source " + in_quotes(source) + ", which no task writes",
                  suggestion ? did_you_mean(suggestion)
                             : "set a task's data_source to it, or remove the threshold");
@@ -284,7 +284,8 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
                    LoadResult& result) {
   static constexpr std::string_view kKeys[] = {
       "timezone", "database", "log_dir", "max_parallel", "kill_grace_seconds", "daily_days",
-      "metrics_file", "on_failure", "market_hours", "retry_policy", "freshness_thresholds",
+      "daily_catchup", "metrics_file", "on_failure", "serve_token_file", "serve_allowed_hosts",
+      "market_hours", "retry_policy", "freshness_thresholds",
       "daily_schedule", "intraday_schedule"};
   static constexpr std::string_view kTaskKeys[] = {
       "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
@@ -330,8 +331,16 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       static constexpr std::string_view kDays[] = {"trading", "weekdays", "all"};
       static constexpr DailyDays kValues[] = {DailyDays::Trading, DailyDays::Weekdays, DailyDays::All};
       if (auto i = read_choice(diag, *f, kDays)) config.daily_days = kValues[*i];
+    } else if (key == "daily_catchup") {
+      if (auto n = read_integer(diag, *f, 0, 366, "daily_catchup: 5")) config.daily_catchup = static_cast<int>(*n);
     } else if (key == "on_failure") {
       read_on_failure(diag, *f, config);
+    } else if (key == "serve_token_file") {
+      config.serve_token_file = read_path(diag, *f, base, "serve_token_file: secrets/serve.token");
+    } else if (key == "serve_allowed_hosts") {
+      if (auto hosts = read_scalar_list(diag, *f, "serve_allowed_hosts: [\"dashboard.example.com\"]")) {
+        for (const auto& h : *hosts) config.serve_allowed_hosts.push_back(h.text);
+      }
     } else if (key == "market_hours") {
       read_market_hours(diag, *f, config.market_hours);
     } else if (key == "retry_policy") {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "orchestrator/config/loader.h"
+#include "orchestrator/util/text.h"
 
 namespace orch::config_detail {
 
@@ -67,12 +68,6 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
                                   std::span<const std::string_view> known,
                                   const std::string& section, const std::string& task,
                                   const MisplacedHint& misplaced = {});
-
-// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
-std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates);
-std::optional<std::string> nearest(std::string_view word,
-                                   std::span<const std::string_view> candidates);
-std::string did_you_mean(const std::optional<std::string>& suggestion);  // "" when none
 
 // Typed readers: each reports a wrong type or range at the field's line.
 std::optional<std::string> read_string(Diagnostics& diag, const Field& field, std::string_view example);

@@ -16,8 +16,6 @@ namespace fs = std::filesystem;
 // A task's log folder is its name in snake_case: keep it well inside NAME_MAX (255).
 constexpr std::size_t kMaxTaskFolderName = 200;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 constexpr std::string_view kDailyKeys[] = {
     "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
     "critical", "data_source", "retry_policy"};
@@ -277,8 +275,8 @@ ScheduleGraph build_graph(Diagnostics& diag, const std::vector<ParsedTask>& task
                        " task can depend only on tasks of " + schedule_key(schedule) +
                        "; remove the dependency");
       } else {
-        auto suggestion = nearest(dep, same_schedule_names);
-        if (!suggestion) suggestion = nearest(dep, all_names);
+        auto suggestion = closest_match(dep, same_schedule_names);
+        if (!suggestion) suggestion = closest_match(dep, all_names);
         diag.error(line, task.spec.name, "depends on unknown task " + in_quotes(dep),
                    suggestion ? did_you_mean(suggestion)
                               : std::string("a dependency must be the exact name of a task in ") +

@@ -9,8 +9,6 @@
 namespace orch::config_detail {
 namespace {
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 std::string kind_of(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Sequence: return "a list";
@@ -18,50 +16,6 @@ std::string kind_of(const YAML::Node& node) {
     case YAML::NodeType::Null: return "nothing";
     default: return in_quotes(node.Scalar());
   }
-}
-
-// Optimal string alignment distance (a transposition counts as one edit), case-insensitive.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1, 0));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[n][m];
-}
-
-template <class Strings>
-std::optional<std::string> nearest_in(std::string_view word, const Strings& candidates) {
-  constexpr std::size_t kLongest = 128;  // longer words are not typos worth the quadratic cost
-  if (word.empty() || word.size() > kLongest) return std::nullopt;
-  std::optional<std::string> best;
-  std::size_t best_distance = 0;
-  for (const auto& candidate : candidates) {
-    const std::string_view c{candidate};
-    if (c.size() > kLongest || c == word) continue;
-    const std::size_t distance = edit_distance(word, c);
-    const std::size_t allowed = std::min<std::size_t>(3, std::max<std::size_t>(1, c.size() / 2));
-    if (distance <= allowed && (!best || distance < best_distance)) {
-      best = std::string(c);
-      best_distance = distance;
-    }
-  }
-  if (best || word.size() < 4) return best;
-  // "timeout" for "timeout_seconds": a known key that starts with the word.
-  for (const auto& candidate : candidates) {
-    const std::string_view c{candidate};
-    if (c.size() > word.size() && c.substr(0, word.size()) == word) return std::string(c);
-  }
-  return std::nullopt;
 }
 
 enum class IntParse { Ok, NotNumber, TooLarge };
@@ -155,7 +109,7 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::optional<std::string> hint = misplaced ? misplaced(key) : std::nullopt;
       if (!hint) {
-        const auto suggestion = nearest(key, known);
+        const auto suggestion = closest_match(key, known);
         hint = suggestion ? did_you_mean(suggestion) : "known keys: " + joined(known);
       }
       diag.error(field.key_line, task, "unknown key " + in_quotes(key) + where, *hint);
@@ -172,17 +126,6 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
     fields.all.push_back(std::move(field));
   }
   return fields;
-}
-
-std::optional<std::string> nearest(std::string_view word, std::span<const std::string> candidates) {
-  return nearest_in(word, candidates);
-}
-std::optional<std::string> nearest(std::string_view word,
-                                   std::span<const std::string_view> candidates) {
-  return nearest_in(word, candidates);
-}
-std::string did_you_mean(const std::optional<std::string>& suggestion) {
-  return suggestion ? "did you mean " + in_quotes(*suggestion) + "?" : "";
 }
 
 std::optional<std::string> read_string(Diagnostics& diag, const Field& field, std::string_view example) {
@@ -290,7 +233,7 @@ std::optional<std::size_t> read_choice(Diagnostics& diag, const Field& field,
   const std::string& text = field.value.Scalar();
   const auto it = std::find(choices.begin(), choices.end(), text);
   if (it != choices.end()) return static_cast<std::size_t>(it - choices.begin());
-  const auto suggestion = nearest(text, choices);
+  const auto suggestion = closest_match(text, choices);
   diag.error(field.line, field.task,
              in_quotes(field.name) + " must be one of " + joined(choices) + ", got " + in_quotes(text),
              suggestion ? did_you_mean(suggestion) : "e.g. " + example);

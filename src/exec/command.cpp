@@ -5,6 +5,8 @@
 
 #include <system_error>
 
+#include "orchestrator/util/text.h"
+
 namespace orch {
 
 Expected<std::vector<std::string>> resolve_command(const std::filesystem::path& script,
@@ -36,43 +38,11 @@ Expected<std::vector<std::string>> resolve_command(const std::filesystem::path& 
   return argv;
 }
 
-namespace {
-
-// Characters a POSIX shell reads literally in an unquoted word.
-bool is_plain(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '_': case '-': case '.': case '/': case ',': case ':': case '=': case '+': case '@':
-    case '%':
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::string quote_word(const std::string& word) {
-  bool plain = !word.empty();
-  for (char c : word) plain = plain && is_plain(c);
-  if (plain) return word;
-  std::string out = "'";
-  for (char c : word) {
-    if (c == '\'') {
-      out += "'\\''";  // close, escaped quote, reopen
-    } else {
-      out += c;
-    }
-  }
-  out += '\'';
-  return out;
-}
-
-}  // namespace
-
 std::string format_command(const std::vector<std::string>& argv) {
   std::string out;
   for (const std::string& word : argv) {
     if (!out.empty()) out += ' ';
-    out += quote_word(word);
+    out += shell_quote(word);
   }
   return out;
 }

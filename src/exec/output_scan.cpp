@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/util/text.h"
 #include "orchestrator/util/time.h"
 

@@ -16,8 +16,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <set>
 
 #include "orchestrator/exec/output_scan.h"
+#include "proc_tree.h"
 #include "spawn.h"
 
 namespace orch {
@@ -25,29 +27,54 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Set by the handler; the first stop signal wins. Shared by all runners (signals are too).
+// Set by the handlers; the first stop signal wins. Shared by all runners (signals are too).
 volatile sig_atomic_t g_stop_signal = 0;
+// Set when we were continued after a stop (SIGSTOP/SIGTSTP, then SIGCONT): ppoll's timeout
+// was computed before the stop, so wait() returns and its caller recomputes from the clock.
+volatile sig_atomic_t g_continued = 0;
 
-constexpr int kSignals[4] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+constexpr int kSignals[5] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT};
 constexpr Millis kKillRepeat{1000};        // SIGKILL re-sent while a process refuses to go
 constexpr Millis kStopGiveUp{2000};        // stop_all stops waiting this long after the last SIGKILL
 constexpr Millis kLingerPoll{50};          // stop_all re-checks groups it may get no SIGCHLD for
+constexpr Millis kTrackEvery{1000};        // /proc walk for the tasks' descendants while they run
+constexpr Millis kReapSlack{200};          // a SIGKILLed main process not reaped by then is abandoned
 
 void on_signal(int sig) {
-  if (sig != SIGCHLD && g_stop_signal == 0) g_stop_signal = sig;
+  if (sig == SIGCONT) {
+    g_continued = 1;
+  } else if (sig != SIGCHLD && g_stop_signal == 0) {
+    g_stop_signal = sig;
+  }
   // SIGCHLD only needs to interrupt ppoll/pselect.
 }
 
+// `sig` to the group, to the main process (it may have left the group) and to every member
+// of the tree that is still the process it was.
+void signal_tree(pid_t pgid, pid_t leader, TreeMembers& members, int sig) {
+  if (pgid > 0) ::kill(-pgid, sig);
+  if (leader > 0) ::kill(leader, sig);
+  detail::signal_members(members, sig);
+}
+
 // SIGTERM, then SIGCONT so that a stopped member receives it.
-void terminate_group(pid_t pgid) {
-  ::kill(-pgid, SIGTERM);
-  ::kill(-pgid, SIGCONT);
+void terminate_tree(pid_t pgid, pid_t leader, TreeMembers& members) {
+  signal_tree(pgid, leader, members, SIGTERM);
+  signal_tree(pgid, leader, members, SIGCONT);
+}
+
+bool group_alive(pid_t pgid) { return !(::kill(-pgid, 0) != 0 && errno == ESRCH); }
+
+// Drops the members that are gone.
+void prune(TreeMembers& members) {
+  std::erase_if(members, [](const auto& m) { return detail::process_start(m.first) != m.second; });
 }
 
 }  // namespace
 
 PosixProcessRunner::PosixProcessRunner() {
   g_stop_signal = 0;
+  g_continued = 0;
   sigset_t ours;
   sigemptyset(&ours);
   for (int sig : kSignals) sigaddset(&ours, sig);
@@ -58,7 +85,7 @@ PosixProcessRunner::PosixProcessRunner() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sa.sa_mask = ours;  // no nesting: a second signal waits, so the first one really wins
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < std::size(kSignals); ++i) {
     sa.sa_flags = kSignals[i] == SIGCHLD ? SA_NOCLDSTOP : 0;
     ::sigaction(kSignals[i], &sa, &old_actions_[i]);
   }
@@ -76,7 +103,9 @@ PosixProcessRunner::~PosixProcessRunner() {
 #endif
   // Unblock first: a signal still pending then reaches our handler, not the old disposition.
   ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
-  for (int i = 0; i < 4; ++i) ::sigaction(kSignals[i], &old_actions_[i], nullptr);
+  for (std::size_t i = 0; i < std::size(kSignals); ++i) {
+    ::sigaction(kSignals[i], &old_actions_[i], nullptr);
+  }
 }
 
 Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
@@ -96,6 +125,13 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   return id;
 }
 
+std::optional<OsProcess> PosixProcessRunner::os_process(ProcessId id) const {
+  for (const auto& [pid, p] : procs_) {
+    if (p.id == id) return OsProcess{pid, detail::process_start(pid)};
+  }
+  return std::nullopt;
+}
+
 // A stop signal that arrived while blocked (e.g. during database setup) counts at once, so
 // no task is started after it.
 int PosixProcessRunner::stop_signal() const {
@@ -113,13 +149,16 @@ int PosixProcessRunner::stop_signal() const {
 std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
   const MonoTime end = Clock::now() + std::max(max_wait, Millis::zero());
   std::vector<ProcessCompletion> done;
+  g_continued = 0;
   for (;;) {
     reap(done);
     const MonoTime now = Clock::now();
-    enforce_deadlines(now);
-    if (!done.empty() || g_stop_signal != 0 || now >= end) return done;
+    maybe_track(now);
+    enforce_deadlines(now, done);
+    if (!done.empty() || g_stop_signal != 0 || g_continued != 0 || now >= end) return done;
     MonoTime wake = end;
     if (const auto d = next_deadline()) wake = std::min(wake, *d);
+    if (!procs_.empty()) wake = std::min(wake, next_track_);
     sleep_until(wake);
   }
 }
@@ -127,24 +166,25 @@ std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
 std::vector<ProcessCompletion> PosixProcessRunner::stop_all() {
   std::vector<ProcessCompletion> done;
   reap(done);  // what ended on its own keeps its own outcome
+  track_trees();
   MonoTime now = Clock::now();
   MonoTime last_kill = now;
   for (auto& [pid, p] : procs_) {
     p.stopping = true;
-    terminate_group(pid);
+    terminate_tree(pid, pid, p.members);
     const MonoTime kill_at = now + p.kill_grace;
     if (!p.kill_at || kill_at < *p.kill_at) p.kill_at = kill_at;
     last_kill = std::max(last_kill, *p.kill_at);
   }
-  for (const Lingering& l : lingering_) {
-    terminate_group(l.pgid);
+  for (Lingering& l : lingering_) {
+    terminate_tree(l.pgid, 0, l.members);
     last_kill = std::max(last_kill, l.kill_at);
   }
   const MonoTime give_up = last_kill + kStopGiveUp;
   for (;;) {
     reap(done);
     now = Clock::now();
-    enforce_deadlines(now);
+    enforce_deadlines(now, done);
     if ((procs_.empty() && lingering_.empty()) || now >= give_up) break;
     MonoTime wake = give_up;
     if (const auto d = next_deadline()) wake = std::min(wake, *d);
@@ -164,41 +204,142 @@ std::vector<ProcessCompletion> PosixProcessRunner::stop_all() {
 }
 
 void PosixProcessRunner::reap(std::vector<ProcessCompletion>& done) {
+  std::vector<std::pair<pid_t, int>> exited;  // our tasks' main processes, with their status
   for (;;) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
-    if (pid <= 0) return;  // nothing more now, or ECHILD
+    if (pid <= 0) break;  // nothing more now, or ECHILD
+    // Not a task's main process: an orphan reparented to us (subreaper), just reaped.
+    if (procs_.count(pid) != 0) exited.emplace_back(pid, status);
+  }
+  if (exited.empty()) return;
+  // The exited ones are still listed, so their orphans (reparented to us) are found as theirs.
+  track_trees();
+  for (const auto& [pid, status] : exited) {
     const auto it = procs_.find(pid);
-    if (it == procs_.end()) continue;  // an orphan reparented to us (subreaper): just reaped
-    const Proc& p = it->second;
+    Proc& p = it->second;
     const MonoTime now = Clock::now();
     done.push_back(complete(p, status, now));
-    // The leader is gone; whatever it left in its group is ended the same way.
-    if (::kill(-pid, 0) == 0) {
-      terminate_group(pid);
-      lingering_.push_back(Lingering{pid, p.kill_at.value_or(now + p.kill_grace)});
+    // The main process is gone; whatever is left of its tree is ended the same way.
+    prune(p.members);
+    if (group_alive(pid) || !p.members.empty()) {
+      terminate_tree(pid, 0, p.members);
+      lingering_.push_back(
+          Lingering{pid, std::move(p.members), p.kill_at.value_or(now + p.kill_grace)});
     }
     procs_.erase(it);
   }
 }
 
-void PosixProcessRunner::enforce_deadlines(MonoTime now) {
-  for (auto& [pid, p] : procs_) {
+void PosixProcessRunner::maybe_track(MonoTime now) {
+  if (procs_.empty() || now < next_track_) return;
+  track_trees();
+}
+
+// Each task's tree: its main process's descendants, its group, the members seen before that
+// are still alive, and what they started since. An orphan reparented to us that no tree knew
+// yet belongs to the task whose group it is in, or to the only task running; with several
+// tasks running it is left to be found as a member's child or group member later.
+void PosixProcessRunner::track_trees() {
+  next_track_ = Clock::now() + kTrackEvery;
+  if (procs_.empty() && lingering_.empty()) return;
+  const std::vector<detail::ProcInfo> all = detail::list_processes();
+  if (all.empty()) return;
+  const pid_t self = ::getpid();
+  std::map<pid_t, const detail::ProcInfo*> by_pid;
+  std::multimap<pid_t, const detail::ProcInfo*> children;
+  for (const detail::ProcInfo& info : all) {
+    by_pid.emplace(info.pid, &info);
+    children.emplace(info.ppid, &info);
+  }
+  // Roots of each tree: still-alive known members and the group's members.
+  std::set<pid_t> known;
+  auto seed = [&](pid_t leader, pid_t pgid, TreeMembers& members) {
+    TreeMembers fresh;
+    for (const auto& [pid, start] : members) {
+      const auto it = by_pid.find(pid);
+      if (it != by_pid.end() && it->second->start == start) fresh.emplace(pid, start);
+    }
+    for (const detail::ProcInfo& info : all) {
+      if (pgid > 0 && info.pgid == pgid && info.pid != leader) fresh.emplace(info.pid, info.start);
+    }
+    members = std::move(fresh);
+    for (const auto& m : members) known.insert(m.first);
+  };
+  for (auto& [pid, p] : procs_) seed(pid, pid, p.members);
+  for (Lingering& l : lingering_) seed(0, l.pgid, l.members);
+  for (const detail::ProcInfo& info : all) {
+    if (info.ppid != self || procs_.count(info.pid) != 0 || known.count(info.pid) != 0) continue;
+    Proc* owner = nullptr;
+    if (const auto it = procs_.find(info.pgid); it != procs_.end()) {
+      owner = &it->second;
+    } else if (procs_.size() == 1) {
+      owner = &procs_.begin()->second;
+    }
+    if (owner != nullptr) owner->members.emplace(info.pid, info.start);
+  }
+  // Everything below the main process and below each member.
+  auto grow = [&](pid_t leader, TreeMembers& members) {
+    std::vector<pid_t> todo;
+    if (leader > 0) todo.push_back(leader);
+    for (const auto& m : members) todo.push_back(m.first);
+    while (!todo.empty()) {
+      const pid_t parent = todo.back();
+      todo.pop_back();
+      const auto [first, last] = children.equal_range(parent);
+      for (auto it = first; it != last; ++it) {
+        const detail::ProcInfo& c = *it->second;
+        if (c.pid == self || c.pid == leader || procs_.count(c.pid) != 0) continue;
+        if (members.emplace(c.pid, c.start).second) todo.push_back(c.pid);
+      }
+    }
+  };
+  for (auto& [pid, p] : procs_) grow(pid, p.members);
+  for (Lingering& l : lingering_) grow(0, l.members);
+}
+
+void PosixProcessRunner::enforce_deadlines(MonoTime now, std::vector<ProcessCompletion>& done) {
+  bool tracked = false;
+  auto track_once = [&] {  // before signalling: the tree as it is now
+    if (!tracked) track_trees();
+    tracked = true;
+  };
+  for (auto it = procs_.begin(); it != procs_.end();) {
+    const pid_t pid = it->first;
+    Proc& p = it->second;
     if (p.deadline && !p.kill_at && now >= *p.deadline) {
+      track_once();
       p.timed_out = true;
-      terminate_group(pid);
+      terminate_tree(pid, pid, p.members);
       p.kill_at = now + p.kill_grace;
     }
     if (p.kill_at && now >= *p.kill_at) {
-      ::kill(-pid, SIGKILL);
+      track_once();
+      signal_tree(pid, pid, p.members, SIGKILL);
       p.kill_at = now + kKillRepeat;
+      if (!p.abandon_at) p.abandon_at = now + kReapSlack;
     }
+    if (p.abandon_at && now >= *p.abandon_at) {
+      // SIGKILL did not end the main process (stuck in the kernel, e.g. on a dead NFS
+      // mount): the attempt ends now, as if killed, and the run goes on. It is reaped as a
+      // stranger whenever it does exit; until then it is SIGKILLed again with its tree.
+      done.push_back(complete(p, SIGKILL, now));
+      done.back().warning = "process " + std::to_string(pid) +
+                            " did not end after SIGKILL; the attempt is recorded as ended "
+                            "and the run goes on (the process is killed again until it goes)";
+      p.members.emplace(pid, detail::process_start(pid));
+      lingering_.push_back(Lingering{pid, std::move(p.members), now + kKillRepeat});
+      it = procs_.erase(it);
+      continue;
+    }
+    ++it;
   }
   std::erase_if(lingering_, [now](Lingering& l) {
-    if (::kill(-l.pgid, 0) != 0 && errno == ESRCH) return true;  // the group is gone
+    prune(l.members);
+    if (!group_alive(l.pgid) && l.members.empty()) return true;  // the tree is gone
     if (now >= l.kill_at) {
-      ::kill(-l.pgid, SIGKILL);
+      signal_tree(l.pgid, 0, l.members, SIGKILL);
       l.kill_at = now + kKillRepeat;
     }
     return false;
@@ -211,6 +352,7 @@ std::optional<MonoTime> PosixProcessRunner::next_deadline() const {
     if (!next || t < *next) next = t;
   };
   for (const auto& [pid, p] : procs_) {
+    if (p.abandon_at) consider(*p.abandon_at);
     if (p.kill_at) {
       consider(*p.kill_at);
     } else if (p.deadline) {

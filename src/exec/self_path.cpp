@@ -1,9 +1,9 @@
 #include "orchestrator/exec/self_path.h"
 
 #include <cstdlib>
-#include <sstream>
 #include <system_error>
-#include <unistd.h>
+
+#include "orchestrator/util/path_search.h"
 
 namespace orch {
 
@@ -15,11 +15,8 @@ std::filesystem::path self_executable(const std::string& argv0) {
 #endif
   if (argv0.find('/') != std::string::npos) return std::filesystem::absolute(argv0, ec);
   const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / argv0;
-    if (access(candidate.c_str(), X_OK) == 0) return std::filesystem::absolute(candidate, ec);
-  }
+  const PathLookup lookup = find_in_path(argv0, path != nullptr ? path : kDefaultSearchPath);
+  if (lookup.found) return std::filesystem::absolute(*lookup.found, ec);
   return argv0;
 }
 

@@ -23,8 +23,9 @@
 #include <system_error>
 #include <vector>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/exec/process_policy.h"
+#include "orchestrator/util/path_search.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -33,7 +34,6 @@
 namespace orch::detail {
 namespace {
 
-constexpr std::string_view kDefaultPath = "/usr/bin:/bin";  // when the request has no PATH
 constexpr long kMaxFdToClose = 65536;
 
 enum class Stage : int { ProcessGroup = 1, Redirect, Chdir, Exec };
@@ -109,7 +109,7 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   // SIGPIPE and SIGXFSZ are ignored by us, and an ignored signal stays ignored across execve.
-  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+  const int reset[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT, SIGPIPE, SIGXFSZ};
   for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
   // Any other handler of ours must not run in the child either: until execve it shares our
   // memory (CLONE_VM), so a handler would run on the parent's data.
@@ -193,16 +193,11 @@ bool make_cloexec_pipe(Fd& read_end, Fd& write_end) {
 }
 #endif
 
-bool is_executable_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
 std::string env_path(const std::vector<std::string>& env) {
   for (const std::string& kv : env) {
     if (kv.starts_with("PATH=")) return kv.substr(5);
   }
-  return std::string(kDefaultPath);
+  return std::string(kDefaultSearchPath);
 }
 
 // The file execve gets: argv[0] itself when it has a '/', else the first executable
@@ -211,20 +206,9 @@ Expected<std::string> find_program(const ProcessRequest& req) {
   const std::string& name = req.argv[0];
   if (name.find('/') != std::string::npos) return name;
   const std::string path = env_path(req.env);
-  bool found_not_executable = false;
-  std::size_t begin = 0;
-  for (;;) {
-    const std::size_t colon = path.find(':', begin);
-    std::string dir = path.substr(begin, colon == std::string::npos ? std::string::npos : colon - begin);
-    if (dir.empty()) dir = ".";
-    std::filesystem::path candidate = std::filesystem::path(dir) / name;
-    if (candidate.is_relative() && !req.cwd.empty()) candidate = req.cwd / candidate;
-    if (is_executable_file(candidate.string())) return candidate.string();
-    if (::access(candidate.c_str(), F_OK) == 0) found_not_executable = true;
-    if (colon == std::string::npos) break;
-    begin = colon + 1;
-  }
-  if (found_not_executable) {
+  const PathLookup lookup = find_in_path(name, path, req.cwd);
+  if (lookup.found) return lookup.found->string();
+  if (lookup.not_executable) {
     return make_error("cannot execute " + name + ": Permission denied (found in PATH, not executable)",
                       false);
   }

@@ -4,7 +4,7 @@
 // async-signal-safe calls and never allocates.
 #include <sys/types.h>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch::detail {

@@ -4,15 +4,10 @@
 #include <algorithm>
 
 #include "orchestrator/exec/command.h"
+#include "orchestrator/util/env.h"
 
 namespace orch {
 namespace {
-
-void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
-  const std::string prefix = key + "=";
-  std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
-  env.push_back(prefix + value);
-}
 
 // Where a program named `program` is executed from: a path, or a bare name for PATH.
 Expected<std::vector<std::string>> alert_argv(const PipelineConfig& config,

@@ -34,13 +34,31 @@ Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
   return Freshness::Red;
 }
 
+TaskReference run_data_instant(const SuccessRun& run, const MarketCalendar& calendar) {
+  if (run.data_as_of) {
+    if (auto as_of = calendar.data_instant(*run.data_as_of)) return {*as_of, true, false};
+  }
+  auto day = parse_date(run.trading_date);
+  if (run.trading_date.empty() || !day || !run.started_at ||
+      calendar.zone().date_of(*run.started_at) == *day) {
+    return {run.ended_at, false, false};
+  }
+  return {calendar.zone().at(*day, calendar.regular_close(*day)), false, true};
+}
+
 TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar) {
+  TaskReference best;
+  for (const SuccessRun& run : row.newest_successes) {
+    const TaskReference r = run_data_instant(run, calendar);
+    if (r.at && (!best.at || *r.at > *best.at)) best = r;
+  }
+  if (!row.newest_successes.empty()) return best;
   if (row.success_data_as_of) {
-    if (auto as_of = calendar.data_instant(*row.success_data_as_of)) return {*as_of, true};
+    if (auto as_of = calendar.data_instant(*row.success_data_as_of)) return {*as_of, true, false};
   }
   std::optional<WallTime> end = row.success_ended_at;
   if (row.last_success && (!end || *row.last_success > *end)) end = row.last_success;
-  return {end, false};
+  return {end, false, false};
 }
 
 namespace {
@@ -79,6 +97,7 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
                                 [](const TaskSpec* t) { return t->market_hours_only; });
     s.daily_time = std::all_of(w.tasks.begin(), w.tasks.end(),
                                [](const TaskSpec* t) { return t->schedule == Schedule::Daily; });
+    s.daily_days = config.daily_days;
     s.session = std::any_of(w.tasks.begin(), w.tasks.end(),
                             [](const TaskSpec* t) { return t->session == SessionKind::Extended; })
                     ? SessionKind::Extended
@@ -95,6 +114,7 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
       if (ref.at && (!s.reference || *ref.at > *s.reference)) {
         s.reference = ref.at;
         s.from_data_as_of = ref.from_data_as_of;
+        s.from_session_close = ref.from_session_close;
       }
     }
     if (s.reference) {

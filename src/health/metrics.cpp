@@ -1,14 +1,10 @@
-// Metrics textfile: families, samples and the atomic rewrite. Names follow Prometheus
+// Metrics textfile: families and samples. Names follow Prometheus
 // conventions (orchestrator_ prefix, base units, _total for counters), so that
 // `promtool check metrics` accepts the file.
 #include "orchestrator/health/metrics.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <optional>
 
@@ -114,45 +110,6 @@ std::string render_metrics(const PipelineConfig& config, const std::vector<TaskH
     for (const auto& line : f->samples) out += line + "\n";
   }
   return out;
-}
-
-Status write_file_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return make_error("cannot create the folder of " + path.string() + ": " + ec.message());
-  }
-  // Not ending in .prom: the textfile collector ignores the file until it is renamed.
-  const std::filesystem::path tmp =
-      path.string() + "." + std::to_string(::getpid()) + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error("cannot write " + tmp.string() + ": " + std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  int err = synced ? 0 : errno;
-  if (::close(fd) != 0 && synced) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return make_error("cannot write " + tmp.string() + ": " + std::strerror(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return make_error("cannot rename " + tmp.string() + " to " + path.string() + ": " +
-                      std::strerror(err));
-  }
-  return ok();
 }
 
 }  // namespace orch

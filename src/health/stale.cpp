@@ -35,7 +35,7 @@ Status check_task_names(const PipelineConfig& cfg, const std::vector<std::string
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     std::string msg = "--task: no task named '" + name + "' in this pipeline";
-    if (auto near = closest_match(name, known)) msg += " (did you mean '" + *near + "'?)";
+    if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";
     return make_error(msg);
   }
   return ok();

@@ -148,6 +148,9 @@ void Runner::spawn(Starting& s) {
     return;
   }
   active_.push_back({*pid, Active{s.task, s.attempt_row, s.launch.request.timeout}});
+  if (const auto os = processes_.os_process(*pid)) {
+    check(recorder_.attempt_process(s.attempt_row, os->pid, os->start));
+  }
 }
 
 void Runner::finish_unstartable(int id, std::int64_t attempt_row, const Error& error) {

@@ -54,6 +54,10 @@ class Stmt {
   SQLite::Statement& st_;
 };
 
+// data_pipeline_status with each task's latest success and finished attempt (reads.cpp), for
+// the store's connection and the read-only ones (--dry-run, StatusReader).
+std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db);
+
 // `what` (status database <file>): <SQLite's message> (<what the user can do>).
 Error db_error(SQLite::Database& db, const std::string& what, const std::exception& e);
 void rollback(Connection& c) noexcept;

@@ -59,9 +59,10 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
                                              const std::string& mode, Busy* busy) {
   const auto path = path_for(db, mode);
   if (auto made = store_detail::create_parent_folder(path); !made) return made.error();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664);
-  if (fd < 0) return io_error("cannot open lock file", path);
-  InstanceLock lock(fd);  // closes fd on every early return
+  Fd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664));
+  if (!owned.valid()) return io_error("cannot open lock file", path);
+  const int fd = owned.get();
+  InstanceLock lock(std::move(owned));  // closes fd on every early return
 
   for (int tries = 0;; ++tries) {
     if (flock_nb(fd, LOCK_EX) == 0) break;
@@ -97,29 +98,11 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
 // reason than absence counts as held, so that nothing live is declared dead.
 bool InstanceLock::is_free(const std::filesystem::path& db, const std::string& mode) {
   const auto path = path_for(db, mode);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT;
-  const bool free = flock_nb(fd, LOCK_SH) == 0;
-  if (free) ::flock(fd, LOCK_UN);
-  ::close(fd);
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno == ENOENT;
+  const bool free = flock_nb(fd.get(), LOCK_SH) == 0;
+  if (free) ::flock(fd.get(), LOCK_UN);
   return free;
-}
-
-InstanceLock::InstanceLock(InstanceLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-
-InstanceLock& InstanceLock::operator=(InstanceLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    other.fd_ = -1;
-  }
-  return *this;
-}
-
-// Closing the descriptor releases the lock; the file stays (unlinking it would let two
-// processes lock two different files of the same name).
-InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace orch

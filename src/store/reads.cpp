@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "connection.h"
+#include "date_reads.h"
 #include "schema.h"
 
 namespace orch {
@@ -65,6 +66,7 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
     finished.bind(":task", r.name);
     if (finished.executeStep()) r.last_duration_seconds = finished.getColumn(0).getDouble();
     finished.reset();
+    r.newest_successes = store_detail::newest_successes(db, r.name);
   }
   return rows;
 }
@@ -80,6 +82,10 @@ Expected<bool> StatusStore::any_run_succeeded(const std::string& mode) {
     return db_error(conn_->db(), "cannot read the runs of mode " + mode, e);
   }
 }
+
+namespace store_detail {
+std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db) { return task_health_rows(db); }
+}  // namespace store_detail
 
 Expected<std::set<std::string>> StatusStore::succeeded_on(const std::string& trading_date) {
   try {

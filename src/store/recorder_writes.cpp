@@ -117,6 +117,19 @@ Status StatusStore::ensure_tasks(const std::vector<std::string>& names, WallTime
   });
 }
 
+Status StatusStore::attempt_process(std::int64_t attempt_id, std::int64_t pgid,
+                                    std::uint64_t start) {
+  Connection& c = *conn_;
+  return store_detail::write<Ok>(c, "cannot record the process of an attempt", [&]() -> Status {
+    Stmt up(c, "UPDATE task_runs SET pgid = :pgid, pgid_start = :start WHERE id = :id");
+    up->bind(":pgid", pgid);
+    up->bind(":start", static_cast<std::int64_t>(start));
+    up->bind(":id", attempt_id);
+    up->exec();
+    return ok();
+  });
+}
+
 Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   const std::string started = format_db_time(start.started_at);
   Connection& c = *conn_;

@@ -22,11 +22,13 @@ constexpr const char* kOpenRunsOfMode = R"sql(
 }  // namespace
 
 Expected<int> StatusStore::recover_interrupted(
-    const std::function<bool(const std::string& mode)>& mode_is_dead, WallTime now) {
+    const std::function<bool(const std::string& mode)>& mode_is_dead, WallTime now,
+    std::vector<LeftGroup>* left) {
   using store_detail::Stmt;
   store_detail::Connection& c = *conn_;
   const std::string at = format_db_time(now);
   return store_detail::write<int>(c, "cannot recover interrupted runs", [&]() -> Expected<int> {
+    if (left != nullptr) left->clear();
     std::vector<std::string> modes;
     {
       Stmt mq(c, kOpenModes);
@@ -44,6 +46,15 @@ Expected<int> StatusStore::recover_interrupted(
         }
       }
       for (const auto& [id, pid] : runs) {
+        if (left != nullptr) {
+          Stmt gq(c, "SELECT task_name, pgid, pgid_start FROM task_runs "
+                     "WHERE run_id = :id AND status = 'RUNNING' AND pgid IS NOT NULL");
+          gq->bind(":id", id);
+          while (gq->executeStep()) {
+            left->push_back(LeftGroup{id, gq->getColumn(0).getString(), gq->getColumn(1).getInt64(),
+                                      static_cast<std::uint64_t>(gq->getColumn(2).getInt64())});
+          }
+        }
         Stmt attempts(c, R"sql(
             UPDATE task_runs SET status = 'INTERRUPTED', ended_at = :now, error_message = :why,
                 duration_seconds =

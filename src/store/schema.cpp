@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS task_runs (
     data_as_of TEXT,
     error_message TEXT,
     log_path TEXT,
-    command TEXT);
+    command TEXT,
+    pgid INTEGER,
+    pgid_start INTEGER);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
 -- run_id over the whole history: two more pages written per state change, for no reader.
@@ -121,6 +123,12 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
     }
   }
   db.exec(kSchema);
+  // Version 4: where an attempt's processes are, for ending them after a crash.
+  const auto attempt_columns = columns_of(db, "task_runs");
+  if (attempt_columns.count("pgid") == 0) db.exec("ALTER TABLE task_runs ADD COLUMN pgid INTEGER");
+  if (attempt_columns.count("pgid_start") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN pgid_start INTEGER");
+  }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   return ok();
 }

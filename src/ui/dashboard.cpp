@@ -69,28 +69,48 @@ const char* colour_of_status(TaskStatus status) {
   return kGrey;
 }
 
-// "updated 45m ago", "data as of 2h 5m ago", "... in market hours".
-std::string age_text(const SourceFreshness& s) {
-  std::string text = (s.from_data_as_of ? "data as of " : "updated ") + human_age(*s.age) + " ago";
-  if (s.market_time) {
-    text += s.session == SessionKind::Extended ? " in extended market hours" : " in market hours";
+// What an age means. From a run's end, on a clock that ran like the wall clock since:
+// "updated 45m ago". Otherwise the data's own instant, and the clock when the age skips time
+// (market time, daily_days): "0s" on a Monday morning for Friday's close is true in market
+// time but baffling without them: "data as of Fri 2026-11-27 13:00 EST, 0s of market time".
+std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
+  const bool skips_time = s.reference && *s.age != std::max(Millis{0}, now - *s.reference);
+  if (!skips_time && !s.from_data_as_of && !s.from_session_close) {
+    std::string text = "updated " + human_age(*s.age) + " ago";
+    if (s.market_time) {
+      text += s.session == SessionKind::Extended ? " in extended market hours" : " in market hours";
+    }
+    return text;
   }
-  return text;
+  std::string text = "data as of ";
+  if (s.reference) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    const std::chrono::weekday wd{std::chrono::sys_days{zone.date_of(*s.reference)}};
+    text += std::string(kDays[wd.c_encoding()]) + " " + format_local_minute(zone, *s.reference);
+    if (s.from_session_close) text += " (the close of its trading date)";
+    text += ", ";
+  }
+  text += human_age(*s.age);
+  if (s.market_time) {
+    return text + (s.session == SessionKind::Extended ? " of extended-hours market time" : " of market time");
+  }
+  return text + (skips_time ? " old, counting only the days daily_days runs" : " ago");
 }
 
-std::string source_line(const SourceFreshness& s, std::size_t name_width, const Painter& paint) {
+std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now,
+                        std::size_t name_width, const Painter& paint) {
   std::string what;
   switch (s.status) {
-    case Freshness::Green: what = "Fresh (" + age_text(s) + ")"; break;
-    case Freshness::Yellow: what = "Stale (" + age_text(s) + ")"; break;
+    case Freshness::Green: what = "Fresh (" + age_text(s, zone, now) + ")"; break;
+    case Freshness::Yellow: what = "Stale (" + age_text(s, zone, now) + ")"; break;
     case Freshness::Red:
-      what = s.age ? "Critically stale (" + age_text(s) + ")" : "Critically stale";
+      what = s.age ? "Critically stale (" + age_text(s, zone, now) + ")" : "Critically stale";
       break;
     case Freshness::Unknown:
       if (!s.age) {
         what = "Never updated";
       } else {
-        what = "No freshness thresholds (" + age_text(s) + ")";
+        what = "No freshness thresholds (" + age_text(s, zone, now) + ")";
       }
       break;
   }
@@ -171,13 +191,7 @@ nlohmann::ordered_json opt_time(const std::optional<WallTime>& t) {
 
 }  // namespace
 
-ConsoleStyle stdout_style(ColorMode mode) {
-  if (mode == ColorMode::Always) return {true, true};
-  if (mode == ColorMode::Never) return {false, false};
-  const char* term = std::getenv("TERM");
-  const bool tty = isatty(STDOUT_FILENO) == 1 && !(term && std::strcmp(term, "dumb") == 0);
-  return {tty, tty};
-}
+ConsoleStyle stdout_style(ColorMode mode) { return console_style(mode, STDOUT_FILENO); }
 
 std::string human_age(Millis age) {
   const long long s = std::max<long long>(0, age.count() / 1000);
@@ -219,7 +233,7 @@ std::string render_dashboard(const HealthReport& report, const Zone& zone, Conso
   for (const Section& section : kSections) {
     std::string lines;
     for (const auto& s : report.sources) {
-      if (s.status == section.level) lines += source_line(s, name_width, paint);
+      if (s.status == section.level) lines += source_line(s, zone, report.checked_at, name_width, paint);
     }
     if (lines.empty()) continue;
     out += "\n" + paint(colour_of(section.level), std::string(paint.mark(section.emoji, section.plain)) +
@@ -227,6 +241,17 @@ std::string render_dashboard(const HealthReport& report, const Zone& zone, Conso
     out += lines;
   }
   if (report.sources.empty()) out += "\n   (no data sources: the pipeline has no tasks)\n";
+
+  if (!report.missed_dates.empty()) {
+    out += "\n" + paint(kYellow, std::string(paint.mark("📅 ", "")) + "MISSED TRADING DATES") +
+           fmt::format(" (of the last {} before today; --backfill FROM..TO fills them)\n",
+                       kHealthMissedDates);
+    for (const MissedDate& m : report.missed_dates) {
+      std::string names;
+      for (const auto& t : m.tasks) names += (names.empty() ? "" : ", ") + t;
+      out += fmt::format("   {} {}: not succeeded: {}\n", paint.mark("•", "*"), format_date(m.date), names);
+    }
+  }
 
   out += "\n" + paint(kBold, std::string(paint.mark("📋 ", "")) + "PIPELINE TASK STATUS") + "\n";
   out += kThinRule + "\n";
@@ -266,10 +291,15 @@ std::string render_health_json(const HealthReport& report) {
                      {"last_error_message",
                       r.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.last_error)}});
   }
+  nlohmann::ordered_json missed = nlohmann::ordered_json::array();
+  for (const MissedDate& m : report.missed_dates) {
+    missed.push_back({{"date", format_date(m.date)}, {"tasks", m.tasks}});
+  }
   const HealthSummary sum = summarize(report.sources);
   nlohmann::ordered_json out = {{"checked_at", format_iso_utc(report.checked_at)},
                         {"sources", sources},
                         {"tasks", tasks},
+                        {"missed_dates", missed},
                         {"summary",
                          {{"healthy", sum.healthy},
                           {"stale", sum.stale},

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "orchestrator/util/terminal.h"
+
 namespace orch {
 
 namespace {
@@ -15,11 +17,10 @@ constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S - %l - %v";
 constexpr const char* kColorPattern = "%Y-%m-%d %H:%M:%S - %^%l%$ - %v";
 }  // namespace
 
-ConsoleStyle console_style(ColorMode mode) {
+ConsoleStyle console_style(ColorMode mode, int fd) {
   if (mode == ColorMode::Always) return {true, true};
   if (mode == ColorMode::Never) return {false, false};
-  const char* term = std::getenv("TERM");
-  const bool tty = isatty(STDERR_FILENO) == 1 && !(term && std::strcmp(term, "dumb") == 0);
+  const bool tty = is_color_terminal(fd);
   return {tty, tty};
 }
 

@@ -11,6 +11,7 @@
 
 // Generated at configure time by CMakeLists.txt from launchd/*.plist and systemd/*.{service,timer}.
 #include "orchestrator/generated/unit_templates_data.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 
@@ -38,17 +39,6 @@ std::string human_span(long long seconds) {
   if (h && m) return fmt::format("{}h {}min", h, m);
   if (h) return fmt::format("{}h", h);
   return fmt::format("{}min", m);
-}
-
-// One shell word: single quotes unless plainly safe.
-std::string shell_quote(const std::string& s) {
-  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+=:,@").find(c) != std::string_view::npos;
-  });
-  if (plain) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 bool has_control(std::string_view s) {
@@ -331,6 +321,7 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
   }
   out += "# Intraday: one resident `--intraday` process, restarted if it dies; it runs each task "
          "when it is due.\n";
+  out += "# Web dashboard (optional): one resident `--serve` on 127.0.0.1:8787, read-only.\n";
   if (kind == UnitKind::Launchd) out += fmt::format("# {}.\n", s.local.note);
   out += "# Each file follows a line `# ==> NAME <==`. To install:\n";
   const std::string split =
@@ -341,6 +332,7 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
         "#   {} -c {} --print-units launchd | {}\n"
         "#   launchctl bootstrap gui/$(id -u) \"$D\"/local.orchestrator.daily.plist\n"
         "#   launchctl bootstrap gui/$(id -u) \"$D\"/local.orchestrator.intraday.plist\n"
+        "#   launchctl bootstrap gui/$(id -u) \"$D\"/local.orchestrator.serve.plist   # dashboard\n"
         "# Check: launchctl print gui/$(id -u)/local.orchestrator.daily; logs in {}/.\n"
         "# Render and bootstrap again (after launchctl bootout gui/$(id -u)/LABEL) when the times,\n"
         "# the pipeline's zone or the Mac's zone change.\n",
@@ -351,6 +343,7 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
         "#   {} -c {} --print-units systemd | {}\n"
         "#   systemctl --user daemon-reload\n"
         "#   systemctl --user enable --now orchestrator-daily.timer orchestrator-intraday.service\n"
+        "#   systemctl --user enable --now orchestrator-serve.service   # the web dashboard\n"
         "#   loginctl enable-linger \"$USER\"   # run them while you are logged out, and from boot\n"
         "# Check: systemctl --user list-timers; journalctl --user -u orchestrator-daily -u "
         "orchestrator-intraday\n"

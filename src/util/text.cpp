@@ -3,40 +3,104 @@
 #include <algorithm>
 #include <cctype>
 #include <numeric>
+#include <vector>
 
 namespace orch {
 
+std::string in_quotes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out += text;
+  out += '\'';
+  return out;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), 0);
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  // Three rows of the (n+1) x (m+1) table: two back for the transposition.
+  const std::size_t m = b.size();
+  std::vector<std::size_t> before(m + 1), prev(m + 1), cur(m + 1);
+  std::iota(prev.begin(), prev.end(), 0);
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
-      const std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = row[j];
-      row[j] = next;
+    cur[0] = i;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        cur[j] = std::min(cur[j], before[j - 2] + 1);
+      }
+    }
+    std::swap(before, prev);
+    std::swap(prev, cur);
+  }
+  return prev[m];
+}
+
+namespace {
+
+template <class Strings>
+std::optional<std::string> nearest_in(std::string_view word, const Strings& candidates) {
+  constexpr std::size_t kLongest = 128;
+  constexpr std::size_t kPrefixMin = 4;
+  if (word.empty() || word.size() > kLongest) return std::nullopt;
+  std::optional<std::string> best;
+  std::size_t best_distance = 0;
+  for (const auto& candidate : candidates) {
+    const std::string_view c{candidate};
+    if (c.size() > kLongest || c == word) continue;
+    const std::size_t distance = edit_distance(word, c);
+    const std::size_t allowed = std::min<std::size_t>(3, std::max<std::size_t>(1, c.size() / 2));
+    if (distance <= allowed && (!best || distance < best_distance)) {
+      best = std::string(c);
+      best_distance = distance;
     }
   }
-  return row[b.size()];
+  if (best || word.size() < kPrefixMin) return best;
+  for (const auto& candidate : candidates) {
+    const std::string_view c{candidate};
+    if (c.size() > word.size() && c.starts_with(word)) return std::string(c);
+  }
+  return std::nullopt;
+}
+
+// Characters a POSIX shell reads literally in an unquoted word.
+bool is_plain_shell_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("_-./,:=+@%").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         std::span<const std::string> candidates) {
+  return nearest_in(word, candidates);
 }
 
 std::optional<std::string> closest_match(std::string_view word,
-                                         const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  std::size_t best_distance = 0;
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
-    if (!best || d < best_distance) {
-      best = c;
-      best_distance = d;
+                                         std::span<const std::string_view> candidates) {
+  return nearest_in(word, candidates);
+}
+
+std::string did_you_mean(const std::optional<std::string>& suggestion) {
+  return suggestion ? "did you mean " + in_quotes(*suggestion) + "?" : "";
+}
+
+std::string shell_quote(std::string_view word) {
+  if (!word.empty() && std::all_of(word.begin(), word.end(), is_plain_shell_char)) {
+    return std::string(word);
+  }
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";  // close, escaped quote, reopen
+    } else {
+      out += c;
     }
   }
-  const std::size_t limit = std::max<std::size_t>(2, std::min<std::size_t>(4, word.size() / 2));
-  if (best && best_distance <= limit) return best;
-  return std::nullopt;
+  out += '\'';
+  return out;
 }
 
 std::string to_valid_utf8(std::string_view s) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "orchestrator/util/text.h"
+
 namespace orch {
 namespace {
 
@@ -64,8 +66,6 @@ class Cursor {
   std::string_view text_;
   std::size_t pos_ = 0;
 };
-
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 Expected<year_month_day> read_date(Cursor& in, std::string_view whole) {
   int y = 0, m = 0, d = 0;
@@ -204,13 +204,13 @@ std::optional<WallTime> parse_db_time(std::string_view text) {
   return *parsed;
 }
 
-Expected<TimeOfDay> parse_time_of_day(std::string_view original) {
-  const std::string_view text = trim(original);
-  Cursor in(text);
-  auto clock = read_clock(in, text, false);
+Expected<TimeOfDay> parse_time_of_day(std::string_view text) {
+  const std::string_view trimmed = trim(text);
+  Cursor in(trimmed);
+  auto clock = read_clock(in, trimmed, false);
   if (!clock) return clock.error();
   if (!in.at_end()) {
-    return make_error(in_quotes(text) + " is not a time of day: expected HH:MM or HH:MM:SS");
+    return make_error(in_quotes(trimmed) + " is not a time of day: expected HH:MM or HH:MM:SS");
   }
   return TimeOfDay{duration_cast<Seconds>(*clock)};
 }
@@ -227,12 +227,12 @@ std::string format_time_of_day(TimeOfDay t) {
   return buf;
 }
 
-Expected<year_month_day> parse_date(std::string_view original) {
-  const std::string_view text = trim(original);
-  Cursor in(text);
-  auto date = read_date(in, text);
+Expected<year_month_day> parse_date(std::string_view text) {
+  const std::string_view trimmed = trim(text);
+  Cursor in(trimmed);
+  auto date = read_date(in, trimmed);
   if (!date) return date.error();
-  if (!in.at_end()) return make_error(in_quotes(text) + " is not a date: expected YYYY-MM-DD");
+  if (!in.at_end()) return make_error(in_quotes(trimmed) + " is not a date: expected YYYY-MM-DD");
   return date;
 }
 

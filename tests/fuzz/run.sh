@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan + libFuzzer) and runs each for a
-# bounded time on its seed corpus; fails on any crash, sanitizer report, leak or timeout.
+# Builds the libFuzzer targets (CMake option ORCH_FUZZ: clang, ASan + UBSan + libFuzzer, in
+# their own build folder) and runs each for a bounded time on its seed corpus; fails on any
+# crash, sanitizer report, leak or timeout.
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET]        (default 60; FUZZ_SECONDS also works)
 #
@@ -17,38 +18,25 @@ if [ -z "$cxx" ]; then
   echo "fuzz: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
   exit 1
 fi
-mkdir -p "$out/obj" "$out/artifacts"
-
-flags=(-std=c++20 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
-       -fno-sanitize-recover=undefined -I"$root/include" -DORCH_VERSION=\"fuzz\")
-# the layers the targets use: no SQLite, no processes (graph/ is needed by the loader's checks)
-sources=("$root"/src/util/*.cpp "$root"/src/config/*.cpp "$root"/src/calendar/*.cpp
-         "$root"/src/graph/*.cpp)
+mkdir -p "$out/artifacts"
+targets=()
+for src in "$here"/fuzz_*.cpp; do
+  name="$(basename "$src" .cpp)"
+  targets+=("${name#fuzz_}")
+done
 
 echo "== fuzz: building with $("$cxx" --version | head -1) =="
-objects=()
-jobs=()
-for src in "${sources[@]}"; do
-  rel="${src#"$root"/src/}"
-  obj="$out/obj/${rel//\//_}.o"
-  objects+=("$obj")
-  # rebuilt when the source or any header is newer than the object
-  if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] ||
-     [ -n "$(find "$root/include" "$root/src" -newer "$obj" -name '*.h' -print -quit)" ]; then
-    "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
-    jobs+=($!)
-    if [ "${#jobs[@]}" -ge "$(nproc)" ]; then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
-  fi
-done
-for j in "${jobs[@]}"; do wait "$j"; done
-libs=(-lyaml-cpp -ldate-tz)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+  -DORCH_FUZZ=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+cmake --build "$out" --target "${targets[@]/#/fuzz_}"
 
 status=0
 passed=0
 failed=0
-for target in config time; do
+for target in "${targets[@]}"; do
   bin="$out/fuzz_$target"
-  "$cxx" "${flags[@]}" -fsanitize=fuzzer "$here/fuzz_$target.cpp" "${objects[@]}" "${libs[@]}" -o "$bin"
   corpus="$out/corpus_$target"
   mkdir -p "$corpus"
   cp -n "$here/corpus_$target"/* "$corpus"/ 2>/dev/null || true

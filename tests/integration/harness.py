@@ -18,13 +18,14 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))  # the source tree
 
 
 def orchestrator_binary():
     """Path of the binary under test: $ORCH_BIN, else ../../build/orchestrator."""
     path = os.environ.get("ORCH_BIN")
     if not path:
-        path = os.path.join(HERE, "..", "..", "build", "orchestrator")
+        path = os.path.join(REPO, "build", "orchestrator")
     return os.path.abspath(path)
 
 
@@ -90,6 +91,13 @@ def write_pipeline(p, intraday=(), daily=(), **top):
     if intraday:
         config["intraday_schedule"] = [dict(t) for t in intraday]
     p.write_raw(to_yaml(config))
+
+
+def temp_folder(test, prefix="orch-it-", parent=None):
+    """A new folder (under parent, else $TMPDIR) removed with its contents when `test` ends."""
+    folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    test.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def sanitized_binary():
@@ -371,7 +379,7 @@ class PipelineTestCase(unittest.TestCase):
     def setUp(self):
         if not os.access(BIN, os.X_OK):
             self.fail(f"orchestrator binary not found at {BIN} (set ORCH_BIN)")
-        self._tmp = tempfile.mkdtemp(prefix="orch-it-")
+        self._tmp = temp_folder(self)
         self.p = Pipeline(self._tmp)
         self._popens = []
 
@@ -388,7 +396,6 @@ class PipelineTestCase(unittest.TestCase):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def popen(self, *args, **kw):
         proc = self.p.popen(*args, **kw)

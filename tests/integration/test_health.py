@@ -4,7 +4,8 @@ source_freshness table; --update-stale: selecting exactly the stale tasks."""
 import json
 import unittest
 
-from harness import PipelineTestCase, to_yaml
+import harness
+from harness import PipelineTestCase
 
 # A Friday, a regular trading day; the runs happen at T, the checks later.
 T = "2026-11-20T10:00:00-05:00"
@@ -17,17 +18,10 @@ def at(minutes, base_hour=10, day=20):
 
 
 def write_pipeline(p, daily, intraday=(), **top):
-    """pipeline.yaml with the given task dicts (no `time`: they run at once)."""
-    config = {
-        "timezone": "America/New_York",
-        "kill_grace_seconds": 1,
-        "retry_policy": {"max_attempts": 1, "backoff_seconds": [0]},
-    }
-    config.update(top)
-    config["daily_schedule"] = [dict({"max_runtime_seconds": 30}, **t) for t in daily]
-    if intraday:
-        config["intraday_schedule"] = [dict({"max_runtime_seconds": 30}, **t) for t in intraday]
-    p.write_raw(to_yaml(config))
+    """harness.write_pipeline, daily tasks first, each capped at 30 s (no `time`: they run at once)."""
+    def capped(tasks):
+        return [dict({"max_runtime_seconds": 30}, **t) for t in tasks]
+    harness.write_pipeline(p, intraday=capped(intraday), daily=capped(daily), **top)
 
 
 THRESHOLDS = {
@@ -97,7 +91,7 @@ class HealthDashboard(PipelineTestCase):
         r = self.p.run("--now", at(90), "--health", "--json")
         self.assertRc(r, 0)  # alpha is yellow, the rest unknown: nothing red
         doc = json.loads(r.stdout)
-        self.assertEqual(set(doc), {"checked_at", "sources", "tasks", "summary"})
+        self.assertEqual(set(doc), {"checked_at", "sources", "tasks", "missed_dates", "summary"})
         self.assertTrue(doc["checked_at"].startswith("2026-11-20T16:30:"), doc["checked_at"])
         self.assertEqual([s["name"] for s in doc["sources"]],
                          ["alpha", "beta", "delta", "epsilon", "gamma"])
@@ -156,7 +150,8 @@ class HealthDashboard(PipelineTestCase):
         self.assertAlmostEqual(alpha["age_seconds"], 3660, delta=20)  # from 09:00, the last line
         self.assertEqual(alpha["status"], "yellow")
         self.assertTrue(alpha["last_success"].startswith("2026-11-20T15:00:"))
-        self.assertIn("data as of 1h 1m ago", p.run("--now", at(1), "--health").stdout)
+        # The data's own instant is shown beside its age.
+        self.assertIn("data as of Fri 2026-11-20 09:00 EST, 1h 1m ago", p.run("--now", at(1), "--health").stdout)
 
 
 class MarketTimeAgeing(PipelineTestCase):
@@ -179,7 +174,9 @@ class MarketTimeAgeing(PipelineTestCase):
         self.assertAlmostEqual(later["age_seconds"], 660, delta=20)
         r = p.run("--now", monday.format("09:50"), "--health")
         self.assertRc(r, 1)
-        self.assertRegex(r.stdout, r"price_data +- Critically stale \(updated 2\dm ago in market hours\)")
+        # The age skips the weekend: the dashboard says from when, and on which clock.
+        self.assertRegex(r.stdout, r"price_data +- Critically stale \(data as of Fri 2026-11-20 15:59 EST, "
+                                   r"2\dm of market time\)")
 
 
 if __name__ == "__main__":

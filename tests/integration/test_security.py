@@ -12,13 +12,11 @@ test_units.py::SystemdUnits::test_security_exposure_is_at_most_the_threshold.
 
 import os
 import re
-import shutil
 import stat
 import subprocess
-import tempfile
 import unittest
 
-from harness import HERE, PipelineTestCase, Pipeline, BIN
+from harness import HERE, PipelineTestCase, Pipeline, BIN, temp_folder
 
 HOSTILE_ARGS = [
     "$(touch pwned_subst)",
@@ -205,11 +203,8 @@ class NothingUnderTmp(unittest.TestCase):
     private empty /tmp (a mount namespace); /tmp must still be empty afterwards."""
 
     def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="orch-sec-", dir="/var/tmp")
+        self.root = temp_folder(self, "orch-sec-", parent="/var/tmp")
         self.p = Pipeline(self.root)
-
-    def tearDown(self):
-        shutil.rmtree(self.root, ignore_errors=True)
 
     def test_nothing_is_written_under_tmp(self):
         if os.path.realpath(BIN).startswith("/tmp/"):

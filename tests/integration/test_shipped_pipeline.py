@@ -10,12 +10,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import unittest
 
-from harness import BIN
+from harness import BIN, REPO, temp_folder
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 WEDNESDAY_10 = "2026-11-18T10:00:00-05:00"
 WEDNESDAY_1001 = "2026-11-18T10:01:00-05:00"
 WEDNESDAY_1002 = "2026-11-18T10:02:00-05:00"
@@ -25,13 +23,10 @@ FRIDAY_1201 = "2026-11-20T12:01:00-05:00"
 
 class ShippedPipeline(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="orch-shipped-")
+        self.dir = temp_folder(self, "orch-shipped-")
         shutil.copytree(os.path.join(REPO, "collectors"), os.path.join(self.dir, "collectors"))
         shutil.copy(os.path.join(REPO, "dependency_graph.yaml"), self.dir)
         self.config = os.path.join(self.dir, "dependency_graph.yaml")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def run_orch(self, now, *args):
         env = dict(os.environ)

@@ -16,12 +16,10 @@ import re
 import shutil
 import stat
 import subprocess
-import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.abspath(os.path.join(HERE, "..", ".."))
-BIN = os.path.abspath(os.environ.get("ORCH_BIN") or os.path.join(SOURCE, "build", "orchestrator"))
+from harness import BIN, REPO as SOURCE, temp_folder
+
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 # The worst `systemd-analyze security --offline=true` exposure the shipped services may have
@@ -29,8 +27,9 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 EXPOSURE_THRESHOLD = 2.5
 
 SYSTEMD_FILES = ["orchestrator-daily.service", "orchestrator-daily.timer",
-                 "orchestrator-intraday.service"]
-LAUNCHD_FILES = ["local.orchestrator.daily.plist", "local.orchestrator.intraday.plist"]
+                 "orchestrator-intraday.service", "orchestrator-serve.service"]
+LAUNCHD_FILES = ["local.orchestrator.daily.plist", "local.orchestrator.intraday.plist",
+                 "local.orchestrator.serve.plist"]
 HEADER = re.compile(r"^# ==> (\S+) <==\n", re.M)
 PLACEHOLDER = re.compile(r"@([A-Z0-9_]+)@")
 
@@ -142,8 +141,7 @@ def unit_setting(text, key):
 
 def systemd_verify(test, folder, names):
     """Runs `systemd-analyze --user verify` on folder/names; returns its complaints about them."""
-    runtime = tempfile.mkdtemp(prefix="orch-xdg-")
-    test.addCleanup(shutil.rmtree, runtime, ignore_errors=True)
+    runtime = temp_folder(test, "orch-xdg-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, XDG_RUNTIME_DIR=runtime, SYSTEMD_LOG_COLOR="0")
     r = subprocess.run([SYSTEMD_ANALYZE, "--user", "verify"] + [os.path.join(folder, n) for n in names],
@@ -155,8 +153,7 @@ def systemd_verify(test, folder, names):
 
 class Base(unittest.TestCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="orch-units-")
-        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.tmp = temp_folder(self, "orch-units-")
         self.workdir = os.path.join(self.tmp, ODD_NAME)
         self.store = os.path.join(self.tmp, "store")  # the database outside the pipeline folder
         self.config = write_pipeline(self.workdir, database=os.path.join(self.store, "status.db"))
@@ -226,6 +223,11 @@ class SystemdUnits(Base):
         self.assertEqual(unit_setting(daily, "Type"), ["oneshot"])
         self.assertRegex(unit_setting(daily, "TimeoutStartSec")[0], r"^\d+min$")
         self.assertEqual(unit_setting(intraday, "Restart"), ["always"])
+        serve = files["orchestrator-serve.service"]
+        self.assertEqual(unit_setting(serve, "ExecStart"), [f'"{binary}" -c "{config}" --serve'])
+        self.assertEqual(unit_setting(serve, "ReadWritePaths"), unit_setting(intraday, "ReadWritePaths"))
+        # Runs started from the dashboard outlive a stop of the server.
+        self.assertEqual(unit_setting(serve, "KillMode"), ["process"])
         self.assertIn("systemctl --user enable --now orchestrator-daily.timer", preamble)
         self.assertIn("loginctl enable-linger", preamble)
 
@@ -278,7 +280,8 @@ class SystemdUnits(Base):
             self.skipTest("this systemd-analyze has no `security --offline` (systemd < 250)")
         _, files = self.render("systemd")
         folder = self.write_files(files, "security")
-        for name in ("orchestrator-daily.service", "orchestrator-intraday.service"):
+        for name in ("orchestrator-daily.service", "orchestrator-intraday.service",
+                     "orchestrator-serve.service"):
             r = subprocess.run([SYSTEMD_ANALYZE, "security", "--offline=true", "--no-pager",
                                 os.path.join(folder, name)], capture_output=True, text=True,
                                env=dict(os.environ, SYSTEMD_COLORS="0"), timeout=120)
@@ -399,8 +402,7 @@ class Install(unittest.TestCase):
         cmake = shutil.which("cmake")
         if not cmake:
             self.skipTest("cmake is not on PATH")
-        prefix = tempfile.mkdtemp(prefix="orch-prefix-")
-        self.addCleanup(shutil.rmtree, prefix, ignore_errors=True)
+        prefix = temp_folder(self, "orch-prefix-")
         r = subprocess.run([cmake, "--install", build, "--prefix", prefix], capture_output=True,
                            text=True, timeout=300)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

@@ -7,16 +7,14 @@
 #include <vector>
 
 #include "orchestrator/calendar/market_calendar.h"
+#include "helpers.h"
 
 using namespace orch;
 using namespace std::chrono;
+using orch::test::nyse_calendar;
+using orch::test::utc;
 
 namespace {
-
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} +
-                  minutes{mi} + seconds{s}};
-}
 
 year_month_day ymd(int y, unsigned m, unsigned d) { return year{y} / month{m} / day{d}; }
 
@@ -24,12 +22,6 @@ Zone new_york() {
   auto z = Zone::locate("America/New_York");
   REQUIRE(z.has_value());
   return *z;
-}
-
-MarketCalendar nyse_calendar(const MarketHours& hours = MarketHours{}) {
-  auto cal = MarketCalendar::create(hours, new_york());
-  REQUIRE(cal.has_value());
-  return *cal;
 }
 
 std::vector<std::string> dates_of(const std::vector<Holiday>& list) {

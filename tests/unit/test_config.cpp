@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config_helpers.h"
+#include "helpers.h"
 #include "orchestrator/config/loader.h"
 
 using namespace orch;
@@ -225,15 +226,13 @@ TEST_CASE("refused: a pipeline file that does not exist or is a directory (line 
 }
 
 TEST_CASE("load_config reads a real file and anchors paths at its folder") {
-  const fs::path dir = fs::temp_directory_path() / "orch-test-config-file";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::ofstream(dir / "dependency_graph.yaml") << "database: state/db.sqlite\n" << kOneTask;
+  const TempDir tmp("orch_config");
+  const fs::path& dir = tmp.path;
+  write_file(dir / "dependency_graph.yaml", "database: state/db.sqlite\n" + std::string(kOneTask));
   const auto result = load_config(dir / "dependency_graph.yaml");
   REQUIRE(result.config.has_value());
   CHECK(result.config->database == dir / "state/db.sqlite");
   CHECK(result.config->daily.at(0).script_path == dir / "a.sh");
-  fs::remove_all(dir);
 }
 
 TEST_CASE("refused: YAML syntax error, with its line") {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config_helpers.h"
+#include "helpers.h"
 #include "orchestrator/config/loader.h"
 
 using namespace orch;
@@ -311,10 +312,10 @@ TEST_CASE("refused: a schedule that is not a list") {
 }
 
 TEST_CASE("missing scripts are reported apart from errors") {
-  const fs::path dir = fs::temp_directory_path() / "orch-test-missing-scripts";
-  fs::remove_all(dir);
+  const TempDir tmp("orch_config");
+  const fs::path& dir = tmp.path;
   fs::create_directories(dir / "collectors");
-  std::ofstream(dir / "collectors/present.sh") << "#!/bin/sh\n";
+  write_file(dir / "collectors/present.sh", "#!/bin/sh\n");
   const std::string text = R"(daily_schedule:
   - name: Present
     script: collectors/present.sh
@@ -340,7 +341,6 @@ TEST_CASE("missing scripts are reported apart from errors") {
   CHECK(result.missing_scripts[1].task == "Folder");
   CHECK(has(result.missing_scripts[1].message, "is a directory"));
   CHECK(result.missing_scripts[2].task == "Absolute");
-  fs::remove_all(dir);
 }
 
 TEST_CASE("errors in several tasks are all reported") {

@@ -18,9 +18,10 @@
 #include <vector>
 
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/exec/output_scan.h"
 #include "orchestrator/exec/posix_process_runner.h"
+#include "helpers.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -33,36 +34,9 @@ using orch::ProcessRequest;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A fresh folder under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "orch_exec_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
-};
-
-void write_file(const fs::path& p, const std::string& text, mode_t mode = 0644) {
-  {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
-  }
-  ::chmod(p.c_str(), mode);
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using orch::test::read_file;
+using orch::test::TempDir;
+using orch::test::write_file;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

@@ -17,24 +17,14 @@
 #include "orchestrator/store/health_queries.h"
 #include "store/connection.h"  // the store's own connection, to read a column back
 #include "orchestrator/store/status_store.h"
+#include "helpers.h"
 
 using namespace orch;
 using namespace std::chrono;
 namespace fs = std::filesystem;
+using orch::test::TempDir;
 
 namespace {
-
-struct HealthTempDir {
-  fs::path path;
-  HealthTempDir() {
-    char tmpl[] = "/tmp/orch_health_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~HealthTempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 WallTime utc_at(int h, int m, int s = 0) {
   return WallTime{sys_days{2026y / 11 / 20}.time_since_epoch() + hours{h} + minutes{m} + seconds{s}};
@@ -150,25 +140,8 @@ TEST_CASE("metrics: the exposition checker catches what promtool would") {
   CHECK(exposition_problems("# TYPE x gauge\nx{a=\"b\"c\"} 1\n").size() == 1);  // bad escape
 }
 
-TEST_CASE("metrics: the file is replaced atomically, folder created, no temp file left") {
-  HealthTempDir dir;
-  const fs::path target = dir.path / "metrics" / "orchestrator.prom";
-  REQUIRE(write_file_atomically(target, "first\n").has_value());
-  REQUIRE(write_file_atomically(target, "second\n").has_value());
-  std::ifstream in(target);
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK(content == "second\n");
-  int files = 0;
-  for (const auto& e : fs::directory_iterator(target.parent_path())) {
-    (void)e;
-    ++files;
-  }
-  CHECK(files == 1);
-  CHECK_FALSE(write_file_atomically(dir.path / "metrics" / "orchestrator.prom" / "x", "y").has_value());
-}
-
 TEST_CASE("health queries: rows, DATA_AS_OF of the latest success, failed tasks of a run") {
-  HealthTempDir dir;
+  TempDir dir;
   auto opened = StatusStore::open(dir.path / "status.db");
   REQUIRE(opened.has_value());
   StatusStore& s = **opened;
@@ -230,7 +203,7 @@ TEST_CASE("health queries: rows, DATA_AS_OF of the latest success, failed tasks 
 }
 
 TEST_CASE("health queries: a source turning red is reported once per transition") {
-  HealthTempDir dir;
+  TempDir dir;
   auto opened = StatusStore::open(dir.path / "status.db");
   REQUIRE(opened.has_value());
   StatusStore& store = **opened;
@@ -261,7 +234,7 @@ TEST_CASE("health queries: a source turning red is reported once per transition"
 }
 
 TEST_CASE("alerts: the request carries the details, resolved against the pipeline folder") {
-  HealthTempDir dir;
+  TempDir dir;
   fs::create_directories(dir.path / "scripts");
   const fs::path notify = dir.path / "scripts" / "notify.sh";
   { std::ofstream(notify) << "#!/bin/sh\nexit 0\n"; }

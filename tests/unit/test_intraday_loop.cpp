@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fakes.h"
+#include "helpers.h"
 #include "orchestrator/sched/due.h"
 #include "orchestrator/sched/intraday_loop.h"
 
@@ -17,18 +18,6 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 
 namespace {
-
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} + minutes{mi}};
-}
-
-MarketCalendar nyse_calendar_2026() {
-  auto zone = Zone::locate("America/New_York");
-  REQUIRE(zone);
-  auto cal = MarketCalendar::create(MarketHours{}, *zone);
-  REQUIRE(cal);
-  return *cal;
-}
 
 TaskSpec intraday(std::string name, Seconds interval, bool market_hours_only = false,
                   SessionKind session = SessionKind::Regular) {
@@ -99,7 +88,7 @@ struct Loop {
   FakeProcessRunner procs;
   RecordingPass pass;
   std::vector<TaskSpec> tasks;
-  MarketCalendar calendar = nyse_calendar_2026();
+  MarketCalendar calendar = nyse_calendar();
   WallTime stepped_at{};
 };
 
@@ -241,7 +230,7 @@ TEST_CASE("intraday loop: market-hours tasks wait for the open and stop at the c
 }
 
 TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, regular ones do not") {
-  const MarketCalendar cal = nyse_calendar_2026();
+  const MarketCalendar cal = nyse_calendar();
   const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
   const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
   const TaskSpec any = intraday("X", 60s, false);
@@ -267,7 +256,7 @@ TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, re
 }
 
 TEST_CASE("intraday: a market-hours task's trading date is that of the latest session that opened") {
-  const MarketCalendar cal = nyse_calendar_2026();
+  const MarketCalendar cal = nyse_calendar();
   const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
   const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
   const TaskSpec any = intraday("X", 60s, false);

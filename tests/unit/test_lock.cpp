@@ -12,31 +12,11 @@
 #include <string>
 
 #include "orchestrator/store/instance_lock.h"
+#include "helpers.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct LockTempDir {
-  fs::path path;
-  LockTempDir() {
-    char tmpl[] = "/tmp/orch_lock_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~LockTempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+using orch::test::read_file;
+using orch::test::TempDir;
 
 TEST_CASE("lock: the lock file sits next to the database") {
   CHECK(orch::InstanceLock::path_for("/var/lib/orch/status.db", "daily") ==
@@ -44,14 +24,14 @@ TEST_CASE("lock: the lock file sits next to the database") {
 }
 
 TEST_CASE("lock: a second acquire fails naming the holder, destruction releases") {
-  LockTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   CHECK(orch::InstanceLock::is_free(db, "daily"));  // no lock file yet
 
   {
     auto first = orch::InstanceLock::acquire(db, "daily");
     REQUIRE(first.has_value());
-    CHECK(read_all(orch::InstanceLock::path_for(db, "daily")) ==
+    CHECK(read_file(orch::InstanceLock::path_for(db, "daily")) ==
           std::to_string(::getpid()) + "\n");
 
     orch::InstanceLock::Busy busy;
@@ -77,7 +57,7 @@ TEST_CASE("lock: a second acquire fails naming the holder, destruction releases"
 }
 
 TEST_CASE("lock: the folder of the database is created when missing") {
-  LockTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "new" / "status.db";
   auto lock = orch::InstanceLock::acquire(db, "daily");
   REQUIRE(lock.has_value());
@@ -85,7 +65,7 @@ TEST_CASE("lock: the folder of the database is created when missing") {
 }
 
 TEST_CASE("lock: a holder killed with SIGKILL leaves the lock free") {
-  LockTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   int ready[2];
   REQUIRE(::pipe(ready) == 0);

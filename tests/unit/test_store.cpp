@@ -15,28 +15,17 @@
 #include <string>
 
 #include "orchestrator/store/status_store.h"
+#include "helpers.h"
 #include "store/connection.h"  // the store's own connection, to look at and break the file
 
 namespace fs = std::filesystem;
 using namespace std::chrono;
 using namespace std::chrono_literals;
+using orch::test::TempDir;
 
 namespace {
 
 SQLite::Database& raw_db(orch::StatusStore& s) { return orch::store_detail::connection_of(s).db(); }
-
-struct StoreTempDir {
-  fs::path path;
-  StoreTempDir() {
-    char tmpl[] = "/tmp/orch_store_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~StoreTempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
-  }
-};
 
 // 2026-11-20 14:00:00 UTC plus `s` seconds.
 orch::WallTime t0(std::int64_t s = 0) {
@@ -111,7 +100,7 @@ std::string file_bytes(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("store: schema has the documented columns, the history tables and WAL") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "nested" / "deeper" / "status.db";
   auto s = open_store(db);
 
@@ -135,9 +124,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "18");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "20");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
                    "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
@@ -153,11 +142,11 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "3");
+  CHECK(scalar(*again, "PRAGMA user_version") == "4");
 }
 
 TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   open_store(db).reset();
   {
@@ -169,15 +158,33 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
     raw.exec("PRAGMA user_version = 1");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
                    "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
         "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
 }
 
+TEST_CASE("store: a version 3 database gets task_runs.pgid and pgid_start on upgrade") {
+  TempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE task_runs DROP COLUMN pgid");
+    raw.exec("ALTER TABLE task_runs DROP COLUMN pgid_start");
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'RUNNING')");
+    raw.exec("PRAGMA user_version = 3");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
+  REQUIRE(s->attempt_process(1, 4242, 777));
+  CHECK(scalar(*s, "SELECT pgid || ' ' || pgid_start FROM task_runs") == "4242 777");
+}
+
 TEST_CASE("store: a version 2 database gets source_freshness from the schema on upgrade") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   open_store(db).reset();
   {
@@ -187,7 +194,7 @@ TEST_CASE("store: a version 2 database gets source_freshness from the schema on 
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('source_freshness')") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   // The health monitor reads and writes it without making it.
@@ -202,7 +209,7 @@ TEST_CASE("store: a version 2 database gets source_freshness from the schema on 
 }
 
 TEST_CASE("store: a version 2 database whose source_freshness already exists keeps its rows") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   open_store(db).reset();
   {
@@ -211,12 +218,12 @@ TEST_CASE("store: a version 2 database whose source_freshness already exists kee
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "3");
+  CHECK(scalar(*s, "PRAGMA user_version") == "4");
   CHECK(*s->stored_source_status("news") == "red");
 }
 
 TEST_CASE("store: a run of two attempts counts once in total_runs") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = s->begin_run("daily", "2026-11-20", t0());
   REQUIRE(run.has_value());
@@ -257,7 +264,7 @@ TEST_CASE("store: a run of two attempts counts once in total_runs") {
 }
 
 TEST_CASE("store: final failures count once and a success resets consecutive_failures") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = *s->begin_run("daily", "2026-11-20", t0());
 
@@ -294,7 +301,7 @@ TEST_CASE("store: final failures count once and a success resets consecutive_fai
 }
 
 TEST_CASE("store: average runtime is the mean over successful runs") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = *s->begin_run("intraday", "2026-11-20", t0());
   attempt(*s, run, "bars", 1, t0(0), 2, orch::TaskStatus::Success, true);
@@ -308,7 +315,7 @@ TEST_CASE("store: average runtime is the mean over successful runs") {
 }
 
 TEST_CASE("store: skipped tasks and abandoned runs") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = *s->begin_run("daily", "2026-11-20", t0());
 
@@ -348,7 +355,7 @@ TEST_CASE("store: skipped tasks and abandoned runs") {
 }
 
 TEST_CASE("store: ensure_tasks adds PENDING rows and leaves existing ones") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = *s->begin_run("daily", "2026-11-20", t0());
   attempt(*s, run, "a", 1, t0(), 1, orch::TaskStatus::Success, true);
@@ -361,7 +368,7 @@ TEST_CASE("store: ensure_tasks adds PENDING rows and leaves existing ones") {
 }
 
 TEST_CASE("store: succeeded_on lists the tasks that succeeded on a trading date") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto day1 = *s->begin_run("daily", "2026-11-19", t0(-86400));
   attempt(*s, day1, "a", 1, t0(-86400), 1, orch::TaskStatus::Success, true);
@@ -377,7 +384,7 @@ TEST_CASE("store: succeeded_on lists the tasks that succeeded on a trading date"
 }
 
 TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto dead = *s->begin_run("daily", "2026-11-20", t0());
   auto alive = *s->begin_run("intraday", "2026-11-20", t0());
@@ -420,7 +427,7 @@ TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {
 }
 
 TEST_CASE("store: every timestamp written parses with julianday()") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = *s->begin_run("daily", "2026-11-20", t0());
   attempt(*s, run, "a", 1, t0(), 1, orch::TaskStatus::Failed, true, "x");
@@ -440,7 +447,7 @@ TEST_CASE("store: every timestamp written parses with julianday()") {
 }
 
 TEST_CASE("store: a file that is not a database is refused and left unchanged") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   std::string garbage;
   for (int i = 0; i < 4096; ++i) garbage.push_back(static_cast<char>((i * 131 + 7) % 256));
@@ -455,7 +462,7 @@ TEST_CASE("store: a file that is not a database is refused and left unchanged") 
 }
 
 TEST_CASE("store: a folder that cannot be written is an error naming the database") {
-  StoreTempDir dir;
+  TempDir dir;
   fs::path db;
   if (::geteuid() == 0) {
     db = "/proc/self/status.db";  // root ignores permission bits; procfs refuses new files
@@ -471,7 +478,7 @@ TEST_CASE("store: a folder that cannot be written is an error naming the databas
 }
 
 TEST_CASE("store: a database from a newer schema version is refused") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   {
     SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -483,7 +490,7 @@ TEST_CASE("store: a database from a newer schema version is refused") {
 }
 
 TEST_CASE("store: an earlier tool's data_pipeline_status gains run_id and keeps its rows") {
-  StoreTempDir dir;
+  TempDir dir;
   const auto db = dir.path / "status.db";
   {
     SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
@@ -508,7 +515,7 @@ TEST_CASE("store: an earlier tool's data_pipeline_status gains run_id and keeps 
 }
 
 TEST_CASE("store: a batch is one transaction; a failed change in it is undone alone") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = s->begin_run("daily", "2026-11-20", t0());
   REQUIRE(run.has_value());
@@ -538,7 +545,7 @@ TEST_CASE("store: a batch is one transaction; a failed change in it is undone al
 }
 
 TEST_CASE("store: a task row deleted while its attempt ran is made again at the attempt's end") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = s->begin_run("daily", "2026-11-20", t0());
   REQUIRE(run.has_value());
@@ -554,7 +561,7 @@ TEST_CASE("store: a task row deleted while its attempt ran is made again at the 
 }
 
 TEST_CASE("store: when SQLite rolls a whole batch back, the loss is reported, not half-committed") {
-  StoreTempDir dir;
+  TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto run = s->begin_run("daily", "2026-11-20", t0());
   REQUIRE(run.has_value());

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fakes.h"
+#include "helpers.h"
 #include "orchestrator/sched/supervisor.h"
 
 using namespace orch;
@@ -14,18 +15,6 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 
 namespace {
-
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} + minutes{mi}};
-}
-
-MarketCalendar nyse_calendar_2026() {
-  auto zone = Zone::locate("America/New_York");
-  REQUIRE(zone);
-  auto cal = MarketCalendar::create(MarketHours{}, *zone);
-  REQUIRE(cal);
-  return *cal;
-}
 
 class FakeHost final : public SupervisorHost {
  public:
@@ -69,7 +58,7 @@ struct Full {
   FakeClock clock;
   FakeProcessRunner procs;
   FakeHost host;
-  MarketCalendar calendar = nyse_calendar_2026();
+  MarketCalendar calendar = nyse_calendar();
 };
 
 const WallTime kSaturday = utc(2026, 1, 17, 15, 0);  // no daily run today (trading days)
@@ -121,7 +110,7 @@ TEST_CASE("supervisor: after 5 minutes of healthy uptime the backoff starts agai
 }
 
 TEST_CASE("supervisor: the next daily start skips weekends and holidays as daily_days says") {
-  const MarketCalendar cal = nyse_calendar_2026();
+  const MarketCalendar cal = nyse_calendar();
   const TimeOfDay six_pm{18h};
   // Friday 2026-01-16; Monday the 19th is Martin Luther King Jr. Day (EST: UTC-5)
   const WallTime friday = utc(2026, 1, 16, 23, 30);

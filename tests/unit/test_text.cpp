@@ -1,5 +1,8 @@
-// Text helpers: valid UTF-8 for whatever a task prints, and "did you mean" suggestions.
+// Text helpers: valid UTF-8 for whatever a task prints, "did you mean" suggestions, quoting.
 #include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
 
 #include "orchestrator/util/text.h"
 
@@ -18,4 +21,28 @@ TEST_CASE("text: the closest known word is suggested only when it is a plausible
   CHECK(closest_match("dependncies", keys) == "dependencies");
   CHECK(closest_match("critcal", keys) == "critical");
   CHECK_FALSE(closest_match("zzz", keys));
+}
+
+TEST_CASE("text: one suggestion rule for every caller") {
+  const std::vector<std::string> names{"Asset Collection", "Price Data", "timeout_seconds"};
+  CHECK(closest_match("Price Dtaa", names) == "Price Data");       // a swap is one edit
+  CHECK(closest_match("price data", names) == "Price Data");       // case does not count
+  CHECK(closest_match("timeout", names) == "timeout_seconds");     // a prefix of 4 or more
+  CHECK(closest_match("tmie", std::vector<std::string>{"time"}) == "time");
+  CHECK_FALSE(closest_match("Price Data", std::vector<std::string>{"Price Data"}));  // not itself
+  CHECK_FALSE(closest_match(std::string(200, 'a'), names));        // too long to be a typo
+  const std::string_view views[] = {"daily", "intraday"};
+  CHECK(closest_match("dialy", views) == "daily");
+  CHECK(did_you_mean(std::string("daily")) == "did you mean 'daily'?");
+  CHECK(did_you_mean(std::nullopt).empty());
+  CHECK(in_quotes("a b") == "'a b'");
+}
+
+TEST_CASE("text: shell words are quoted only when sh would read them differently") {
+  CHECK(shell_quote("/opt/orch/bin/orchestrator") == "/opt/orch/bin/orchestrator");
+  CHECK(shell_quote("--task=a,b:c@d%e+f") == "--task=a,b:c@d%e+f");
+  CHECK(shell_quote("") == "''");
+  CHECK(shell_quote("a b") == "'a b'");
+  CHECK(shell_quote("$HOME") == "'$HOME'");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
 }

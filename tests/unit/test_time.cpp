@@ -4,16 +4,13 @@
 #include <string>
 
 #include "orchestrator/util/time.h"
+#include "helpers.h"
 
 using namespace orch;
 using namespace std::chrono;
+using orch::test::utc;
 
 namespace {
-
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s, int ms = 0) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} +
-                  minutes{mi} + seconds{s} + milliseconds{ms}};
-}
 
 bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 

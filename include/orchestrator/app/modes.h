@@ -7,6 +7,8 @@
 namespace orch {
 
 int run_daily(const GlobalOptions& global, const RunOptions& options);
+// --backfill FROM..TO: the daily DAG for each trading date of the range, one at a time.
+int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range);
 int run_validate(const GlobalOptions& global, bool json);
 // --intraday: one pass with `once`, else passes until SIGTERM/SIGINT, sleeping at most
 // `max_sleep` between checks.
@@ -23,5 +25,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                      const std::string& min_staleness);
 // --print-units launchd|systemd: timer/agent files for this installation.
 int run_print_units(const GlobalOptions& global, const std::string& kind);
+// --serve: the web dashboard and HTTP API on `listen` ("ADDR:PORT") until SIGTERM/SIGINT.
+int run_serve(const GlobalOptions& global, const std::string& listen);
+// --report FILE ("-": stdout): the dashboard as one self-contained HTML file.
+int run_report(const GlobalOptions& global, const std::string& file);
 
 }  // namespace orch

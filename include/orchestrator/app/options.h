@@ -27,6 +27,8 @@ struct RunOptions {
   std::vector<std::string> tasks;  // --task: restrict the run
   std::optional<int> jobs;  // -j
   bool json = false;
+  std::optional<std::string> date;  // daily --date: the trading date to run (YYYY-MM-DD)
+  bool reverse = false;     // backfill: newest date first
 };
 
 }  // namespace orch

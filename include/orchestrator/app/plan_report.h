@@ -8,6 +8,7 @@
 
 namespace orch {
 
+// `no_wait`: the tasks' `time`s are not waited for (--no-wait, or a past trading date).
 void print_dry_run(const Pipeline& pipeline, const std::vector<const TaskSpec*>& tasks,
                    std::chrono::year_month_day trading_day, bool no_wait, int jobs);
 

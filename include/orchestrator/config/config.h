@@ -78,8 +78,14 @@ struct PipelineConfig {
   int max_parallel = 4;
   Seconds kill_grace{10};
   DailyDays daily_days = DailyDays::Trading;
+  // --daily first fills the missed trading dates among this many before today (0: none).
+  int daily_catchup = 0;
   std::optional<std::filesystem::path> metrics_file;  // absolute
   std::optional<AlertCommand> on_failure;
+  // --serve: the file holding the control endpoints' bearer token (absolute), and the extra
+  // Host names the server answers to besides loopback and its listening address.
+  std::optional<std::filesystem::path> serve_token_file;
+  std::vector<std::string> serve_allowed_hosts;
   MarketHours market_hours;
   RetryPolicy retry_policy;
   FreshnessThresholds freshness;

@@ -2,6 +2,10 @@
 // The real process set. Each task runs in its own process group with stdin from /dev/null
 // and stdout+stderr written to its log file (emptied per attempt) (no pipe to us, so nothing a grandchild keeps
 // open can hang us). Signals are blocked except inside ppoll/pselect, as in ninja.
+// A task's tree is every process it started, however they regroup: on Linux the runner
+// (a child subreaper) walks /proc for each task's descendants about once a second, at the
+// deadline and when the task's main process exits, and signals them by pid as well as the
+// task's group. An attempt ends at its deadline plus the grace at the latest.
 #include <map>
 #include <memory>
 #include <optional>
@@ -9,14 +13,15 @@
 #include <sys/types.h>
 #include <vector>
 
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/exec/proc_tree_members.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch {
 
 class PosixProcessRunner final : public ProcessRunner {
  public:
-  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP (delivered only while waiting), installs the
+  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP/SIGCONT (delivered only while waiting), installs the
   // handlers, and on Linux makes this process a child subreaper.
   PosixProcessRunner();
   ~PosixProcessRunner() override;  // stops what still runs, restores signal state
@@ -28,11 +33,14 @@ class PosixProcessRunner final : public ProcessRunner {
   int stop_signal() const override;
   std::vector<ProcessCompletion> stop_all() override;
   std::size_t running() const override { return procs_.size(); }
+  std::optional<OsProcess> os_process(ProcessId id) const override;
 
  private:
   struct Proc {
     ProcessId id = 0;
     pid_t pid = 0;                    // also the process group id
+    TreeMembers members;              // descendants seen so far (pid -> start time)
+    std::optional<MonoTime> abandon_at;  // SIGKILL did not end it: recorded ended now
     MonoTime started;
     std::optional<MonoTime> deadline; // SIGTERM at this instant
     std::optional<MonoTime> kill_at;  // SIGKILL at this instant (set once SIGTERM was sent)
@@ -42,13 +50,16 @@ class PosixProcessRunner final : public ProcessRunner {
     std::filesystem::path log_path;
     Fd log;                           // ours, write-only: an empty log needs no scan
   };
-  struct Lingering {                  // a group whose leader exited but members remain
+  struct Lingering {                  // a task ended, but processes of its tree remain
     pid_t pgid = 0;
+    TreeMembers members;
     MonoTime kill_at;
   };
 
   void reap(std::vector<ProcessCompletion>& done);
-  void enforce_deadlines(MonoTime now);
+  void track_trees();                 // refreshes each task's members from /proc
+  void maybe_track(MonoTime now);     // track_trees() at most once per kTrackEvery
+  void enforce_deadlines(MonoTime now, std::vector<ProcessCompletion>& done);
   std::optional<MonoTime> next_deadline() const;
   ProcessCompletion complete(const Proc& p, int wait_status, MonoTime now);
   void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
@@ -56,10 +67,11 @@ class PosixProcessRunner final : public ProcessRunner {
   std::map<pid_t, Proc> procs_;
   std::vector<Lingering> lingering_;
   ProcessId next_id_ = 1;
+  MonoTime next_track_{};
   sigset_t old_mask_{};
-  sigset_t wait_mask_{};              // old_mask_ without our four signals
+  sigset_t wait_mask_{};              // old_mask_ without our five signals
   int old_subreaper_ = 0;
-  struct sigaction old_actions_[4]{};
+  struct sigaction old_actions_[5]{};  // one per signal handled (kSignals)
 };
 
 }  // namespace orch

@@ -8,6 +8,7 @@
 
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/config/config.h"
+#include "orchestrator/sched/backfill.h"
 #include "orchestrator/store/health_queries.h"
 
 namespace orch {
@@ -25,8 +26,10 @@ struct SourceFreshness {
   std::optional<WallTime> last_success;    // end of the writers' latest successful run
   std::optional<WallTime> reference;       // the instant the age counts from
   bool from_data_as_of = false;            // reference is the DATA_AS_OF the task printed
+  bool from_session_close = false;         // reference is the close of a past trading date
   bool market_time = false;                // ages only inside `session` windows
   bool daily_time = false;                 // written only by daily tasks: ages on daily_days only
+  DailyDays daily_days = DailyDays::Trading;  // the days daily_time counts
   SessionKind session = SessionKind::Regular;
   std::optional<Seconds> green;            // thresholds from freshness_thresholds
   std::optional<Seconds> yellow;
@@ -39,20 +42,25 @@ struct SourceFreshness {
 Freshness classify(std::optional<Millis> age, std::optional<Seconds> green,
                    std::optional<Seconds> yellow);
 
-// The instant a task's latest success counts from: the DATA_AS_OF of its latest successful
-// attempt when it names an instant (MarketCalendar::data_instant: no offset means the
-// pipeline's zone, a date alone its close), else that attempt's end (or last_success when the
-// history has no successful attempt, e.g. a table written by an earlier tool).
+// The instant a task's data is from. A successful run's data instant is its DATA_AS_OF when
+// it names an instant (MarketCalendar::data_instant: no offset means the pipeline's zone, a
+// date alone its close), else its end when it ran on its own trading date (or claims none),
+// else the close of the regular session of its trading date (the configured close on a date
+// without a session): a backfill of an old date holds that date's data, not today's.
 struct TaskReference {
   std::optional<WallTime> at;
   bool from_data_as_of = false;
+  bool from_session_close = false;
 };
+TaskReference run_data_instant(const SuccessRun& run, const MarketCalendar& calendar);
+// The newest data instant among the task's successful runs (row.newest_successes); for a row
+// without that history (a table written by an earlier tool), its last_success.
 TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar);
 
 // One entry per data source written by a task of the pipeline, sorted by name. A source is
 // aged in market time (inside the session; extended when any writer is extended) when every
 // writer is market_hours_only, else in wall time. With several writers the most recent
-// reference wins. Ages are never negative (a DATA_AS_OF in the future counts as age 0).
+// data instant wins. Ages are never negative (a DATA_AS_OF in the future counts as age 0).
 std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
                                                const MarketCalendar& calendar,
                                                const std::vector<TaskHealthRow>& rows,
@@ -64,6 +72,9 @@ struct HealthReport {
   WallTime checked_at;
   std::vector<SourceFreshness> sources;
   std::vector<TaskHealthRow> tasks;
+  // The last kHealthMissedDates trading dates before today (not before the first recorded
+  // date) for which some daily task has not succeeded; filled by the caller that read them.
+  std::vector<MissedDate> missed_dates;
 };
 HealthReport build_report(const PipelineConfig& config, const MarketCalendar& calendar,
                           const std::vector<TaskHealthRow>& rows, WallTime now);

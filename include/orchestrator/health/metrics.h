@@ -1,6 +1,6 @@
 #pragma once
 // The Prometheus textfile (node_exporter textfile-collector format) with the state of every
-// task and data source, rewritten atomically: written beside the target, then renamed.
+// task and data source; app/ rewrites it with util/atomic_write.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -20,9 +20,5 @@ std::string escape_label_value(std::string_view value);
 // Samples without a value (never succeeded, never finished) are left out, not written as 0.
 std::string render_metrics(const PipelineConfig& config, const std::vector<TaskHealthRow>& rows,
                            const std::vector<SourceFreshness>& sources, WallTime now);
-
-// Writes `text` to a temporary file in the target's folder (created when missing), flushes
-// it and renames it over `path`, so a reader sees the old file or the new one, never half.
-Status write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace orch

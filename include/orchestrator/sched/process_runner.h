@@ -46,6 +46,14 @@ struct ProcessCompletion {
   bool succeeded() const { return kind == ExitKind::Exited && exit_code == 0; }
 };
 
+// A started process as the operating system knows it: its pid (also its process group id)
+// and its start time (clock ticks after boot), recorded so that a later orchestrator can
+// end what a dead one left running, and tell a reused pid from it.
+struct OsProcess {
+  std::int64_t pid = 0;
+  std::uint64_t start = 0;
+};
+
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
@@ -53,13 +61,16 @@ class ProcessRunner {
   // (missing script, not executable, bad interpreter).
   virtual Expected<ProcessId> start(const ProcessRequest& request) = 0;
   // Returns the processes that finished, waiting at most `max_wait` for the first one.
-  // Returns early (possibly empty) when a stop signal arrived: see stop_signal().
+  // Returns early (possibly empty) when a stop signal arrived (see stop_signal()), or when
+  // the process was continued after being stopped: the caller recomputes its wake-up.
   virtual std::vector<ProcessCompletion> wait(Millis max_wait) = 0;
   // SIGINT/SIGTERM/SIGHUP received, or 0.
   virtual int stop_signal() const = 0;
   // Ends every running process (SIGTERM, SIGKILL after its grace) and reports them as Stopped.
   virtual std::vector<ProcessCompletion> stop_all() = 0;
   virtual std::size_t running() const = 0;
+  // The OS identity of a running process; none where there is no such thing (fakes).
+  virtual std::optional<OsProcess> os_process(ProcessId) const { return std::nullopt; }
 };
 
 }  // namespace orch

@@ -48,6 +48,12 @@ class RunRecorder {
   // Marks the task RUNNING and adds its history row; the first attempt of a run counts once
   // in total_runs. Returns the history row's id.
   virtual Expected<std::int64_t> attempt_started(const AttemptStart& start) = 0;
+  // The attempt's process started: its pid (= process group id) and start time, recorded at
+  // once so that whoever finds the attempt left RUNNING can end what it started.
+  virtual Status attempt_process(std::int64_t /*attempt_id*/, std::int64_t /*pgid*/,
+                                 std::uint64_t /*start*/) {
+    return ok();
+  }
   // Closes the history row; when `end.final`, applies the run's outcome to the counters.
   virtual Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                                   const AttemptEnd& end) = 0;

@@ -4,11 +4,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "orchestrator/sched/recorder.h"
 #include "orchestrator/util/time.h"
 
 namespace orch {
+
+// A successful attempt, as freshness needs it to find its data instant.
+struct SuccessRun {
+  std::string trading_date;  // "" for a run that claims no date (--update-stale: NULL)
+  std::optional<WallTime> started_at;
+  std::optional<WallTime> ended_at;
+  std::optional<std::string> data_as_of;  // as the task printed it
+};
 
 // What the database knows about one task: its data_pipeline_status row plus, from
 // task_runs, its latest successful attempt and its latest finished attempt.
@@ -28,6 +37,10 @@ struct TaskHealthRow {
   std::optional<WallTime> success_ended_at;       // end of the latest SUCCESS attempt
   std::optional<std::string> success_data_as_of;  // its DATA_AS_OF, as the task printed it
   std::optional<double> last_duration_seconds;    // the latest finished attempt's duration
+  // Where its newest data can be: the latest-ended success of the newest trading date it
+  // succeeded for, and the latest-ended success without a trading date. A backfill of an old
+  // date is never among them once a newer date succeeded.
+  std::vector<SuccessRun> newest_successes;
 };
 
 // A task whose run ended Failed or Timeout for good, for the task_failed alert.

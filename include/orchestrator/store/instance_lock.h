@@ -3,9 +3,11 @@
 // owner's PID. The kernel drops it when the holder dies, so a killed holder never blocks.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <sys/types.h>
 
 #include "orchestrator/util/expected.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch {
 
@@ -26,15 +28,13 @@ class InstanceLock {
   static bool is_free(const std::filesystem::path& db, const std::string& mode);
   static std::filesystem::path path_for(const std::filesystem::path& db, const std::string& mode);
 
-  InstanceLock(InstanceLock&& other) noexcept;
-  InstanceLock& operator=(InstanceLock&& other) noexcept;
-  InstanceLock(const InstanceLock&) = delete;
-  InstanceLock& operator=(const InstanceLock&) = delete;
-  ~InstanceLock();
+  // Movable, not copyable; destroying the holder closes the descriptor, which releases the
+  // lock. The file stays (unlinking it would let two processes lock two different files
+  // of the same name).
 
  private:
-  explicit InstanceLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit InstanceLock(Fd fd) : fd_(std::move(fd)) {}
+  Fd fd_;
 };
 
 }  // namespace orch

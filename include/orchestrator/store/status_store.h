@@ -37,8 +37,16 @@ class StatusStore final : public RunRecorder {
   // asked once per mode that has RUNNING rows. Returns the number of task rows changed.
   // A caller holding its own mode's lock must answer true for that mode (is_free says false
   // to the holder). Rows RUNNING that no open run owns (no run_id) are interrupted too.
+  // `left`, when given, receives the process group of each attempt so interrupted (recorded
+  // by attempt_process), for the caller to end what is left of it.
+  struct LeftGroup {
+    std::int64_t run_id = 0;
+    std::string task_name;
+    std::int64_t pgid = 0;
+    std::uint64_t start = 0;
+  };
   Expected<int> recover_interrupted(const std::function<bool(const std::string& mode)>& mode_is_dead,
-                                    WallTime now);
+                                    WallTime now, std::vector<LeftGroup>* left = nullptr);
 
   // Adds a PENDING row for every task not yet in data_pipeline_status.
   Status ensure_tasks(const std::vector<std::string>& names, WallTime now);
@@ -80,6 +88,7 @@ class StatusStore final : public RunRecorder {
 
   // RunRecorder
   Expected<std::int64_t> attempt_started(const AttemptStart& start) override;
+  Status attempt_process(std::int64_t attempt_id, std::int64_t pgid, std::uint64_t start) override;
   Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                           const AttemptEnd& end) override;
   Status run_abandoned(std::int64_t run_id, const std::string& task_name, TaskStatus status,

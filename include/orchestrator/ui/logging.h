@@ -15,8 +15,9 @@ struct ConsoleStyle {
   bool emoji = false;  // ▶️ ✅ ❌ ⏭️
 };
 
-// Auto: colour and emoji only when stderr is a terminal (and TERM is not "dumb").
-ConsoleStyle console_style(ColorMode mode);
+// Auto: colour and emoji only when `fd` (stderr unless told) is a terminal and TERM is not
+// "dumb".
+ConsoleStyle console_style(ColorMode mode, int fd = 2);
 void setup_console_logging(Verbosity verbosity, const ConsoleStyle& style);
 // Adds log_dir/orchestrator.log (rotating: 5 files of 10 MiB), creating the folder.
 Status add_file_logging(const std::filesystem::path& log_dir);

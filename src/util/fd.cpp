@@ -1,5 +1,5 @@
 // Fd: the one place a descriptor we own is closed.
-#include "orchestrator/exec/fd.h"
+#include "orchestrator/util/fd.h"
 
 #include <unistd.h>
 

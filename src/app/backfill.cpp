@@ -11,9 +11,10 @@
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/graph/dag.h"
 #include "orchestrator/sched/backfill.h"
 #include "orchestrator/store/date_queries.h"
@@ -111,40 +112,34 @@ void print_json(std::vector<DateRow> rows, bool ok) {
 
 int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range_text) {
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
-  auto selected = select_tasks(cfg.daily, options.tasks);
-  if (!selected) {
-    spdlog::error("{}", selected.error().message);
-    return exit_code::kUsage;
-  }
-  auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return exit_code::kUsage;
-  }
+  auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
+  if (!in) return exit_code::kUsage;
+  const Pipeline& pipeline = in->pipeline;
+  const PipelineConfig& cfg = pipeline.config;
+  const MarketCalendar& calendar = in->calendar;
+  const std::vector<const TaskSpec*>& selected = in->tasks;
   auto range = parse_date_range(range_text);
   if (!range) {
     spdlog::error("--backfill: {}", range.error().message);
     return exit_code::kUsage;
   }
-  const Date today = pipeline->zone.date_of(pipeline->clock->now());
-  auto dates = backfill_dates(cfg.daily_days, *calendar, *range, today, options.reverse);
+  const Date today = pipeline.zone.date_of(pipeline.clock->now());
+  auto dates = backfill_dates(cfg.daily_days, calendar, *range, today, options.reverse);
   if (!dates) {
     spdlog::error("{}", dates.error().message);
     return exit_code::kUsage;
   }
   const int jobs = options.jobs.value_or(cfg.max_parallel);
   if (options.dry_run) {
-    return print_dry_run(*pipeline, *selected, *dates, range_text, options.force, jobs, options.json);
+    return print_dry_run(pipeline, selected, *dates, range_text, options.force, jobs, options.json);
   }
 
-  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
-  auto session = open_store(*pipeline, "daily");  // the daily lock, held throughout
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  auto session = open_store(pipeline, "daily");  // the daily lock, held throughout
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &*pipeline, session->store.get(), &processes, *selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
   spdlog::info("Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
                options.reverse ? "newest" : "oldest",
                options.force ? ", --force: every task" : ", only the tasks not yet succeeded for each");

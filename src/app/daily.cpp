@@ -10,8 +10,9 @@
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/app/plan_report.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/app/session.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/sched/backfill.h"
 #include "orchestrator/store/date_queries.h"
 
@@ -66,21 +67,14 @@ Expected<std::vector<MissedDate>> catchup_dates(const Pipeline& p, const MarketC
 
 int run_daily(const GlobalOptions& global, const RunOptions& options) {
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
-  auto selected = select_tasks(cfg.daily, options.tasks);
-  if (!selected) {
-    spdlog::error("{}", selected.error().message);
-    return exit_code::kUsage;
-  }
-  auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return exit_code::kUsage;
-  }
+  auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
+  if (!in) return exit_code::kUsage;
+  const Pipeline& pipeline = in->pipeline;
+  const PipelineConfig& cfg = pipeline.config;
+  const MarketCalendar& calendar = in->calendar;
+  const std::vector<const TaskSpec*>& selected = in->tasks;
   const int jobs = options.jobs.value_or(cfg.max_parallel);
-  const Date today = pipeline->zone.date_of(pipeline->clock->now());
+  const Date today = pipeline.zone.date_of(pipeline.clock->now());
   Date day = today;
   if (options.date) {
     auto asked = parse_date(*options.date);
@@ -88,7 +82,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
       spdlog::error("--date: {} (expected YYYY-MM-DD)", asked.error().message);
       return exit_code::kUsage;
     }
-    if (auto fits = check_run_date(cfg.daily_days, *calendar, *asked, today); !fits) {
+    if (auto fits = check_run_date(cfg.daily_days, calendar, *asked, today); !fits) {
       spdlog::error("--date: {}", fits.error().message);
       return exit_code::kUsage;
     }
@@ -96,10 +90,10 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
   // An explicit --date runs that date alone; catch-up belongs to the run for today.
   const bool catch_up = !options.date && cfg.daily_catchup > 0;
-  const std::vector<std::string> names = names_of(*selected);
-  const bool daily_day = is_daily_day(cfg.daily_days, *calendar, today);
+  const std::vector<std::string> names = names_of(selected);
+  const bool daily_day = is_daily_day(cfg.daily_days, calendar, today);
   const auto not_a_daily_day = [&] {
-    auto why = calendar->closure_reason(today);
+    auto why = calendar.closure_reason(today);
     spdlog::info("{} is not a daily day ({}{}): nothing to run for it", format_date(today),
                  why ? *why + ", " : "", "see daily_days");
   };
@@ -110,7 +104,7 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
 
   if (options.dry_run) {
     if (catch_up) {
-      auto missed = catchup_dates(*pipeline, *calendar, names, today, [&](auto&&... a) {
+      auto missed = catchup_dates(pipeline, calendar, names, today, [&](auto&&... a) {
         return read_date_history_readonly(cfg.database, a...);
       });
       if (!missed) {
@@ -125,18 +119,19 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
       not_a_daily_day();
       return exit_code::kOk;
     }
-    print_dry_run(*pipeline, *selected, day, !waits_for_times(day, today, options.no_wait), jobs);
+    print_dry_run(pipeline, selected, day, !waits_for_times(day, today, options.no_wait), jobs);
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
-  auto session = open_store(*pipeline, "daily");
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  auto session = open_store(pipeline, "daily");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &*pipeline, session->store.get(), &processes, *selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
 
   if (catch_up) {
-    auto missed = catchup_dates(*pipeline, *calendar, names, today, [&](auto&&... a) {
+    auto missed = catchup_dates(pipeline, calendar, names, today, [&](auto&&... a) {
       return read_date_history(*session->store, a...);
     });
     if (!missed) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "orchestrator/app/health_check.h"
+#include "orchestrator/calendar/trading_dates.h"
 #include "orchestrator/store/instance_lock.h"
 #include "orchestrator/ui/dashboard.h"
 
@@ -21,12 +23,9 @@ double seconds_between(WallTime a, WallTime b) {
 // The last `count` dates up to `today` that daily_days includes, oldest first.
 std::vector<std::string> recent_daily_dates(const PipelineConfig& cfg, const MarketCalendar& cal,
                                             std::chrono::year_month_day today, int count) {
+  const std::chrono::year_month_day tomorrow{std::chrono::sys_days{today} + std::chrono::days{1}};
   std::vector<std::string> out;
-  std::chrono::sys_days d{today};
-  for (int guard = 0; static_cast<int>(out.size()) < count && guard < 400; ++guard, d -= std::chrono::days{1}) {
-    if (is_daily_day(cfg.daily_days, cal, std::chrono::year_month_day{d})) out.push_back(format_date(d));
-  }
-  std::reverse(out.begin(), out.end());
+  for (const auto& d : trading_dates_before(cfg.daily_days, cal, tomorrow, count)) out.push_back(format_date(d));
   return out;
 }
 
@@ -52,11 +51,11 @@ web::Timeline timeline_of(const Zone& zone, const std::string& date, std::vector
     b.task = a.task;
     b.attempt = a.attempt;
     b.status = live.shown(a.status, "daily");
-    WallTime end = a.ended_at ? *a.ended_at : (b.status == "RUNNING" ? now : *a.started_at);
+    WallTime end = a.ended_at ? *a.ended_at : (b.status == TaskStatus::Running ? now : *a.started_at);
     b.start = seconds_between(*origin, *a.started_at);
     b.end = std::max(b.start, seconds_between(*origin, end));
     b.start_text = zone.local_clock(*a.started_at);
-    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at) : (b.status == "RUNNING" ? "now" : "?");
+    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at) : (b.status == TaskStatus::Running ? "now" : "?");
     t.bars.push_back(std::move(b));
   }
   // A retry wait: from the end of one attempt to the start of the next of the same task and run.
@@ -84,9 +83,18 @@ bool Liveness::alive(const std::string& mode) {
   return it->second;
 }
 
-std::string Liveness::shown(const std::string& status, const std::string& mode) {
-  if (status == "RUNNING" && !alive(mode)) return "INTERRUPTED";
+TaskStatus Liveness::shown(TaskStatus status, const std::string& mode) {
+  if (status == TaskStatus::Running && !alive(mode)) return TaskStatus::Interrupted;
   return status;
+}
+
+void show_gone_as_interrupted(std::vector<TaskHealthRow>& rows,
+                              const std::map<std::string, std::string>& modes, Liveness& live) {
+  for (TaskHealthRow& r : rows) {
+    if (r.status != TaskStatus::Running) continue;
+    const auto m = modes.find(r.name);
+    if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
+  }
 }
 
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live) {
@@ -97,11 +105,7 @@ Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Livene
   if (!any_running) return rows;
   auto modes = reader.running_task_modes();
   if (!modes) return modes.error();
-  for (TaskHealthRow& r : *rows) {
-    if (r.status != TaskStatus::Running) continue;
-    const auto m = modes->find(r.name);
-    if (!live.alive(m == modes->end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
-  }
+  show_gone_as_interrupted(*rows, *modes, live);
   return rows;
 }
 
@@ -110,8 +114,18 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
                                             const std::vector<TaskHealthRow>& rows, WallTime now) {
   const PipelineConfig& cfg = pipeline.config;
   const Zone& zone = pipeline.zone;
-  const HealthReport report = build_report(cfg, calendar, rows, now);
+  HealthReport report = build_report(cfg, calendar, rows, now);
+  auto filled = fill_missed_dates(pipeline, calendar, report, now,
+                                  [&](const std::vector<std::string>& tasks, const std::string& from,
+                                      const std::string& to) {
+                                    return reader.date_history(tasks, from, to);
+                                  });
+  if (!filled) return filled.error();
   web::DashboardData d;
+  d.missed_dates.emplace();
+  for (const MissedDate& m : report.missed_dates) {
+    d.missed_dates->push_back(web::MissedDate{format_date(m.date), m.tasks});
+  }
   d.pipeline = cfg.file.filename().string();
   d.checked_at = zone.local_datetime(now);
   d.zone = zone.name();
@@ -145,7 +159,7 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
     web::TaskView v;
     v.name = r.name;
     v.schedule = i < cfg.daily.size() ? "daily" : "intraday";
-    v.status = std::string(to_string(r.status));
+    v.status = r.status;
     if (r.total_runs > 0) {
       v.success_rate = static_cast<double>(r.total_successes) / static_cast<double>(r.total_runs);
     }

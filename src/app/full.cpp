@@ -120,11 +120,8 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = MarketCalendar::create(pipeline->config.market_hours, pipeline->zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return exit_code::kUsage;
-  }
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return exit_code::kUsage;
   PosixProcessRunner processes;
   auto session = open_store(*pipeline, "full");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why

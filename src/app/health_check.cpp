@@ -9,8 +9,8 @@
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
-#include "orchestrator/util/atomic_write.h"
 #include "orchestrator/store/date_queries.h"
+#include "orchestrator/util/atomic_write.h"
 
 namespace orch {
 namespace {
@@ -63,26 +63,30 @@ std::optional<MarketCalendar> calendar_of(const Pipeline& pipeline) {
 
 }  // namespace
 
+Status fill_missed_dates(const Pipeline& pipeline, const MarketCalendar& calendar,
+                         HealthReport& report, WallTime now, const DateHistoryReader& read) {
+  const PipelineConfig& cfg = pipeline.config;
+  const Date today = pipeline.zone.date_of(now);
+  auto range = look_back_range(cfg.daily_days, calendar, today, kHealthMissedDates);
+  if (!range) return ok();
+  std::vector<std::string> daily;
+  for (const TaskSpec& t : cfg.daily) daily.push_back(t.name);
+  auto history = read(daily, format_date(range->from), format_date(range->to));
+  if (!history) return history.error();
+  std::optional<Date> first;
+  if (history->first_recorded) {
+    if (auto d = parse_date(*history->first_recorded)) first = *d;
+  }
+  report.missed_dates = missed_dates(cfg.daily_days, calendar, today, kHealthMissedDates, first,
+                                     daily, history->succeeded);
+  return ok();
+}
+
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
                                    StatusStore& store, WallTime now) {
   auto rows = store.read_task_health();
   if (!rows) return rows.error();
-  HealthReport report = build_report(pipeline.config, calendar, *rows, now);
-  const PipelineConfig& cfg = pipeline.config;
-  const Date today = pipeline.zone.date_of(now);
-  if (auto range = look_back_range(cfg.daily_days, calendar, today, kHealthMissedDates)) {
-    std::vector<std::string> daily;
-    for (const TaskSpec& t : cfg.daily) daily.push_back(t.name);
-    auto history = read_date_history(store, daily, format_date(range->from), format_date(range->to));
-    if (!history) return history.error();
-    std::optional<Date> first;
-    if (history->first_recorded) {
-      if (auto d = parse_date(*history->first_recorded)) first = *d;
-    }
-    report.missed_dates = missed_dates(cfg.daily_days, calendar, today, kHealthMissedDates, first,
-                                       daily, history->succeeded);
-  }
-  return report;
+  return build_report(pipeline.config, calendar, *rows, now);
 }
 
 Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,

@@ -17,7 +17,7 @@
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/graph/dag.h"
 #include "orchestrator/health/stale.h"
 #include "orchestrator/ui/console_status.h"
@@ -39,15 +39,6 @@ void wait_until_free(const PipelineConfig& cfg, const std::string& mode) {
   }
 }
 
-std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
-  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return std::nullopt;
-  }
-  return *calendar;
-}
-
 bool any_red(const HealthReport& report) {
   return std::any_of(report.sources.begin(), report.sources.end(),
                      [](const SourceFreshness& s) { return s.status == Freshness::Red; });
@@ -56,7 +47,9 @@ bool any_red(const HealthReport& report) {
 // "red, 3h 15m old" (" in market time" for market-hours sources)
 std::string state_of(const SourceFreshness& s) {
   std::string text(to_string(s.status));
-  text += s.age ? ", " + human_age(*s.age) + " old" : ", never updated";
+  text += s.age        ? ", " + human_age(*s.age) + " old"
+          : s.in_future ? ", dated after the clock's now (age unknown)"
+                        : ", never updated";
   if (s.market_time) text += " in market time";
   return text;
 }
@@ -96,6 +89,10 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
         fmt::print("      would run: {}  (in {})\n", format_command(*argv), cfg.base_dir.string());
       } else {
         fmt::print("      would fail: {}\n", argv.error().message);
+      }
+      const WallTime now = pipeline.clock->now();
+      if (auto sbatch = submit_preview(cfg, t, "update-stale", format_date(pipeline.zone.date_of(now)), now)) {
+        fmt::print("      as a Slurm job ({}): {}\n", t.executor, *sbatch);
       }
     }
   }
@@ -145,6 +142,16 @@ int run_health(const GlobalOptions& global, bool json) {
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
+  if (report) {
+    if (auto filled = fill_missed_dates(*pipeline, *calendar, *report, report->checked_at,
+                                        [&](const std::vector<std::string>& tasks,
+                                            const std::string& from, const std::string& to) {
+                                          return read_date_history(store, tasks, from, to);
+                                        });
+        !filled) {
+      report = filled.error();
+    }
+  }
   if (!report) {
     spdlog::error("{}", report.error().message);
     return exit_code::kStoreError;
@@ -198,7 +205,8 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;  // from here on, stop signals wait for a clean stop
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
   auto session = open_store(*pipeline, "update-stale");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;

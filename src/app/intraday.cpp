@@ -12,7 +12,7 @@
 #include "orchestrator/app/session.h"
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/exec/command.h"
-#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/sched/intraday_loop.h"
 #include "orchestrator/ui/console_status.h"
 
@@ -54,6 +54,11 @@ class IntradayRun final : public IntradayPass {
     return {pass == exit_code::kFailed, std::nullopt};
   }
 
+  void stepped_back(const std::string& task, WallTime last_start, WallTime now) override {
+    spdlog::warn("{}: its last start {} is after the clock's now {} (the clock was stepped back?): "
+                 "counted as due", task, format_iso_utc(last_start), format_iso_utc(now));
+  }
+
   void idle(WallTime now) override {
     auto s = calendar_.session_at(now);
     spdlog::debug("intraday: nothing due (market {}{})", to_string(s.session),
@@ -75,40 +80,36 @@ class IntradayRun final : public IntradayPass {
 int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
                  Millis max_sleep) {
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
-  auto selected = select_tasks(cfg.intraday, options.tasks);
-  if (!selected) {
-    spdlog::error("{}", selected.error().message);
-    return exit_code::kUsage;
-  }
-  auto calendar = MarketCalendar::create(cfg.market_hours, pipeline->zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return exit_code::kUsage;
-  }
-  const Clock& clock = *pipeline->clock;
+  auto in = load_schedule(global, system_clock, Schedule::Intraday, options.tasks);
+  if (!in) return exit_code::kUsage;
+  const Pipeline& pipeline = in->pipeline;
+  const PipelineConfig& cfg = pipeline.config;
+  const MarketCalendar& calendar = in->calendar;
+  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const Clock& clock = *pipeline.clock;
 
   if (options.dry_run) {
     const WallTime now = clock.now();
-    auto state = calendar->session_at(now);
+    auto state = calendar.session_at(now);
     fmt::print("DRY RUN: nothing will be executed or written\n");
-    fmt::print("Intraday pass at {}: market {}{}\n", pipeline->zone.local_datetime(now),
+    fmt::print("Intraday pass at {}: market {}{}\n", pipeline.zone.local_datetime(now),
                to_string(state.session), state.reason.empty() ? "" : " (" + state.reason + ")");
-    for (const TaskSpec* t : *selected) {
-      const bool session_ok = in_session(*calendar, *t, now);
+    for (const TaskSpec* t : selected) {
+      const bool session_ok = in_session(calendar, *t, now);
       auto argv = resolve_command(t->script_path, t->args);
       fmt::print("  tier {} {}: {}\n", t->tier, t->name,
                  session_ok ? "due unless it ran within its interval (the database is not read)"
                             : "outside its session: not run");
       fmt::print("      would run: {}\n", argv ? format_command(*argv) : argv.error().message);
+      if (auto sbatch = submit_preview(pipeline.config, *t, "intraday", format_date(pipeline.zone.date_of(now)), now)) {
+        fmt::print("      as a Slurm job ({}): {}\n", t->executor, *sbatch);
+      }
     }
     return exit_code::kOk;
   }
 
-  PosixProcessRunner processes;
-  auto session = open_store(*pipeline, "intraday");
+  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  auto session = open_store(pipeline, "intraday");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
   std::vector<std::string> names;
@@ -122,10 +123,10 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
     spdlog::error("{}", starts.error().message);
     return exit_code::kStoreError;
   }
-  IntradayScheduler scheduler(*calendar, *selected, *starts);
+  IntradayScheduler scheduler(calendar, selected, *starts);
   ConsoleStatus sink(console_style(global.color), "Intraday pass",
-                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
-  IntradayRun pass(*pipeline, *calendar, options, store, processes, sink, current_environment());
+                     [&](WallTime t) { return pipeline.zone.local_datetime(t); });
+  IntradayRun pass(pipeline, calendar, options, store, processes, sink, current_environment());
   const IntradayOutcome out = scheduler.run(clock, processes, pass, once, max_sleep);
   if (out.abort_code) return *out.abort_code;
   if (out.stop_signal) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "orchestrator/exec/command.h"
+#include "orchestrator/exec/slurm.h"
 #include "orchestrator/util/env.h"
 
 extern char** environ;
@@ -58,7 +59,30 @@ Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
   set_env(r.env, "ORCHESTRATOR_MODE", ctx.mode);
   // The task's time limit, so that it can give up on a wait (a lock) and say why before it is killed.
   set_env(r.env, "ORCHESTRATOR_MAX_RUNTIME_SECONDS", std::to_string(task.max_runtime.count()));
+  if (const ExecutorSpec* ex = cfg.executor_for(task)) {
+    RemoteSpec remote;
+    remote.type = ex->type;
+    remote.executor = ex->name;
+    remote.job_name = "orch." + snake_case(task.name);
+    remote.partition = ex->partition;
+    remote.account = ex->account;
+    remote.cpus = task.cpus > 0 ? task.cpus : ex->cpus;
+    remote.memory = task.memory.empty() ? ex->memory : task.memory;
+    remote.extra_args = ex->extra_args;
+    remote.poll = ex->poll;
+    remote.max_pending = ex->max_pending;
+    r.remote = std::move(remote);
+  }
   return l;
+}
+
+std::optional<std::string> submit_preview(const PipelineConfig& cfg, const TaskSpec& task,
+                                          const std::string& mode, const std::string& trading_date,
+                                          WallTime now) {
+  if (!cfg.executor_for(task)) return std::nullopt;
+  const LaunchContext ctx{&cfg, mode, 0, trading_date, {}};
+  const Launch l = make_launch(ctx, task, 1, now, now);
+  return format_command(slurm::sbatch_argv(l.request, cfg.log_dir / slurm::kWrapperFileName));
 }
 
 }  // namespace orch

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "orchestrator/util/text.h"
 
 namespace orch {
@@ -22,6 +24,11 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
 
   PipelineConfig config = std::move(*loaded.config);
   if (options.db) config.database = std::filesystem::absolute(*options.db).lexically_normal();
+  if (config.database.empty()) {
+    spdlog::error("{}: a pipeline read from a pipe or device has no folder for the default "
+                  "database: give --db FILE or an absolute 'database:'", options.config.string());
+    return std::nullopt;
+  }
   // One file, one lock: a symlink or another spelling of the path must find the same lock.
   std::error_code ec;
   if (auto real = std::filesystem::weakly_canonical(config.database, ec); !ec) config.database = real;
@@ -33,14 +40,23 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
   return Pipeline{std::move(config), *zone, &clock};
 }
 
-Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,
+Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config, Schedule which,
                                                     const std::vector<std::string>& names) {
+  const std::vector<TaskSpec>& schedule = which == Schedule::Daily ? config.daily : config.intraday;
+  const std::vector<TaskSpec>& other = which == Schedule::Daily ? config.intraday : config.daily;
   std::vector<const TaskSpec*> out;
   std::vector<std::string> known;
   for (const auto& t : schedule) known.push_back(t.name);
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string msg = "--task: no task named '" + name + "' in this schedule";
+      const bool elsewhere = std::any_of(other.begin(), other.end(),
+                                         [&](const TaskSpec& t) { return t.name == name; });
+      if (elsewhere) {
+        return make_error(which == Schedule::Daily
+                              ? "--task: '" + name + "' is an intraday task; use --intraday --task '" + name + "'"
+                              : "--task: '" + name + "' is a daily task; use --daily --task '" + name + "'");
+      }
+      std::string msg = "--task: no task named '" + escape_controls(name) + "' in this schedule";
       if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";
       return make_error(msg);
     }
@@ -51,6 +67,29 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>&
     }
   }
   return out;
+}
+
+std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
+  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
+  if (!calendar) {
+    spdlog::error("{}", calendar.error().message);
+    return std::nullopt;
+  }
+  return std::move(*calendar);
+}
+
+std::optional<ScheduleInput> load_schedule(const GlobalOptions& global, const Clock& clock,
+                                           Schedule which, const std::vector<std::string>& names) {
+  auto pipeline = load_pipeline(global, false, clock);
+  if (!pipeline) return std::nullopt;
+  auto selected = select_tasks(pipeline->config, which, names);
+  if (!selected) {
+    spdlog::error("{}", selected.error().message);
+    return std::nullopt;
+  }
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return std::nullopt;
+  return ScheduleInput{std::move(*pipeline), std::move(*calendar), std::move(*selected)};
 }
 
 }  // namespace orch

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "orchestrator/app/launch.h"
 #include "orchestrator/exec/command.h"
 #include "orchestrator/graph/dag.h"
 
@@ -48,6 +49,9 @@ void print_dry_run(const Pipeline& pipeline, const std::vector<const TaskSpec*>&
         fmt::print("      would run: {}  (in {})\n", format_command(*argv), cfg.base_dir.string());
       } else {
         fmt::print("      would fail: {}\n", argv.error().message);
+      }
+      if (auto sbatch = submit_preview(cfg, t, "daily", format_date(trading_day), pipeline.clock->now())) {
+        fmt::print("      as a Slurm job ({}): {}\n", t.executor, *sbatch);
       }
     }
   }

@@ -17,18 +17,12 @@
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/util/atomic_write.h"
+#include "orchestrator/util/text.h"
 #include "orchestrator/web/access.h"
 #include "serve_handlers.h"
 
 namespace orch {
 namespace {
-
-std::string trimmed(std::string s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
 
 // The control endpoints' token: serve_token_file's content, else $ORCHESTRATOR_TOKEN.
 Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
@@ -40,7 +34,7 @@ Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    std::string token = trimmed(text.str());
+    std::string token(trim_space(text.str()));
     if (token.empty()) {
       return make_error(cfg.file.string() + ": serve_token_file " + cfg.serve_token_file->string() +
                         " is empty (put the token in it)");
@@ -48,19 +42,10 @@ Expected<std::optional<std::string>> load_token(const PipelineConfig& cfg) {
     return std::optional<std::string>(std::move(token));
   }
   if (const char* env = std::getenv("ORCHESTRATOR_TOKEN")) {
-    std::string token = trimmed(env);
+    std::string token(trim_space(env));
     if (!token.empty()) return std::optional<std::string>(std::move(token));
   }
   return std::optional<std::string>();
-}
-
-std::optional<MarketCalendar> calendar_for(const Pipeline& pipeline) {
-  auto calendar = MarketCalendar::create(pipeline.config.market_hours, pipeline.zone);
-  if (!calendar) {
-    spdlog::error("{}", calendar.error().message);
-    return std::nullopt;
-  }
-  return std::move(*calendar);
 }
 
 }  // namespace
@@ -74,7 +59,7 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = calendar_for(*pipeline);
+  auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
   auto token = load_token(cfg);
@@ -159,7 +144,7 @@ int run_report(const GlobalOptions& global, const std::string& file) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = calendar_for(*pipeline);
+  auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
   ServeState state(global, *pipeline, std::move(*calendar));
   auto data = state.dashboard(pipeline->clock->now());

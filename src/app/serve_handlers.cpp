@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/market_modes.h"
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/exec/self_path.h"
@@ -147,12 +148,17 @@ Expected<HealthReport> ServeState::report(WallTime now) {
     }
   }
   Liveness live(pipeline_.config.database);
-  for (auto& r : rows) {
-    if (r.status != TaskStatus::Running) continue;
-    auto m = modes.find(r.name);
-    if (!live.alive(m == modes.end() ? "" : m->second)) r.status = TaskStatus::Interrupted;
-  }
-  return build_report(pipeline_.config, calendar_, rows, now);
+  show_gone_as_interrupted(rows, modes, live);
+  HealthReport built = build_report(pipeline_.config, calendar_, rows, now);
+  auto filled = fill_missed_dates(pipeline_, calendar_, built, now,
+                                  [&](const std::vector<std::string>& tasks, const std::string& from,
+                                      const std::string& to) -> Expected<DateHistory> {
+                                    std::lock_guard lock(db_mutex_);
+                                    if (auto v = refresh_locked(); !v) return v.error();
+                                    return reader_->date_history(tasks, from, to);
+                                  });
+  if (!filled) return filled.error();
+  return built;
 }
 
 web::Answer ServeState::health() {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/launch.h"
+#include "orchestrator/exec/slurm_process_runner.h"
 #include "orchestrator/exec/left_trees.h"
 #include "orchestrator/ui/logging.h"
 
@@ -43,10 +45,25 @@ Expected<OpenStore> open_session(const Pipeline& pipeline, const std::string& mo
   if (!lock) return lock.error();
   auto store = StatusStore::open(cfg.database);
   if (!store) return store.error();
+  const auto mode_is_dead = [&](const std::string& m) {
+    return m == mode || InstanceLock::is_free(cfg.database, m);
+  };
+  // The Slurm jobs of a dead orchestrator's attempts are cancelled before their rows are
+  // marked INTERRUPTED, so no job outlives the record of it.
+  auto jobs = (*store)->open_job_ids(mode_is_dead);
+  if (!jobs) return jobs.error();
+  if (!jobs->empty()) {
+    std::string ids;
+    for (const auto& id : *jobs) ids += (ids.empty() ? "" : " ") + id;
+    if (auto failed = SlurmProcessRunner::cancel(*jobs, current_environment())) {
+      spdlog::warn("could not cancel the Slurm jobs {} left by an orchestrator that is gone: {}",
+                   ids, *failed);
+    } else {
+      spdlog::warn("cancelled the Slurm jobs {} left by an orchestrator that is gone", ids);
+    }
+  }
   std::vector<StatusStore::LeftGroup> left;
-  auto recovered = (*store)->recover_interrupted(
-      [&](const std::string& m) { return m == mode || InstanceLock::is_free(cfg.database, m); },
-      pipeline.clock->now(), &left);
+  auto recovered = (*store)->recover_interrupted(mode_is_dead, pipeline.clock->now(), &left);
   if (!recovered) return recovered.error();
   if (*recovered > 0) {
     spdlog::warn("marked {} task(s) INTERRUPTED: the orchestrator that ran them is gone",

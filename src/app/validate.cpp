@@ -6,11 +6,32 @@
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/plan_report.h"
 #include "orchestrator/calendar/zone.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/config/loader.h"
+#include "orchestrator/exec/slurm_process_runner.h"
 
 namespace orch {
 
 namespace {
+
+// When a task runs on a Slurm executor, the Slurm commands must be on PATH.
+std::optional<std::string> missing_slurm_commands(const PipelineConfig& cfg) {
+  std::vector<std::string> users;
+  for (const auto* tasks : {&cfg.daily, &cfg.intraday}) {
+    for (const auto& t : *tasks) {
+      if (cfg.executor_for(t)) users.push_back(t.name);
+    }
+  }
+  if (users.empty()) return std::nullopt;
+  const auto missing = SlurmProcessRunner::missing_commands(current_environment());
+  if (missing.empty()) return std::nullopt;
+  std::string names, tasks;
+  for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+  for (const auto& t : users) tasks += (tasks.empty() ? "" : ", ") + t;
+  return cfg.file.string() + ": " + names + " not found in PATH, needed by the task(s) on a " +
+         "Slurm executor (" + tasks + "): install the Slurm client (Debian: apt-get install " +
+         "slurm-client) or add its folder to PATH";
+}
 
 void print_tiers(const char* title, const std::vector<std::vector<std::string>>& tiers,
                  const std::vector<TaskSpec>& tasks) {
@@ -34,6 +55,9 @@ int run_validate(const GlobalOptions& global, bool json) {
   for (const auto& e : loaded.errors) errors.push_back(e.format());
   for (const auto& m : loaded.missing_scripts) errors.push_back(m.format());
   for (const auto& w : loaded.warnings) warnings.push_back(w.format());
+  if (loaded.config) {
+    if (auto missing = missing_slurm_commands(*loaded.config)) errors.push_back(*missing);
+  }
   std::vector<std::vector<std::string>> daily, intraday;
   if (loaded.config) {
     daily = tier_names(loaded.config->daily);

@@ -1,9 +1,13 @@
 // Command-line wiring only (CLI11): parse, pick exactly one mode, map errors to exit codes.
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <system_error>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -23,6 +27,38 @@ void ensure_standard_fds() {
       if (null_fd > 2) close(null_fd);
     }
   }
+}
+
+// What stdout's reader is shown is a mode's result: a report that could not be written is
+// not a success. Checked here, once, after the mode ran (or when a print threw because the
+// write failed): a closed pipe (EPIPE) exits quietly as a Unix tool killed by SIGPIPE would
+// (141); any other write error (a full disk, /dev/full) says so and exits 74. A code that
+// says more than "ok" or "red/closed" (usage, database, lock, a signal) is kept.
+int check_stdout(int rc, int write_errno) {
+  if (std::fflush(stdout) != 0 && write_errno == 0) write_errno = errno;
+  if (!std::ferror(stdout) && write_errno == 0) return rc;
+  if (rc != orch::exit_code::kOk && rc != orch::exit_code::kFailed) return rc;
+  // A mode may have flushed (and failed) earlier, its errno gone: a pipe whose reader left
+  // still shows POLLERR.
+  pollfd out{STDOUT_FILENO, POLLOUT, 0};
+  if (write_errno == 0 && ::poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) write_errno = EPIPE;
+  if (write_errno == EPIPE) return orch::exit_code::signal_exit(SIGPIPE);
+  spdlog::error("cannot write the output to stdout: {}; the result is incomplete",
+                write_errno != 0 ? std::strerror(write_errno) : "a write failed (disk full or I/O error)");
+  return orch::exit_code::kStoreError;
+}
+
+template <typename Mode>
+int run_checked(Mode&& mode) {
+  int rc = 0;
+  try {
+    rc = mode();
+  } catch (const std::system_error& e) {
+    // fmt's print throws when a write fails; any other system_error is not ours to handle.
+    if (!std::ferror(stdout)) throw;
+    return check_stdout(orch::exit_code::kOk, e.code().value());
+  }
+  return check_stdout(rc, 0);
 }
 
 std::string env_or(const char* name, std::string fallback) {
@@ -62,7 +98,7 @@ int main(int argc, char** argv) {
   int calendar_year = 0;
   bool serve = false;
   std::string units, min_staleness = "yellow", report, listen = "127.0.0.1:8787", backfill;
-  double interval = 30;
+  std::string interval_text = "30";
   auto modes = app.add_option_group("Modes", "exactly one");
   modes->add_flag("--daily", daily, "run the daily DAG once, then exit");
   modes->add_flag("--intraday", intraday, "run the intraday tasks (continuously, or --once)");
@@ -82,8 +118,8 @@ int main(int argc, char** argv) {
 
   app.add_flag("--dry-run", run.dry_run, "print what would run; run and write nothing");
   app.add_flag("--once", once, "intraday: one pass, then exit");
-  app.add_option("--interval", interval, "intraday: longest sleep between checks, seconds")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--interval", interval_text,
+                 "intraday: longest sleep between checks, 0.01 to 86400 seconds (default 30)");
   app.add_option("--min-staleness", min_staleness, "update-stale: yellow or red")
       ->check(CLI::IsMember({"yellow", "red"}));
   app.add_flag("--force", run.force, "daily: rerun tasks that already succeeded today");
@@ -120,6 +156,13 @@ int main(int argc, char** argv) {
     }
     global.now = *now;
   }
+  // A sleep under 10 ms spins a core (even with the market closed); one over a day is a
+  // runner that never looks at its tasks, and large values overflowed the wait.
+  const auto interval = parse_seconds(interval_text, Millis{10}, Millis{86'400'000});
+  if (!interval) {
+    spdlog::error("--interval: {}", interval.error().message);
+    return exit_code::kUsage;
+  }
   // Each mode option applies to some modes only (docs/manual.md, "Modes"); elsewhere it is a
   // mistake worth saying, not something to ignore.
   const bool backfill_mode = modes->count("--backfill") > 0;
@@ -153,22 +196,18 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (daily) return run_daily(global, run);
-  if (backfill_mode) return run_backfill(global, run, backfill);
-  if (validate) return run_validate(global, run.json);
-  if (intraday) {
-    return run_intraday(global, run, once,
-                        std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
-  }
-  if (market_status) return run_market_status(global, run.json);
-  if (calendar_year) return run_calendar(global, calendar_year, run.json);
-  if (full) {
-    return run_full(global,
-                    std::chrono::duration_cast<Millis>(std::chrono::duration<double>(interval)));
-  }
-  if (health) return run_health(global, run.json);
-  if (update_stale) return run_update_stale(global, run, min_staleness);
-  if (serve) return run_serve(global, listen);
-  if (!report.empty()) return run_report(global, report);
-  return run_print_units(global, units);
+  return run_checked([&]() -> int {
+    if (daily) return run_daily(global, run);
+    if (backfill_mode) return run_backfill(global, run, backfill);
+    if (validate) return run_validate(global, run.json);
+    if (intraday) return run_intraday(global, run, once, *interval);
+    if (market_status) return run_market_status(global, run.json);
+    if (calendar_year) return run_calendar(global, calendar_year, run.json);
+    if (full) return run_full(global, *interval);
+    if (health) return run_health(global, run.json);
+    if (update_stale) return run_update_stale(global, run, min_staleness);
+    if (serve) return run_serve(global, listen);
+    if (!report.empty()) return run_report(global, report);
+    return run_print_units(global, units);
+  });
 }

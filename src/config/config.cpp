@@ -4,21 +4,27 @@
 
 #include <algorithm>
 
+#include "orchestrator/util/text.h"
+
 namespace orch {
 
 std::string snake_case(std::string_view name) {
   std::string out;
-  bool pending_separator = false;  // a run of non-alphanumerics seen since the last kept char
-  for (const char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
-    if (!alnum) {
+  bool pending_separator = false;  // a run of non-word characters seen since the last kept one
+  for (std::size_t i = 0; i < name.size();) {
+    const std::size_t start = i;
+    const auto cp = next_code_point(name, i);
+    if (!cp || !is_word_char(*cp)) {
       pending_separator = true;
       continue;
     }
     if (pending_separator && !out.empty()) out += '_';
     pending_separator = false;
-    out += (u >= 'A' && u <= 'Z') ? static_cast<char>(u - 'A' + 'a') : c;
+    if (*cp >= 'A' && *cp <= 'Z') {
+      out += static_cast<char>(*cp - 'A' + 'a');
+    } else {
+      out.append(name.substr(start, i - start));  // other scripts are kept as written
+    }
   }
   return out;
 }

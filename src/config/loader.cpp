@@ -32,6 +32,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "loader_internal.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 using namespace config_detail;
@@ -42,8 +43,7 @@ namespace {
 // line readable. Cuts at a UTF-8 boundary and says how much was left out.
 std::string shorten(const std::string& text, std::size_t max) {
   if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  const std::size_t cut = utf8_prefix(text, max);
   return text.substr(0, cut) + "...(" + std::to_string(text.size() - cut) + " more bytes)";
 }
 
@@ -51,8 +51,9 @@ std::string shorten(const std::string& text, std::size_t max) {
 
 std::string ConfigDiagnostic::format() const {
   std::string out = line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": ";
-  if (!task.empty()) out += "task '" + shorten(task, 120) + "': ";
-  out += shorten(message, 600);
+  // Escaped: a name or value with ESC, CR or a newline must not forge or rewrite a line.
+  if (!task.empty()) out += "task '" + escape_controls(shorten(task, 120)) + "': ";
+  out += escape_controls(shorten(message, 600));
   if (!hint.empty()) out += " (" + hint + ")";
   return out;
 }
@@ -62,13 +63,32 @@ namespace {
 namespace fs = std::filesystem;
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-// A path from the file, made absolute against the pipeline file's folder.
-std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const fs::path& base_dir,
+}  // namespace
+
+// A path from the file, made absolute against the pipeline file's folder; refused when the
+// file has none (read from a pipe or device: /dev/stdin would put the database under /dev).
+std::optional<fs::path> config_detail::resolve_path(Diagnostics& diag, const Field& field,
+                                                    const PipelineConfig& config,
+                                                    const std::string& text, const std::string& task) {
+  const fs::path path{text};
+  if (path.is_absolute()) return path.lexically_normal();
+  if (!config.folder_known) {
+    diag.error(field.line, task,
+               field.name + ": relative path '" + text + "' in a pipeline read from a pipe or device",
+               "such a file has no folder to be relative to: give an absolute path, or save the "
+               "pipeline to a file");
+    return std::nullopt;
+  }
+  return (config.base_dir / path).lexically_normal();
+}
+
+namespace {
+
+std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const PipelineConfig& config,
                                   std::string_view example) {
   const auto text = read_string(diag, field, example);
   if (!text) return std::nullopt;
-  const fs::path path{*text};
-  return (path.is_absolute() ? path : base_dir / path).lexically_normal();
+  return resolve_path(diag, field, config, *text, "");
 }
 
 // An IANA zone the tz database knows; suggests the nearest name for a typo.
@@ -285,11 +305,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   static constexpr std::string_view kKeys[] = {
       "timezone", "database", "log_dir", "max_parallel", "kill_grace_seconds", "daily_days",
       "daily_catchup", "metrics_file", "on_failure", "serve_token_file", "serve_allowed_hosts",
-      "market_hours", "retry_policy", "freshness_thresholds",
+      "market_hours", "retry_policy", "freshness_thresholds", "executors", "default_executor",
       "daily_schedule", "intraday_schedule"};
   static constexpr std::string_view kTaskKeys[] = {
       "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-      "critical", "data_source", "interval_minutes", "interval_seconds", "market_hours_only",
+      "critical", "data_source", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
       "session"};
   if (root.IsNull()) {
     diag.error(1, "", "the pipeline file is empty",
@@ -310,19 +330,19 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   if (!fields) return;
   // Settings in file order, so errors read top to bottom; the schedules come last since
   // tasks inherit from retry_policy.
-  const fs::path& base = config.base_dir;
   std::map<std::string, int> source_lines;
+  int default_executor_line = 0;
   for (const Field& field : fields->all) {
     const Field* f = &field;
     const std::string& key = field.key.Scalar();
     if (key == "timezone") {
       if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
     } else if (key == "database") {
-      if (auto path = read_path(diag, *f, base, "database: data/pipeline.db")) config.database = *path;
+      if (auto path = read_path(diag, *f, config, "database: data/pipeline.db")) config.database = *path;
     } else if (key == "log_dir") {
-      if (auto path = read_path(diag, *f, base, "log_dir: logs")) config.log_dir = *path;
+      if (auto path = read_path(diag, *f, config, "log_dir: logs")) config.log_dir = *path;
     } else if (key == "metrics_file") {
-      config.metrics_file = read_path(diag, *f, base, "metrics_file: metrics/orchestrator.prom");
+      config.metrics_file = read_path(diag, *f, config, "metrics_file: metrics/orchestrator.prom");
     } else if (key == "max_parallel") {
       if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4")) config.max_parallel = static_cast<int>(*n);
     } else if (key == "kill_grace_seconds") {
@@ -336,7 +356,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     } else if (key == "on_failure") {
       read_on_failure(diag, *f, config);
     } else if (key == "serve_token_file") {
-      config.serve_token_file = read_path(diag, *f, base, "serve_token_file: secrets/serve.token");
+      config.serve_token_file = read_path(diag, *f, config, "serve_token_file: secrets/serve.token");
     } else if (key == "serve_allowed_hosts") {
       if (auto hosts = read_scalar_list(diag, *f, "serve_allowed_hosts: [\"dashboard.example.com\"]")) {
         for (const auto& h : *hosts) config.serve_allowed_hosts.push_back(h.text);
@@ -347,6 +367,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       if (auto policy = read_retry_policy(diag, *f, RetryPolicy{})) config.retry_policy = *policy;
     } else if (key == "freshness_thresholds") {
       read_freshness(diag, *f, config.freshness, source_lines);
+    } else if (key == "executors") {
+      read_executors(diag, *f, config);
+    } else if (key == "default_executor") {
+      default_executor_line = f->line;
+      if (auto name = read_string(diag, *f, "default_executor: local")) config.default_executor = *name;
     }
   }
 
@@ -360,6 +385,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
                            : std::vector<ParsedTask>{};
   auto intraday = intraday_field ? read_schedule(diag, *intraday_field, Schedule::Intraday, config)
                                  : std::vector<ParsedTask>{};
+  resolve_executors(diag, config, default_executor_line, daily, intraday);
   check_task_graph(diag, daily, intraday);
   warn_unwritten_sources(diag, source_lines, daily, intraday);
   check_scripts(diag, daily);
@@ -373,6 +399,11 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
 }  // namespace
 
 LoadResult load_config_text(const std::string& text, const std::filesystem::path& file) {
+  return load_config_text(text, file, true);
+}
+
+LoadResult load_config_text(const std::string& text, const std::filesystem::path& file,
+                            bool folder_known) {
   LoadResult result;
   Diagnostics diag(file.string(), result);
   try {
@@ -383,6 +414,12 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
     config.base_dir = config.file.parent_path();
     config.database = config.base_dir / "data" / "pipeline.db";
     config.log_dir = config.base_dir / "logs";
+    if (!folder_known) {
+      config.folder_known = false;
+      config.base_dir = fs::current_path(ec);
+      config.database.clear();
+      config.log_dir.clear();
+    }
     YAML::Node root;
     try {
       root = YAML::Load(text);
@@ -399,6 +436,11 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
       return result;
     }
     load_document(diag, root, config, result);
+    if (result.config && result.config->log_dir.empty()) {
+      diag.error(0, "", "log_dir is required (an absolute path) in a pipeline read from a pipe or device",
+                 "such a file has no folder for the default 'logs'; or save the pipeline to a file");
+      result.config.reset();
+    }
   } catch (const std::exception& e) {
     // yaml-cpp conversions or the file system; a bug guard rather than an expected path
     diag.error(0, "", std::string("could not load the pipeline file: ") + e.what(), "");
@@ -444,7 +486,8 @@ LoadResult load_config(const std::filesystem::path& file) {
     diag.error(0, "", "cannot read the pipeline file: I/O error", hint);
     return result;
   }
-  return load_config_text(text, file);
+  // A pipe, FIFO or device (-c /dev/stdin, process substitution) has no folder of its own.
+  return load_config_text(text, file, fs::is_regular_file(status));
 }
 
 }  // namespace orch

@@ -89,6 +89,11 @@ struct ListItem {
 // A list of scalars (absent or null: empty). `example` shows the expected form in hints.
 std::optional<std::vector<ListItem>> read_scalar_list(Diagnostics& diag, const Field& field,
                                                       std::string_view example);
+// `text` (the value of `field`) as an absolute path against the pipeline file's folder;
+// refused (nullopt, an error) when relative and the file has no folder (read from a pipe).
+std::optional<std::filesystem::path> resolve_path(Diagnostics& diag, const Field& field,
+                                                  const PipelineConfig& config,
+                                                  const std::string& text, const std::string& task);
 // A map of scalar: scalar (absent or null: empty), in file order.
 std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnostics& diag,
                                                                        const Field& field);
@@ -105,7 +110,18 @@ struct ParsedTask {
   std::vector<int> dependency_lines;  // parallel to spec.dependencies
   int script_line = 0;
   int tier_line = 0;
+  int executor_line = 0;       // 0: no `executor:` key, the default applies
 };
+
+// executors: (top level) into config.executors; default_executor: checked against them later.
+void read_executors(Diagnostics& diag, const Field& field, PipelineConfig& config);
+// A task's `executor:` and `resources:` keys.
+void read_task_executor(Diagnostics& diag, const Field& field, ParsedTask& task);
+void read_task_resources(Diagnostics& diag, const Field& field, TaskSpec& spec);
+// Resolves default_executor (read at `default_line`, 0 when absent) and every task's executor
+// name against config.executors, reporting unknown names with the nearest known one.
+void resolve_executors(Diagnostics& diag, PipelineConfig& config, int default_line,
+                       std::vector<ParsedTask>& daily, std::vector<ParsedTask>& intraday);
 
 // Reads daily_schedule or intraday_schedule.
 std::vector<ParsedTask> read_schedule(Diagnostics& diag, const Field& field, Schedule schedule,

@@ -8,6 +8,7 @@
 
 #include "loader_internal.h"
 #include "orchestrator/graph/dag.h"
+#include "orchestrator/util/text.h"
 
 namespace orch::config_detail {
 namespace {
@@ -16,12 +17,22 @@ namespace fs = std::filesystem;
 // A task's log folder is its name in snake_case: keep it well inside NAME_MAX (255).
 constexpr std::size_t kMaxTaskFolderName = 200;
 
+// The first control character of `name` (is_control), as its bytes.
+std::optional<std::string> first_control(std::string_view name) {
+  for (std::size_t i = 0; i < name.size();) {
+    const std::size_t start = i;
+    const auto cp = next_code_point(name, i);
+    if (cp && is_control(*cp)) return std::string(name.substr(start, i - start));
+  }
+  return std::nullopt;
+}
+
 constexpr std::string_view kDailyKeys[] = {
     "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-    "critical", "data_source", "retry_policy"};
+    "critical", "data_source", "retry_policy", "executor", "resources"};
 constexpr std::string_view kIntradayKeys[] = {
     "name", "script", "args", "env", "tier", "dependencies", "max_runtime_seconds", "critical",
-    "data_source", "retry_policy", "interval_minutes", "interval_seconds", "market_hours_only",
+    "data_source", "retry_policy", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
     "session"};
 constexpr std::string_view kIntradayOnly[] = {"interval_minutes", "interval_seconds",
                                               "market_hours_only", "session"};
@@ -118,8 +129,7 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
     task.script_line = f->line;
     if (const auto script = read_string(diag, *f, "script: \"collectors/01_collect_assets.py\"")) {
       spec.script = *script;
-      const fs::path path{*script};
-      spec.script_path = (path.is_absolute() ? path : config.base_dir / path).lexically_normal();
+      if (auto path = resolve_path(diag, *f, config, *script, spec.name)) spec.script_path = *path;
     }
   } else {
     diag.error(spec.line, spec.name, "no 'script'",
@@ -162,6 +172,8 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
   if (const Field* f = fields->find("retry_policy")) {
     spec.retry = read_retry_policy(diag, *f, config.retry_policy);
   }
+  if (const Field* f = fields->find("executor")) read_task_executor(diag, *f, task);
+  if (const Field* f = fields->find("resources")) read_task_resources(diag, *f, spec);
   if (schedule == Schedule::Intraday) {
     read_interval(diag, *fields, spec.line, spec);
     if (const Field* f = fields->find("market_hours_only")) {
@@ -208,9 +220,15 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
                  "task names must be unique across daily_schedule and intraday_schedule");
       continue;
     }
+    if (const auto bad = first_control(task.spec.name)) {
+      diag.error(ref.line, task.spec.name,
+                 "task name contains a control character (" + escape_controls(*bad) + ")",
+                 "names are printed in logs and on the console: remove it");
+      continue;
+    }
     const std::string snake = snake_case(task.spec.name);
     if (snake.empty()) {
-      diag.error(ref.line, task.spec.name, "task name has no letter or digit",
+      diag.error(ref.line, task.spec.name, "task name has no letter or digit (of any script)",
                  "its log folder is named after it: use a name like 'Price Data'");
       continue;
     }
@@ -226,7 +244,7 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
       diag.error(ref.line, task.spec.name,
                  "task name differs from '" + other->second->spec.name + "' (line " +
                      std::to_string(other->second->spec.line) +
-                     ") only in case or punctuation (both are '" + snake + "')",
+                     ") only in ASCII case, spaces or punctuation (both are '" + snake + "')",
                  "rename one: log folders and default data sources use that form");
     }
   }

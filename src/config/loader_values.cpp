@@ -106,6 +106,12 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
     }
     const std::string& key = field.key.Scalar();
     field.name = section.empty() ? key : section + "." + key;
+    if (key == "<<" && field.key.Tag() != "!") {
+      // yaml-cpp reads a merge key as a plain key: say what it is, not "unknown key".
+      diag.error(field.key_line, task, "YAML merge keys ('<<: *anchor') are not supported" + where,
+                 "write the keys out; an alias of a whole value (retry_policy: *retry) does work");
+      continue;
+    }
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::optional<std::string> hint = misplaced ? misplaced(key) : std::nullopt;
       if (!hint) {

@@ -18,6 +18,8 @@
 #include <ctime>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "orchestrator/exec/output_scan.h"
 #include "proc_tree.h"
 #include "spawn.h"
@@ -32,6 +34,8 @@ volatile sig_atomic_t g_stop_signal = 0;
 // Set when we were continued after a stop (SIGSTOP/SIGTSTP, then SIGCONT): ppoll's timeout
 // was computed before the stop, so wait() returns and its caller recomputes from the clock.
 volatile sig_atomic_t g_continued = 0;
+// A stop signal after the first (a second Ctrl-C): stop_all stops waiting out the grace.
+volatile sig_atomic_t g_again_signal = 0;
 
 constexpr int kSignals[5] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT};
 constexpr Millis kKillRepeat{1000};        // SIGKILL re-sent while a process refuses to go
@@ -43,8 +47,13 @@ constexpr Millis kReapSlack{200};          // a SIGKILLed main process not reape
 void on_signal(int sig) {
   if (sig == SIGCONT) {
     g_continued = 1;
-  } else if (sig != SIGCHLD && g_stop_signal == 0) {
+    return;
+  }
+  if (sig == SIGCHLD) return;
+  if (g_stop_signal == 0) {
     g_stop_signal = sig;
+  } else {
+    g_again_signal = sig;
   }
   // SIGCHLD only needs to interrupt ppoll/pselect.
 }
@@ -75,6 +84,7 @@ void prune(TreeMembers& members) {
 PosixProcessRunner::PosixProcessRunner() {
   g_stop_signal = 0;
   g_continued = 0;
+  g_again_signal = 0;
   sigset_t ours;
   sigemptyset(&ours);
   for (int sig : kSignals) sigaddset(&ours, sig);
@@ -180,10 +190,28 @@ std::vector<ProcessCompletion> PosixProcessRunner::stop_all() {
     terminate_tree(l.pgid, 0, l.members);
     last_kill = std::max(last_kill, l.kill_at);
   }
-  const MonoTime give_up = last_kill + kStopGiveUp;
+  MonoTime give_up = last_kill + kStopGiveUp;
+  // A stop signal that is still pending (blocked outside ppoll) is delivered at the first
+  // sleep and is the first one, not a second.
+  if (g_stop_signal == 0 && stop_signal() != 0) sleep_until(Clock::now());
+  bool killed_at_once = false;
   for (;;) {
     reap(done);
     now = Clock::now();
+    if (g_again_signal != 0 && !killed_at_once) {
+      // A second Ctrl-C (or TERM) while the tasks have their grace: the user wants out now.
+      killed_at_once = true;
+      spdlog::warn("second interrupt: killing now");
+      for (auto& [pid, p] : procs_) {
+        ::kill(-pid, SIGKILL);
+        p.kill_at = now + kKillRepeat;
+      }
+      for (Lingering& l : lingering_) {
+        ::kill(-l.pgid, SIGKILL);
+        l.kill_at = now;
+      }
+      give_up = std::min(give_up, now + kKillRepeat + kStopGiveUp);
+    }
     enforce_deadlines(now, done);
     if ((procs_.empty() && lingering_.empty()) || now >= give_up) break;
     MonoTime wake = give_up;

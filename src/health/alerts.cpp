@@ -5,6 +5,7 @@
 
 #include "orchestrator/exec/command.h"
 #include "orchestrator/util/env.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 namespace {
@@ -26,7 +27,7 @@ Expected<std::vector<std::string>> alert_argv(const PipelineConfig& config,
 
 std::string file_part(std::string_view subject) {
   std::string s = snake_case(subject);
-  if (s.size() > 60) s.resize(60);
+  s.resize(utf8_prefix(s, 60));
   return s.empty() ? "alert" : s;
 }
 

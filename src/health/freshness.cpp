@@ -117,6 +117,12 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
         s.from_session_close = ref.from_session_close;
       }
     }
+    if (s.reference && *s.reference - now > kFutureSkew) {
+      s.in_future = true;
+      s.status = s.green || s.yellow ? Freshness::Red : Freshness::Unknown;
+      out.push_back(std::move(s));
+      continue;
+    }
     if (s.reference) {
       s.age = s.market_time  ? calendar.market_time_between(*s.reference, now, s.session)
               : s.daily_time ? daily_time_between(config.daily_days, calendar, *s.reference, now)

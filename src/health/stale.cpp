@@ -34,7 +34,7 @@ Status check_task_names(const PipelineConfig& cfg, const std::vector<std::string
   }
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::string msg = "--task: no task named '" + name + "' in this pipeline";
+    std::string msg = "--task: no task named '" + escape_controls(name) + "' in this pipeline";
     if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";
     return make_error(msg);
   }

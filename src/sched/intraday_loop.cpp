@@ -50,6 +50,19 @@ std::vector<const TaskSpec*> IntradayScheduler::due(WallTime now) {
   return out;
 }
 
+std::vector<std::pair<std::string, WallTime>> IntradayScheduler::forget_future_starts(WallTime now) {
+  std::vector<std::pair<std::string, WallTime>> forgotten;
+  for (auto it = last_start_.begin(); it != last_start_.end();) {
+    if (it->second > now) {
+      forgotten.emplace_back(it->first, it->second);
+      it = last_start_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
+}
+
 void IntradayScheduler::started(const std::vector<const TaskSpec*>& tasks, WallTime now) {
   for (const TaskSpec* t : tasks) last_start_[t->name] = now;
 }
@@ -77,6 +90,10 @@ IntradayOutcome IntradayScheduler::run(const Clock& clock, ProcessRunner& proces
                                        IntradayPass& pass, bool once, Millis max_sleep) {
   IntradayOutcome out;
   cadence_ = once ? Cadence::Timer : Cadence::Resident;
+  if (once) {
+    const WallTime now = clock.now();
+    for (const auto& [task, last] : forget_future_starts(now)) pass.stepped_back(task, last, now);
+  }
   for (;;) {
     const WallTime now = clock.now();
     const auto due_now = due(now);

@@ -27,6 +27,7 @@ TaskStatus attempt_status(AttemptOutcome o) {
 
 std::string describe_failure(const ProcessCompletion& c, Millis timeout) {
   std::string what;
+  if (!c.detail.empty()) return c.detail;
   switch (c.kind) {
     case ExitKind::Exited: what = "exit code " + std::to_string(c.exit_code); break;
     case ExitKind::Signaled: what = "killed by signal " + std::to_string(c.signal); break;
@@ -82,6 +83,11 @@ RunResult Runner::run() {
   commit();
   if (result_.store_error && processes_.running() > 0) processes_.stop_all();
   result_.summary.elapsed = std::chrono::duration_cast<Millis>(clock_.mono() - started);
+  RunSummary& s = result_.summary;
+  s.stop_signal = result_.stop_signal;
+  s.store_failed = result_.store_error.has_value();
+  s.not_started = std::max(0, static_cast<int>(plan_.size()) - s.succeeded - s.failed - s.skipped -
+                                  s.already_done - s.interrupted);
   sink_.run_finished(result_.summary);
   return result_;
 }
@@ -136,18 +142,27 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
 
 void Runner::spawn(Starting& s) {
   const PlanTask& task = plan_.task(s.task);
-  sink_.task_started(task.name, plan_.attempts(s.task), task.retry.max_attempts,
-                     s.launch.request.argv);
+  const auto announce = [&](std::string_view job_id) {
+    sink_.task_started(task.name, plan_.attempts(s.task), task.retry.max_attempts,
+                       s.launch.request.argv, job_id);
+  };
   if (s.launch.unstartable) {
+    announce({});
     finish_unstartable(s.task, s.attempt_row, *s.launch.unstartable);
     return;
   }
   auto pid = processes_.start(s.launch.request);
   if (!pid) {
+    announce({});
     finish_unstartable(s.task, s.attempt_row, pid.error());
     return;
   }
   active_.push_back({*pid, Active{s.task, s.attempt_row, s.launch.request.timeout}});
+  // A cluster job's id is committed at once: whoever finds this row RUNNING after a crash
+  // cancels the job by it.
+  const std::string job_id = processes_.external_id(*pid);
+  if (!job_id.empty()) check(recorder_.attempt_submitted(s.attempt_row, job_id));
+  announce(job_id);
   if (const auto os = processes_.os_process(*pid)) {
     check(recorder_.attempt_process(s.attempt_row, os->pid, os->start));
   }
@@ -192,7 +207,7 @@ void Runner::record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end
     sink_.task_succeeded(name, end.duration, end.records_processed);
     ++result_.summary.succeeded;
   } else if (outcome == AttemptOutcome::Interrupted) {
-    sink_.task_failed(name, plan_.attempts(id), reason, std::nullopt);
+    sink_.task_interrupted(name, reason);
     ++result_.summary.interrupted;
   } else {
     std::optional<Millis> retry_in;
@@ -215,7 +230,11 @@ void Runner::flush_plan_events() {
     check(recorder_.run_abandoned(run_id_, plan_.task(a.task).name,
                                   interrupted ? TaskStatus::Interrupted : TaskStatus::Failed,
                                   a.reason, now));
-    sink_.task_failed(plan_.task(a.task).name, plan_.attempts(a.task), a.reason, std::nullopt);
+    if (interrupted) {
+      sink_.task_interrupted(plan_.task(a.task).name, a.reason);
+    } else {
+      sink_.task_failed(plan_.task(a.task).name, plan_.attempts(a.task), a.reason, std::nullopt);
+    }
     ++(interrupted ? result_.summary.interrupted : result_.summary.failed);
   }
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "orchestrator/calendar/trading_dates.h"
+
 namespace orch {
 
 const char* to_string(RunnerRole role) { return role == RunnerRole::Daily ? "daily" : "intraday"; }
@@ -16,11 +18,7 @@ TimeOfDay earliest_daily_time(const PipelineConfig& cfg) {
 
 WallTime next_daily_start(const MarketCalendar& cal, DailyDays days, TimeOfDay daily_time,
                           WallTime after) {
-  auto day = std::chrono::sys_days{cal.zone().date_of(after)};
-  for (int i = 1; i <= 366; ++i) {
-    const std::chrono::year_month_day d{day + std::chrono::days{i}};
-    if (is_daily_day(days, cal, d)) return cal.zone().at(d, daily_time);
-  }
+  if (auto d = trading_date_after(days, cal, cal.zone().date_of(after))) return cal.zone().at(*d, daily_time);
   return after + std::chrono::hours(24);
 }
 

@@ -103,5 +103,7 @@ void bind_text(SQLite::Statement& st, const char* name, const std::string& s);
 void bind_time(SQLite::Statement& st, const char* name, const std::optional<WallTime>& t);
 std::optional<WallTime> time_col(const SQLite::Column& c);
 std::optional<std::string> text_col(const SQLite::Column& c);
+// A task or run status as stored; NULL or text no version wrote reads as PENDING.
+TaskStatus status_col(const SQLite::Column& c);
 
 }  // namespace orch::store_detail

@@ -14,12 +14,8 @@ using store_detail::Connection;
 using store_detail::Stmt;
 using store_detail::db_error;
 using store_detail::text_col;
+using store_detail::status_col;
 using store_detail::time_col;
-
-TaskStatus status_col(const SQLite::Column& c) {
-  if (c.isNull()) return TaskStatus::Pending;
-  return parse_task_status(c.getString()).value_or(TaskStatus::Pending);
-}
 
 // Shared by the store's connection and the read-only one of --dry-run.
 std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {

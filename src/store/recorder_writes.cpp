@@ -169,6 +169,17 @@ Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   });
 }
 
+Status StatusStore::attempt_submitted(std::int64_t attempt_id, const std::string& job_id) {
+  Connection& c = *conn_;
+  return store_detail::write<Ok>(c, "cannot record Slurm job " + job_id, [&]() -> Status {
+    Stmt st(c, "UPDATE task_runs SET slurm_job_id = :job WHERE id = :id");
+    st->bind(":job", job_id);
+    st->bind(":id", attempt_id);
+    st->exec();
+    return ok();
+  });
+}
+
 Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                                      const AttemptEnd& end) {
   if (!is_outcome(end.status)) {

@@ -1,5 +1,6 @@
 // Crash recovery: rows left RUNNING by an orchestrator that is gone become INTERRUPTED, in one
 // transaction, before a new run starts.
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,28 @@ constexpr const char* kOpenRunsOfMode = R"sql(
       AND (status = 'RUNNING' OR id IN (SELECT run_id FROM task_runs WHERE status = 'RUNNING')))sql";
 
 }  // namespace
+
+Expected<std::vector<std::string>> StatusStore::open_job_ids(
+    const std::function<bool(const std::string& mode)>& mode_is_dead) {
+  store_detail::Connection& c = *conn_;
+  try {
+    std::vector<std::string> ids;
+    std::map<std::string, bool> dead;  // asked once per mode
+    store_detail::Stmt q(c, R"sql(
+        SELECT t.slurm_job_id, COALESCE(r.mode, '') FROM task_runs t
+        LEFT JOIN runs r ON r.id = t.run_id
+        WHERE t.status = 'RUNNING' AND t.slurm_job_id IS NOT NULL)sql");
+    while (q->executeStep()) {
+      const std::string mode = q->getColumn(1).getString();
+      auto it = dead.find(mode);
+      if (it == dead.end()) it = dead.emplace(mode, mode.empty() || mode_is_dead(mode)).first;
+      if (it->second) ids.push_back(q->getColumn(0).getString());
+    }
+    return ids;
+  } catch (const std::exception& e) {
+    return store_detail::db_error(c.db(), "cannot read the Slurm jobs of interrupted attempts", e);
+  }
+}
 
 Expected<int> StatusStore::recover_interrupted(
     const std::function<bool(const std::string& mode)>& mode_is_dead, WallTime now,

@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
     log_path TEXT,
     command TEXT,
     pgid INTEGER,
-    pgid_start INTEGER);
+    pgid_start INTEGER,
+    slurm_job_id TEXT);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
 -- run_id over the whole history: two more pages written per state change, for no reader.
@@ -129,6 +130,10 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   if (attempt_columns.count("pgid_start") == 0) {
     db.exec("ALTER TABLE task_runs ADD COLUMN pgid_start INTEGER");
   }
+  // Version 5: the Slurm job id of an attempt that ran as a cluster job.
+  if (attempt_columns.count("slurm_job_id") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN slurm_job_id TEXT");
+  }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   return ok();
 }
@@ -184,8 +189,17 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
   try {
     auto db = std::make_unique<SQLite::Database>(
         path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
-    // The first statement reads the header: a file that is not a database fails here,
-    // before anything is written to it.
+    // The first statement only reads the header: a file that is not a database fails here,
+    // and one written by a newer orchestrator is refused, both before anything is written to
+    // them (not even the switch to WAL, which a newer version may not want).
+    const int user_version = db->execAndGet("PRAGMA user_version").getInt();
+    if (user_version > kSchemaVersion) {
+      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(user_version) +
+                            ", newer than this orchestrator's (" +
+                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator (the "
+                            "file is left as it is)",
+                        false);
+    }
     const std::string mode = lower(db->execAndGet("PRAGMA journal_mode = WAL").getString());
     if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
       return make_error(ErrorKind::Store, where + " is read-only; the orchestrator needs to write to it", false);
@@ -203,13 +217,7 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
     db->exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes));
     db->exec("PRAGMA foreign_keys = ON");
 
-    const int found = db->execAndGet("PRAGMA user_version").getInt();
-    if (found > kSchemaVersion) {
-      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(found) +
-                            ", newer than this orchestrator's (" +
-                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator",
-                        false);
-    }
+    const int found = user_version;
     if (found < kSchemaVersion) {
       SQLite::Transaction txn(*db, SQLite::TransactionBehavior::IMMEDIATE);
       // Another process may have created the schema while we waited for the write lock.

@@ -6,6 +6,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "connection.h"
+#include "date_reads.h"
 
 #include <algorithm>
 #include <exception>
@@ -15,16 +16,10 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
-Error query_error(SQLite::Database& db, const std::string& what, const std::exception& e) {
-  return make_error(ErrorKind::Store, what + " (status database " + db.getFilename() + "): " + e.what());
-}
+using store_detail::status_col;
+using store_detail::time_col;
 
-std::optional<WallTime> time_col(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return parse_db_time(c.getString());
-}
-
-std::string text_col(const SQLite::Column& c) { return c.isNull() ? "" : c.getString(); }
+std::string text_col(const SQLite::Column& c) { return store_detail::text_col(c).value_or(""); }
 
 bool has_column(SQLite::Database& db, const char* table, const char* column) {
   SQLite::Statement q(db, std::string("PRAGMA table_info(") + table + ")");
@@ -51,7 +46,7 @@ RunRow run_from(SQLite::Statement& q) {
   if (!q.getColumn(2).isNull()) r.pid = q.getColumn(2).getInt64();
   r.started_at = time_col(q.getColumn(3));
   r.ended_at = time_col(q.getColumn(4));
-  r.status = q.getColumn(5).isNull() ? "RUNNING" : q.getColumn(5).getString();
+  r.status = q.getColumn(5).isNull() ? TaskStatus::Running : status_col(q.getColumn(5));
   r.trading_date = text_col(q.getColumn(6));
   r.succeeded = q.getColumn(7).getInt();
   r.failed = q.getColumn(8).getInt();
@@ -66,7 +61,7 @@ std::vector<AttemptRow> attempts_from(SQLite::Statement& q) {
     a.run_id = q.getColumn(0).getInt64();
     a.task = q.getColumn(1).getString();
     a.attempt = q.getColumn(2).getInt();
-    a.status = text_col(q.getColumn(3));
+    a.status = status_col(q.getColumn(3));
     a.started_at = time_col(q.getColumn(4));
     a.ended_at = time_col(q.getColumn(5));
     if (!q.getColumn(6).isNull()) a.duration_seconds = q.getColumn(6).getDouble();
@@ -98,7 +93,7 @@ Expected<std::vector<TaskHealthRow>> StatusReader::read_task_health() {
   try {
     return store_detail::read_health_rows(*db_->conn);
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the task status", e);
+    return store_detail::db_error(*db_->conn, "cannot read the task status", e);
   }
 }
 
@@ -131,7 +126,7 @@ Expected<std::int64_t> StatusReader::data_version() {
   try {
     return db_->conn->execAndGet("PRAGMA data_version").getInt64();
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the data version", e);
+    return store_detail::db_error(*db_->conn, "cannot read the data version", e);
   }
 }
 
@@ -144,7 +139,7 @@ Expected<std::vector<RunRow>> StatusReader::runs(int limit) {
     while (q.executeStep()) out.push_back(run_from(q));
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the runs", e);
+    return store_detail::db_error(*db_->conn, "cannot read the runs", e);
   }
 }
 
@@ -155,7 +150,7 @@ Expected<std::optional<RunRow>> StatusReader::run(std::int64_t id) {
     if (!q.executeStep()) return std::optional<RunRow>();
     return std::optional<RunRow>(run_from(q));
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read run " + std::to_string(id), e);
+    return store_detail::db_error(*db_->conn, "cannot read run " + std::to_string(id), e);
   }
 }
 
@@ -166,7 +161,7 @@ Expected<std::vector<AttemptRow>> StatusReader::attempts_of_run(std::int64_t run
     q.bind(1, run_id);
     return attempts_from(q);
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the attempts of run " + std::to_string(run_id), e);
+    return store_detail::db_error(*db_->conn, "cannot read the attempts of run " + std::to_string(run_id), e);
   }
 }
 
@@ -177,7 +172,7 @@ Expected<std::string> StatusReader::latest_daily_date() {
     q.executeStep();
     return text_col(q.getColumn(0));
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the latest daily run", e);
+    return store_detail::db_error(*db_->conn, "cannot read the latest daily run", e);
   }
 }
 
@@ -189,7 +184,7 @@ Expected<std::vector<AttemptRow>> StatusReader::daily_attempts_on(const std::str
     q.bind(1, trading_date);
     return attempts_from(q);
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the attempts of " + trading_date, e);
+    return store_detail::db_error(*db_->conn, "cannot read the attempts of " + trading_date, e);
   }
 }
 
@@ -209,18 +204,18 @@ Expected<std::map<std::string, std::vector<RuntimePoint>>> StatusReader::recent_
       while (q.executeStep()) {
         auto at = time_col(q.getColumn(0));
         if (!at) continue;
-        points.push_back({*at, q.getColumn(1).getDouble(), text_col(q.getColumn(2))});
+        points.push_back({*at, q.getColumn(1).getDouble(), status_col(q.getColumn(2))});
       }
       q.reset();
       std::reverse(points.begin(), points.end());
     }
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the recent runtimes", e);
+    return store_detail::db_error(*db_->conn, "cannot read the recent runtimes", e);
   }
 }
 
-Expected<std::map<std::string, std::map<std::string, std::string>>> StatusReader::daily_outcomes(
+Expected<std::map<std::string, std::map<std::string, TaskStatus>>> StatusReader::daily_outcomes(
     const std::vector<std::string>& tasks, const std::string& from, const std::string& to) {
   try {
     // On idx_task_runs_task_date_status: one range per task.
@@ -228,7 +223,7 @@ Expected<std::map<std::string, std::map<std::string, std::string>>> StatusReader
         SELECT trading_date, status FROM task_runs
         WHERE task_name = ? AND trading_date BETWEEN ? AND ? AND mode = 'daily'
         ORDER BY id)sql");
-    std::map<std::string, std::map<std::string, std::string>> out;
+    std::map<std::string, std::map<std::string, TaskStatus>> out;
     for (const auto& task : tasks) {
       q.bind(1, task);
       q.bind(2, from);
@@ -236,15 +231,16 @@ Expected<std::map<std::string, std::map<std::string, std::string>>> StatusReader
       auto& by_date = out[task];
       while (q.executeStep()) {
         const std::string date = text_col(q.getColumn(0));
-        const std::string status = text_col(q.getColumn(1));
-        std::string& cell = by_date[date];
-        if (cell != "SUCCESS") cell = status;
+        const TaskStatus status = status_col(q.getColumn(1));
+        // SUCCESS when any attempt succeeded, else the last attempt's or skip's status.
+        auto [cell, added] = by_date.try_emplace(date, status);
+        if (!added && cell->second != TaskStatus::Success) cell->second = status;
       }
       q.reset();
     }
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the daily outcomes", e);
+    return store_detail::db_error(*db_->conn, "cannot read the daily outcomes", e);
   }
 }
 
@@ -258,7 +254,7 @@ Expected<std::optional<std::string>> StatusReader::newest_log_path(const std::st
     if (!q.executeStep()) return std::optional<std::string>();
     return std::optional<std::string>(q.getColumn(0).getString());
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the log of " + task, e);
+    return store_detail::db_error(*db_->conn, "cannot read the log of " + task, e);
   }
 }
 
@@ -271,7 +267,16 @@ Expected<std::map<std::string, std::string>> StatusReader::running_task_modes() 
     while (q.executeStep()) out[q.getColumn(0).getString()] = text_col(q.getColumn(1));
     return out;
   } catch (const std::exception& e) {
-    return query_error(*db_->conn, "cannot read the running tasks", e);
+    return store_detail::db_error(*db_->conn, "cannot read the running tasks", e);
+  }
+}
+
+Expected<DateHistory> StatusReader::date_history(const std::vector<std::string>& tasks,
+                                                const std::string& from, const std::string& to) {
+  try {
+    return store_detail::date_history(*db_->conn, tasks, from, to);
+  } catch (const std::exception& e) {
+    return store_detail::db_error(*db_->conn, "cannot read the successes of " + from + ".." + to, e);
   }
 }
 

@@ -101,6 +101,11 @@ std::optional<std::string> text_col(const SQLite::Column& c) {
   return c.getString();
 }
 
+TaskStatus status_col(const SQLite::Column& c) {
+  if (c.isNull()) return TaskStatus::Pending;
+  return parse_task_status(c.getString()).value_or(TaskStatus::Pending);
+}
+
 }  // namespace orch::store_detail
 
 namespace orch {

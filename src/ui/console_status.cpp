@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 #include "orchestrator/exec/command.h"
 
 namespace orch {
@@ -15,11 +17,12 @@ void ConsoleStatus::task_waiting(std::string_view name, WallTime not_before) {
 }
 
 void ConsoleStatus::task_started(std::string_view name, int attempt, int max_attempts,
-                                 const std::vector<std::string>& argv) {
+                                 const std::vector<std::string>& argv, std::string_view job_id) {
+  const std::string job = job_id.empty() ? "" : fmt::format(" [Slurm job {}]", job_id);
   if (attempt > 1) {
-    spdlog::info("{}  Running: {} (attempt {}/{})", mark("▶️", ">>"), name, attempt, max_attempts);
+    spdlog::info("{}  Running: {} (attempt {}/{}){}", mark("▶️", ">>"), name, attempt, max_attempts, job);
   } else {
-    spdlog::info("{}  Running: {}", mark("▶️", ">>"), name);
+    spdlog::info("{}  Running: {}{}", mark("▶️", ">>"), name, job);
   }
   spdlog::debug("   $ {}", format_command(argv));
 }
@@ -52,13 +55,26 @@ void ConsoleStatus::task_skipped(std::string_view name, std::string_view reason)
   spdlog::warn("{}  Skipping {}: {}", mark("⏭️", "SKIP"), name, reason);
 }
 
+void ConsoleStatus::task_interrupted(std::string_view name, std::string_view reason) {
+  spdlog::warn("   {} {} interrupted: {}", mark("⏹️", "INTERRUPTED"), name, reason);
+}
+
 void ConsoleStatus::run_finished(const RunSummary& s) {
-  const bool clean = s.failed == 0 && s.skipped == 0 && s.interrupted == 0;
+  // "completed" only for a run that ran to its end: never after a stop or a lost write.
+  const bool cut_short = s.stop_signal != 0 || s.store_failed;
+  const bool clean = !cut_short && s.failed == 0 && s.skipped == 0 && s.interrupted == 0;
+  const std::string how = s.stop_signal == SIGINT    ? "stopped by SIGINT"
+                          : s.stop_signal == SIGTERM ? "stopped by SIGTERM"
+                          : s.stop_signal != 0       ? "stopped by signal " + std::to_string(s.stop_signal)
+                          : s.store_failed           ? "aborted: the status database could not be written"
+                          : clean                    ? "completed"
+                                                     : "finished with problems";
   const auto line = fmt::format(
-      "{} {} {}: {} succeeded, {} failed, {} skipped, {} already done, {} interrupted in {}",
-      clean ? mark("✅", "DONE") : mark("❌", "DONE"), label_,
-      clean ? "completed" : "finished with problems", s.succeeded, s.failed, s.skipped,
-      s.already_done, s.interrupted, format_duration(s.elapsed));
+      "{} {} {}: {} succeeded, {} failed, {} skipped, {} already done, {} interrupted{} in {}",
+      clean ? mark("✅", "DONE") : cut_short ? mark("⏹️", "STOPPED") : mark("❌", "DONE"), label_,
+      how, s.succeeded, s.failed, s.skipped, s.already_done, s.interrupted,
+      s.not_started > 0 ? fmt::format(", {} not started", s.not_started) : std::string(),
+      format_duration(s.elapsed));
   if (clean) {
     spdlog::info("{}", line);
   } else {

@@ -97,6 +97,12 @@ std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
   return text + (skips_time ? " old, counting only the days daily_days runs" : " ago");
 }
 
+// A reference after the clock's now: the age cannot be known.
+std::string future_text(const SourceFreshness& s) {
+  return std::string(s.from_data_as_of ? "data as of " : "updated ") + format_iso_utc(*s.reference) +
+         ", after the clock's now: clock stepped back? age unknown";
+}
+
 std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now,
                         std::size_t name_width, const Painter& paint) {
   std::string what;
@@ -104,10 +110,14 @@ std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now
     case Freshness::Green: what = "Fresh (" + age_text(s, zone, now) + ")"; break;
     case Freshness::Yellow: what = "Stale (" + age_text(s, zone, now) + ")"; break;
     case Freshness::Red:
-      what = s.age ? "Critically stale (" + age_text(s, zone, now) + ")" : "Critically stale";
+      what = s.age        ? "Critically stale (" + age_text(s, zone, now) + ")"
+             : s.in_future ? "Critically stale (" + future_text(s) + ")"
+                           : "Critically stale";
       break;
     case Freshness::Unknown:
-      if (!s.age) {
+      if (s.in_future) {
+        what = "Unknown (" + future_text(s) + ")";
+      } else if (!s.age) {
         what = "Never updated";
       } else {
         what = "No freshness thresholds (" + age_text(s, zone, now) + ")";

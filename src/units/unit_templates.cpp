@@ -65,17 +65,7 @@ Expected<std::string> xml_value(const std::string& s) {
   if (has_control(s)) {
     return make_error("cannot write the path '" + s + "' into a plist (it contains a control character)");
   }
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return escape_markup(s);
 }
 
 bool is_placeholder_name(std::string_view name) {

@@ -2,6 +2,8 @@
 // times of day and durations. Hand-parsed so every refusal can say exactly what is wrong.
 #include "orchestrator/util/time.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -66,6 +68,16 @@ class Cursor {
   std::string_view text_;
   std::size_t pos_ = 0;
 };
+
+// 10 -> "0.01", 1500 -> "1.5": milliseconds as decimal seconds without trailing zeros.
+std::string fmt_millis_as_seconds(long long ms) {
+  std::string out = std::to_string(ms / 1000) + ".";
+  char frac[8];
+  std::snprintf(frac, sizeof frac, "%03lld", ms % 1000);
+  out += frac;
+  while (out.back() == '0') out.pop_back();
+  return out;
+}
 
 Expected<year_month_day> read_date(Cursor& in, std::string_view whole) {
   int y = 0, m = 0, d = 0;
@@ -241,6 +253,32 @@ std::string format_date(year_month_day d) {
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
                 static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
   return buf;
+}
+
+Expected<Millis> parse_seconds(std::string_view original, Millis least, Millis most) {
+  const std::string_view text = trim(original);
+  const std::string shown =
+      text.size() > 40 ? "'" + std::string(text.substr(0, 40)) + "...'" : in_quotes(text);
+  double value = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::general);
+  // from_chars takes "nan" and "inf" as numbers; a count of seconds they are not.
+  const bool number = !text.empty() && ec != std::errc::invalid_argument &&
+                      end == text.data() + text.size() && !std::isnan(value);
+  if (!number) return make_error(shown + " is not a number of seconds (e.g. 30 or 0.5)");
+  auto plain = [](Millis m) {
+    const long long ms = m.count();
+    return ms % 1000 == 0 ? std::to_string(ms / 1000)
+                          : fmt_millis_as_seconds(ms);
+  };
+  // Out-of-range text (1e400) parses as ±inf or overflows: out of range as well.
+  if (ec == std::errc::result_out_of_range || !std::isfinite(value) ||
+      value * 1000 < static_cast<double>(least.count()) ||
+      value * 1000 > static_cast<double>(most.count())) {
+    return make_error(shown + " is out of range: give " + plain(least) + " to " + plain(most) +
+                      " seconds");
+  }
+  return Millis{std::llround(value * 1000)};
 }
 
 std::string format_duration(Millis d) {

@@ -15,7 +15,7 @@ Json run_object(const RunRow& r) {
               {"mode", r.mode},
               {"started_at", time_or_null(r.started_at)},
               {"ended_at", time_or_null(r.ended_at)},
-              {"status", r.status},
+              {"status", to_string(r.status)},
               {"trading_date", r.trading_date.empty() ? Json(nullptr) : Json(r.trading_date)},
               {"tasks", {{"succeeded", r.succeeded}, {"failed", r.failed}, {"skipped", r.skipped}}}};
 }
@@ -36,7 +36,7 @@ std::string run_json(const RunRow& run, const std::vector<AttemptRow>& attempts)
   for (const auto& a : attempts) {
     list.push_back({{"task", a.task},
                     {"attempt", a.attempt},
-                    {"status", a.status},
+                    {"status", to_string(a.status)},
                     {"started_at", time_or_null(a.started_at)},
                     {"ended_at", time_or_null(a.ended_at)},
                     {"exit_code", a.exit_code ? Json(*a.exit_code) : Json(nullptr)},

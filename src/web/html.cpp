@@ -1,25 +1,13 @@
 // Escaping for HTML text, attributes, script data and URL path segments.
 #include "orchestrator/web/html.h"
 
+#include "orchestrator/util/text.h"
+
 #include <cstdio>
 
 namespace orch::web {
 
-std::string escape_html(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape_html(std::string_view text) { return escape_markup(text); }
 
 std::string script_string(std::string_view text) {
   std::string out = "\"";

@@ -13,19 +13,21 @@
 
 namespace orch::web {
 
-const StatusStyle& status_style(std::string_view status) {
-  static const std::array<std::pair<std::string_view, StatusStyle>, 7> kStyles{{
-      {"SUCCESS", {"s-ok", "\u2713", "success"}},
-      {"FAILED", {"s-fail", "\u2717", "failed"}},
-      {"TIMEOUT", {"s-tout", "\u25D4", "timeout"}},
-      {"RUNNING", {"s-run", "\u25B6", "running"}},
-      {"INTERRUPTED", {"s-int", "!", "interrupted"}},
-      {"SKIPPED", {"s-skip", "\u2013", "skipped"}},
-      {"PENDING", {"s-pend", "\u00B7", "pending"}},
-  }};
+const StatusStyle& status_style(std::optional<TaskStatus> status) {
   static const StatusStyle kNone{"s-none", "", "did not run"};
-  for (const auto& [name, style] : kStyles) {
-    if (name == status) return style;
+  static const StatusStyle kSuccess{"s-ok", "\u2713", "success"}, kFailed{"s-fail", "\u2717", "failed"},
+      kTimeout{"s-tout", "\u25D4", "timeout"}, kRunning{"s-run", "\u25B6", "running"},
+      kInterrupted{"s-int", "!", "interrupted"}, kSkipped{"s-skip", "\u2013", "skipped"},
+      kPending{"s-pend", "\u00B7", "pending"};
+  if (!status) return kNone;
+  switch (*status) {
+    case TaskStatus::Success: return kSuccess;
+    case TaskStatus::Failed: return kFailed;
+    case TaskStatus::Timeout: return kTimeout;
+    case TaskStatus::Running: return kRunning;
+    case TaskStatus::Interrupted: return kInterrupted;
+    case TaskStatus::Skipped: return kSkipped;
+    case TaskStatus::Pending: return kPending;
   }
   return kNone;
 }
@@ -46,10 +48,9 @@ const char* freshness_word(std::string_view status) {
   return "UNKNOWN";
 }
 
-std::string badge(std::string_view status) {
+std::string badge(TaskStatus status) {
   const StatusStyle& st = status_style(status);
-  return fmt::format("<span class=\"badge {}\">{} {}</span>", st.css, st.glyph,
-                     escape_html(status.empty() ? "NONE" : status));
+  return fmt::format("<span class=\"badge {}\">{} {}</span>", st.css, st.glyph, to_string(status));
 }
 
 std::string seconds_text(const std::optional<double>& s) {
@@ -130,7 +131,8 @@ void tasks(std::string& out, const DashboardData& d, bool live) {
 
 std::string legend() {
   std::string out = "<ul class=\"legend\">";
-  for (const char* s : {"SUCCESS", "FAILED", "TIMEOUT", "RUNNING", "INTERRUPTED", "SKIPPED"}) {
+  for (TaskStatus s : {TaskStatus::Success, TaskStatus::Failed, TaskStatus::Timeout, TaskStatus::Running,
+                       TaskStatus::Interrupted, TaskStatus::Skipped}) {
     out += "<li>" + badge(s) + "</li>";
   }
   return out + "<li><svg width=\"22\" height=\"10\" aria-hidden=\"true\"><rect width=\"22\" height=\"10\" "

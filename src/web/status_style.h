@@ -1,7 +1,9 @@
 #pragma once
 // How a status looks on the page: its CSS class (colour, from a palette chosen to stay
 // distinct for colour-blind readers) and a glyph that says the same without colour.
-#include <string_view>
+#include <optional>
+
+#include "orchestrator/sched/recorder.h"
 
 namespace orch::web {
 
@@ -11,8 +13,7 @@ struct StatusStyle {
   const char* label;  // short words for tables
 };
 
-// Any attempt or task status (SUCCESS, FAILED, TIMEOUT, RUNNING, INTERRUPTED, SKIPPED,
-// PENDING); "NONE" or anything else: did not run.
-const StatusStyle& status_style(std::string_view status);
+// Any attempt or task status; nullopt: did not run.
+const StatusStyle& status_style(std::optional<TaskStatus> status);
 
 }  // namespace orch::web

@@ -92,7 +92,7 @@ std::string timeline_svg(const Timeline& t) {
         "<g class=\"bar {}\" data-task=\"{}\" data-attempt=\"{}\"><rect x=\"{:.1f}\" y=\"{:.1f}\" "
         "width=\"{:.1f}\" height=\"16\" rx=\"2\"/><title>{}: attempt {}, {} ({} to {}, {})</title>",
         st.css, escape_html(b.task), b.attempt, x_of(b.start), y, w, escape_html(b.task), b.attempt,
-        b.status, escape_html(b.start_text), escape_html(b.end_text), seconds_text(b.end - b.start));
+        to_string(b.status), escape_html(b.start_text), escape_html(b.end_text), seconds_text(b.end - b.start));
     if (w >= 14) {
       out += fmt::format("<text class=\"glyph\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x_of(b.start) + 3,
                          y + 12, st.glyph);
@@ -121,7 +121,7 @@ std::string runtime_svg(const std::string& task, const std::vector<RuntimeSample
     out += fmt::format("<rect class=\"{}\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"4\" height=\"{:.1f}\">"
                        "<title>{}: {} {}, {}</title></rect>",
                        status_style(s.status).css, static_cast<double>(i - first) * kW, kH - h, h,
-                       name, escape_html(s.when), s.status, seconds_text(s.seconds));
+                       name, escape_html(s.when), to_string(s.status), seconds_text(s.seconds));
   }
   out += "</svg>";
   return out;
@@ -152,15 +152,15 @@ std::string grid_svg(const OutcomeGrid& g) {
     const auto row = g.cells.find(task);
     for (std::size_t d = 0; d < g.dates.size(); ++d) {
       const double x = kLabelWidth + kCell * static_cast<double>(d);
-      std::string status;
+      std::optional<TaskStatus> status;
       if (row != g.cells.end()) {
         if (auto c = row->second.find(g.dates[d]); c != row->second.end()) status = c->second;
       }
-      const StatusStyle& st = status_style(status.empty() ? "NONE" : status);
+      const StatusStyle& st = status_style(status);
       out += fmt::format("<g class=\"cell {}\"><rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"15\" height=\"15\" "
                          "rx=\"2\"/><title>{} on {}: {}</title>",
-                         st.css, x, y, name, g.dates[d], status.empty() ? "did not run" : status);
-      if (status != "SUCCESS" && !status.empty()) {
+                         st.css, x, y, name, g.dates[d], status ? to_string(*status) : "did not run");
+      if (status && *status != TaskStatus::Success) {
         out += fmt::format("<text class=\"glyph\" x=\"{:.0f}\" y=\"{:.0f}\">{}</text>", x + 7.5, y + 12,
                            st.glyph);
       }

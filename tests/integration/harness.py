@@ -150,13 +150,21 @@ def group_members(pgid):
     return [pid for pid, fields in processes() if fields[0] not in ("Z", "X") and int(fields[2]) == pgid]
 
 
-def wait_dead(pid, timeout=5.0):
+def poll_until(predicate, timeout, interval=0.05):
+    """Calls predicate until it returns something truthy, which is returned, or until timeout
+    seconds have passed (None)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return True
-        time.sleep(0.05)
-    return not pid_alive(pid)
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def wait_dead(pid, timeout=5.0):
+    return bool(poll_until(lambda: not pid_alive(pid), timeout))
 
 
 def wait_for_file(path, timeout=10.0, nonempty=True):
@@ -396,6 +404,13 @@ class PipelineTestCase(unittest.TestCase):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def wait_until(self, predicate, timeout, what, interval=0.05):
+        """poll_until, failing the test with `what` when it times out; returns the value."""
+        value = poll_until(predicate, timeout, interval)
+        if not value:
+            self.fail(f"timed out after {timeout}s waiting for {what}")
+        return value
 
     def popen(self, *args, **kw):
         proc = self.p.popen(*args, **kw)

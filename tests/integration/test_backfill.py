@@ -11,10 +11,9 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
-import time
 import unittest
 
-from harness import BIN, PipelineTestCase
+from harness import BIN, PipelineTestCase, poll_until
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -225,9 +224,7 @@ class Backfill(BackfillTestCase):
         self.p.write_config([{"name": "Slow", "script": slow, "tier": 0}])
         proc = self.popen("--now", TUESDAY_DEC_1, "--backfill", "2026-11-23..2026-11-25")
         try:
-            deadline = time.monotonic() + 20
-            while len(self.ran()) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            poll_until(lambda: len(self.ran()) >= 2, 20)
             self.assertGreaterEqual(len(self.ran()), 2, "the backfill did not reach its second date")
             r = self.orch(TUESDAY_DEC_1, "--daily", "--no-wait")
             self.assertRc(r, 75)
@@ -240,9 +237,7 @@ class Backfill(BackfillTestCase):
         slow = self.p.script("slow.sh", RECORD + "sleep 30\n")
         self.p.write_config([{"name": "Slow", "script": slow, "tier": 0}])
         proc = self.popen("--now", TUESDAY_DEC_1, "--backfill", "2026-11-23..2026-11-25", "--json")
-        deadline = time.monotonic() + 20
-        while not self.ran() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        poll_until(self.ran, 20)
         self.assertEqual(len(self.ran()), 1, "the first date did not start")
         proc.send_signal(signal.SIGTERM)
         done = self.finish(proc, timeout=30)

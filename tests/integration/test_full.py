@@ -73,15 +73,6 @@ class FullCase(PipelineTestCase):
     def kinds(self, db=None):
         return [e["kind"] for e in self.events(db)]
 
-    def wait_until(self, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
-        self.fail(f"timed out after {timeout}s waiting for {what}")
-
     def runner_pids(self, role):
         return pgrep(_ere(self.p.config_path) + ".*--" + role)
 

@@ -13,7 +13,7 @@ import signal
 import time
 import unittest
 
-from harness import (PipelineTestCase, group_members, sql_time_to_epoch, wait_dead,
+from harness import (PipelineTestCase, group_members, poll_until, sql_time_to_epoch, wait_dead,
                      wait_for_file, write_pipeline)
 
 # A Friday, a regular NYSE trading day; 10:00 New York is 15:00 UTC.
@@ -403,9 +403,7 @@ class Continuous(IntradayCase):
             except Exception:  # the database is not made yet
                 return False
             return len(runs) >= 3 and all(r["ended_at"] for r in runs)
-        deadline = time.monotonic() + 30
-        while not three_passes_done() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        poll_until(three_passes_done, 30)
         self.assertTrue(three_passes_done(), "fewer than 3 passes in 30 s")
         self.assertIsNone(proc.poll(), "the continuous runner exited by itself")
         res = self.stop(proc)

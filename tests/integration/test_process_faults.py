@@ -140,9 +140,11 @@ class HugeOutput(PipelineTestCase):
 
     def test_100_mb_of_output_succeeds_quickly_with_a_small_orchestrator(self):
         p = self.p
-        # 60 MB of lines, then one 40 MB line without a newline, then the report line.
+        # 60 MB of lines, then one 40 MB line without a newline, then the report line; with
+        # small.txt present, one line only (the baseline run the growth is measured against).
         big = p.script("big.sh", (
             "echo RECORDS_PROCESSED=1\n"
+            "[ -e small.txt ] && exit 0\n"
             "yes 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012 | head -c 60000000\n"
             "head -c 40000000 /dev/zero | tr '\\0' 'x'\n"
             "echo\n"
@@ -157,20 +159,31 @@ class HugeOutput(PipelineTestCase):
         # ASan keeps freed memory in a quarantine (256 MB by default) that would show as RSS
         asan = os.environ.get("ASAN_OPTIONS", "")
         env = {"ASAN_OPTIONS": (asan + ":" if asan else "") + "quarantine_size_mb=8"}
+
+        def peak_kb():
+            fields = dict(line.split(":", 1) for line in p.read("hwm.txt").splitlines())
+            return int(fields["VmHWM"].split()[0])
         try:
-            r = p.daily(timeout=150, env=env)
+            open(p.path("small.txt"), "w").close()
+            self.assertRc(p.daily(timeout=150, env=env), 0)
+            baseline_kb = peak_kb()
+            os.remove(p.path("small.txt"))
+            r = p.daily("--force", timeout=150, env=env)
             self.assertRc(r, 0)
             self.assertLess(r.elapsed, 60, r)
             row = self.assertStatus("Big Output", "SUCCESS")
             self.assertEqual(row["last_records_processed"], 100000000)
-            (tr,) = p.task_runs("Big Output")
+            tr = p.task_runs("Big Output")[-1]
             self.assertGreaterEqual(os.path.getsize(tr["log_path"]), 100_000_000)
-            fields = dict(line.split(":", 1) for line in p.read("hwm.txt").splitlines())
-            peak_kb = int(fields["VmHWM"].split()[0])
-            # ASan's shadow memory and allocator are not the orchestrator's own use
-            limit_mb = 150 if sanitized_binary() else 50
-            self.assertLess(peak_kb, limit_mb * 1024,
-                            f"orchestrator peak RSS {peak_kb} kB after 100 MB of task output")
+            # The output is streamed, not held: the peak grows by far less than the 100 MB
+            # (a sanitized binary's baseline is ~130 MB of shadow memory and allocator
+            # caches, so the growth, not the absolute peak, is what holds under ASan too).
+            growth_kb = peak_kb() - baseline_kb
+            self.assertLess(growth_kb, 40 * 1024,
+                            f"orchestrator peak RSS grew {growth_kb} kB over {baseline_kb} kB "
+                            "after 100 MB of task output")
+            if not sanitized_binary():
+                self.assertLess(peak_kb(), 50 * 1024, "orchestrator peak RSS after 100 MB")
         finally:
             for t in p.task_runs() if os.path.exists(p.db_path) else []:
                 if t["log_path"] and os.path.exists(t["log_path"]):

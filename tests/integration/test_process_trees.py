@@ -172,9 +172,12 @@ class DeadRunnersTasks(FullCase):
         self.wait_until(lambda: "intraday-restarted" in self.kinds(), 20, "the restart")
         self.assertTrue(wait_dead(work, 3), f"the dead runner's grandchild {work} still runs "
                                             "beside the restarted runner")
+        # the restarted runner marks the dead one's attempt when it opens the database
+        self.wait_until(lambda: p.task_runs("Intra")[0]["status"] == "INTERRUPTED", 15,
+                        "the dead runner's attempt marked INTERRUPTED")
+        self.assertFalse(pid_alive(work))
         sup.send_signal(signal.SIGTERM)
         self.assertRc(self.finish(sup, timeout=30), 143)
-        self.assertEqual(p.task_runs("Intra")[0]["status"], "INTERRUPTED")
 
     def test_grandchildren_left_by_a_killed_supervisor_are_ended_by_the_next_start(self):
         p = self.p

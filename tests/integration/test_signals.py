@@ -5,7 +5,7 @@ import signal
 import time
 import unittest
 
-from harness import PipelineTestCase, group_members, pid_alive, wait_dead, wait_for_file
+from harness import PipelineTestCase, group_members, pid_alive, poll_until, wait_dead, wait_for_file
 
 
 class SingleInstance(PipelineTestCase):
@@ -87,9 +87,8 @@ class Signals(PipelineTestCase):
         proc = self.popen("--daily", "--no-wait")
         main_pid = p.read_pid("main.pid", timeout=15)
         gc_pid = p.read_pid("gc.pid", timeout=15)
-        deadline = time.monotonic() + 15  # Quick, beside Running in tier 0, is done first
-        while (p.status("Quick") or {}).get("status") != "SUCCESS" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # Quick, beside Running in tier 0, is done first
+        poll_until(lambda: (p.status("Quick") or {}).get("status") == "SUCCESS", 15)
         time.sleep(0.1)
         proc.send_signal(sig)
         res = self.finish(proc, timeout=30)
@@ -191,14 +190,12 @@ class Signals(PipelineTestCase):
         p.write_config([{"name": "Job", "script": job, "time": "09:30:00"}])
         proc = self.popen("--now", "2026-11-20T09:00:00-05:00", "--daily")
         # the run's row exists once the signal handlers are in place
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        def run_recorded():
             try:
-                if p.runs():
-                    break
+                return p.runs()
             except Exception:  # the database is not made yet
-                pass
-            time.sleep(0.05)
+                return None
+        poll_until(run_recorded, 15)
         time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         res = self.finish(proc, timeout=15)

@@ -10,11 +10,10 @@ import signal
 import sqlite3
 import subprocess
 import tempfile
-import time
 import unittest
 import urllib.parse
 
-from harness import PipelineTestCase, to_yaml, wait_for_file
+from harness import PipelineTestCase, poll_until, to_yaml, wait_for_file
 
 EVIL = "<script>alert('x')</script> Feed"
 DATES = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
@@ -132,6 +131,15 @@ class Endpoints(WebCase):
                 self.assertAlmostEqual(a["age_seconds"], b["age_seconds"], delta=30)
         self.assertEqual([t["name"] for t in health["tasks"]],
                          ["Asset Collection", "Fundamental Data", EVIL, "Signals", "Price Data"])
+        # The missed trading dates are --health's: the four dates before today on which the
+        # failing task (and the task it skips) never succeeded; the page lists them too.
+        self.assertEqual(health["missed_dates"], cli["missed_dates"])
+        self.assertEqual([m["date"] for m in health["missed_dates"]], DATES[:-1])
+        self.assertEqual(health["missed_dates"][0]["tasks"], [EVIL, "Signals"])
+        missed_section = page[page.index('id="missed"'):]
+        missed_section = missed_section[:missed_section.index("</section>")]
+        for d in DATES[:-1]:
+            self.assertIn(d, missed_section)
 
         market = self.get_json(port, "/api/market")
         cli_market = json.loads(self.p.run("--now", NOW, "--market-status", "--json").stdout)
@@ -167,6 +175,8 @@ class Endpoints(WebCase):
         self.assertTrue(headers["Content-Type"].startswith("text/plain"))
         self.assertIn(b"broken </script>", body)
         self.assertEqual(self.request(port, "GET", "/api/tasks/Nope/log")[0], 404)
+        # Signals was only ever skipped: a task that never ran has no log.
+        self.assertEqual(self.request(port, "GET", "/api/tasks/Signals/log")[0], 404)
 
         status, headers, body = self.request(port, "GET", "/metrics")
         self.assertEqual(status, 200)
@@ -225,13 +235,8 @@ class Control(WebCase):
         self.assertEqual(status, 202, body)
         pid = json.loads(body)["pid"]
         self.assertGreater(pid, 0)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            rows = self.p.query("SELECT * FROM task_runs WHERE task_name = 'Signals' AND attempt = 1 "
-                                "AND status = 'SUCCESS'")
-            if rows:
-                break
-            time.sleep(0.1)
+        rows = poll_until(lambda: self.p.query("SELECT * FROM task_runs WHERE task_name = 'Signals' "
+                                               "AND attempt = 1 AND status = 'SUCCESS'"), 30, 0.1)
         self.assertTrue(rows, "the started run did not record Signals")
         self.assertEqual(len(self.p.runs()), runs_before + 1)
         status, _, body = self.request(port, "POST", "/api/update-stale", headers=auth)
@@ -263,14 +268,12 @@ class Control(WebCase):
         self.build_pipeline(slow_seconds=30)
         self.p.script("bad.sh", "exit 0")  # so that Signals (slow) runs
         run = self.popen("--now", NOW, "--daily", "--no-wait", "--task", "Signals", "--force")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        def signals_running():
             try:
-                if self.p.query("SELECT 1 FROM task_runs WHERE task_name = 'Signals' AND status = 'RUNNING'"):
-                    break
+                return self.p.query("SELECT 1 FROM task_runs WHERE task_name = 'Signals' AND status = 'RUNNING'")
             except sqlite3.OperationalError:  # not created yet
-                pass
-            time.sleep(0.05)
+                return None
+        poll_until(signals_running, 20)
         proc, port = self.serve(env={"ORCHESTRATOR_TOKEN": "t"})
         auth = {"Authorization": "Bearer t"}
         status, _, body = self.request(port, "POST", "/api/tasks/Asset%20Collection/run", headers=auth)

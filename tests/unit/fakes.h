@@ -79,6 +79,7 @@ class FakeProcessRunner final : public ProcessRunner {
       p.ends = clock_.mono() + request.timeout;
       p.timed_out = true;
     }
+    if (request.remote) external_[p.id] = "9" + std::to_string(p.id);  // a job id, as Slurm's
     procs_.push_back(p);
     max_parallel_seen = std::max(max_parallel_seen, procs_.size());
     return p.id;
@@ -122,6 +123,10 @@ class FakeProcessRunner final : public ProcessRunner {
   }
 
   std::size_t running() const override { return procs_.size(); }
+  std::string external_id(ProcessId id) const override {
+    const auto it = external_.find(id);
+    return it == external_.end() ? std::string() : it->second;
+  }
 
  private:
   struct Proc {
@@ -148,6 +153,7 @@ class FakeProcessRunner final : public ProcessRunner {
   }
   FakeClock& clock_;
   std::vector<Proc> procs_;
+  std::map<ProcessId, std::string> external_;
   ProcessId next_id_ = 1;
 };
 
@@ -167,6 +173,10 @@ class FakeRecorder final : public RunRecorder {
     add("start " + s.task_name + " " + std::to_string(s.attempt));
     if (s.attempt == 1) ++total_runs[s.task_name];
     return static_cast<std::int64_t>(events.size());
+  }
+  Status attempt_submitted(std::int64_t row, const std::string& job_id) override {
+    add("job " + std::to_string(row) + " " + job_id);
+    return ok();
   }
   Status attempt_finished(std::int64_t, const std::string& task, const AttemptEnd& e) override {
     add("end " + task + " " + std::string(to_string(e.status)) + (e.final ? " final" : " retry"));
@@ -207,8 +217,10 @@ class CollectingSink final : public StatusSink {
   void task_waiting(std::string_view name, WallTime) override {
     lines.push_back("wait " + std::string(name));
   }
-  void task_started(std::string_view name, int attempt, int, const std::vector<std::string>&) override {
-    lines.push_back("run " + std::string(name) + " " + std::to_string(attempt));
+  void task_started(std::string_view name, int attempt, int, const std::vector<std::string>&,
+                    std::string_view job_id) override {
+    lines.push_back("run " + std::string(name) + " " + std::to_string(attempt) +
+                    (job_id.empty() ? "" : " job " + std::string(job_id)));
   }
   void task_succeeded(std::string_view name, Millis, std::optional<std::int64_t>) override {
     lines.push_back("ok " + std::string(name));

@@ -25,11 +25,15 @@ inline WallTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0, in
                   minutes{mi} + seconds{s} + milliseconds{ms}};
 }
 
+inline Zone new_york() {
+  auto zone = Zone::locate("America/New_York");
+  REQUIRE(zone.has_value());
+  return *zone;
+}
+
 // The NYSE calendar in New York (default hours unless given).
 inline MarketCalendar nyse_calendar(const MarketHours& hours = MarketHours{}) {
-  auto zone = Zone::locate("America/New_York");
-  REQUIRE(zone);
-  auto cal = MarketCalendar::create(hours, *zone);
+  auto cal = MarketCalendar::create(hours, new_york());
   REQUIRE(cal.has_value());
   return *cal;
 }

@@ -9,20 +9,16 @@
 #include "orchestrator/calendar/trading_dates.h"
 #include "orchestrator/sched/backfill.h"
 
+#include "helpers.h"
+
 using namespace orch;
 using namespace std::chrono;
+using orch::test::nyse_calendar;
 
 namespace {
 
 Date ymd(int y, unsigned m, unsigned d) { return year{y} / month{m} / day{d}; }
 
-MarketCalendar nyse_calendar() {
-  auto zone = Zone::locate("America/New_York");
-  REQUIRE(zone.has_value());
-  auto cal = MarketCalendar::create(MarketHours{}, *zone);
-  REQUIRE(cal.has_value());
-  return *cal;
-}
 
 std::vector<std::string> names(const std::vector<Date>& dates) {
   std::vector<std::string> out;

@@ -11,18 +11,13 @@
 
 using namespace orch;
 using namespace std::chrono;
+using orch::test::new_york;
 using orch::test::nyse_calendar;
 using orch::test::utc;
 
 namespace {
 
 year_month_day ymd(int y, unsigned m, unsigned d) { return year{y} / month{m} / day{d}; }
-
-Zone new_york() {
-  auto z = Zone::locate("America/New_York");
-  REQUIRE(z.has_value());
-  return *z;
-}
 
 std::vector<std::string> dates_of(const std::vector<Holiday>& list) {
   std::vector<std::string> out;

@@ -89,6 +89,12 @@ TEST_CASE("snake_case lowercases and joins words with single underscores") {
   CHECK(snake_case("  News -- Events (v2)! ") == "news_events_v2");
   CHECK(snake_case("price_data") == "price_data");
   CHECK(snake_case("") == "");
+  // Letters of any script count; only ASCII is lowercased; symbols and emoji separate words.
+  CHECK(snake_case("価格データ") == "価格データ");
+  CHECK(snake_case("Цены акций") == "Цены_акций");
+  CHECK(snake_case("Café Prices") != snake_case("Cafè Prices"));
+  CHECK(snake_case("— ★ 🚀 —") == "");
+  CHECK(snake_case("Prices\xff\xfe" "EU") == "prices_eu");  // invalid UTF-8 separates
 }
 
 TEST_CASE("RetryPolicy::backoff_before: backoff[attempt - 2], last value repeats") {

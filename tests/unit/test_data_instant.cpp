@@ -12,26 +12,16 @@
 #include "orchestrator/sched/clock.h"
 #include "orchestrator/ui/dashboard.h"
 
+#include "helpers.h"
+
 using namespace orch;
 using namespace std::chrono;
+using orch::test::new_york;
+using orch::test::nyse_calendar;
+using orch::test::utc;
 
 namespace {
 
-WallTime utc(int y, unsigned mo, unsigned d, int h, int mi) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} + minutes{mi}};
-}
-
-Zone ny() {
-  auto z = Zone::locate("America/New_York");
-  REQUIRE(z.has_value());
-  return *z;
-}
-
-MarketCalendar nyse_cal() {
-  auto cal = MarketCalendar::create(MarketHours{}, ny());
-  REQUIRE(cal.has_value());
-  return *cal;
-}
 
 SuccessRun run(const std::string& date, WallTime start, WallTime end,
                std::optional<std::string> as_of = std::nullopt) {
@@ -64,7 +54,7 @@ TaskHealthRow row_with(std::vector<SuccessRun> runs) {
 }  // namespace
 
 TEST_CASE("data instant: DATA_AS_OF, else the end on its own date, else its date's close") {
-  const auto cal = nyse_cal();
+  const auto cal = nyse_calendar();
   // Run on its own date (10:00 EST): its end.
   CHECK(run_data_instant(run("2026-11-24", utc(2026, 11, 24, 15, 0), utc(2026, 11, 24, 15, 5)), cal).at ==
         utc(2026, 11, 24, 15, 5));
@@ -96,7 +86,7 @@ TEST_CASE("data instant: DATA_AS_OF, else the end on its own date, else its date
 }
 
 TEST_CASE("a backfill never turns a fresh source red, nor a stale one fresh") {
-  const auto cal = nyse_cal();
+  const auto cal = nyse_calendar();
   const auto config = one_daily_source();
   const WallTime now = utc(2026, 12, 1, 16, 0);  // Tuesday 11:00 EST
   // Fresh from today's run at 10:00; a backfill of Nov 20 finishing later changes nothing.
@@ -115,7 +105,7 @@ TEST_CASE("a backfill never turns a fresh source red, nor a stale one fresh") {
   CHECK(stale[0].reference == utc(2026, 11, 20, 21, 0));
   CHECK(stale[0].from_session_close);
   CHECK(stale[0].last_success == utc(2026, 12, 1, 15, 31));  // when it last succeeded, still
-  const std::string text = render_dashboard({now, stale, {row_with({old})}, {}}, ny(), ConsoleStyle{});
+  const std::string text = render_dashboard({now, stale, {row_with({old})}, {}}, new_york(), ConsoleStyle{});
   CHECK(text.find("data as of Fri 2026-11-20 16:00 EST (the close of its trading date)") != std::string::npos);
   // A row without run history (an earlier tool's table) keeps its last_success.
   TaskHealthRow legacy;
@@ -125,7 +115,7 @@ TEST_CASE("a backfill never turns a fresh source red, nor a stale one fresh") {
 }
 
 TEST_CASE("the dashboard names the clock of an age that skips time") {
-  const auto cal = nyse_cal();
+  const auto cal = nyse_calendar();
   PipelineConfig c;
   TaskSpec t;
   t.name = "Prices";
@@ -142,13 +132,13 @@ TEST_CASE("the dashboard names the clock of an age that skips time") {
   const WallTime monday = utc(2026, 11, 30, 13, 0);
   const HealthReport report = build_report(c, cal, {r}, monday);
   CHECK(report.sources[0].age == Millis{0});
-  const std::string text = render_dashboard(report, ny(), ConsoleStyle{});
+  const std::string text = render_dashboard(report, new_york(), ConsoleStyle{});
   CHECK(text.find("Fresh (data as of Fri 2026-11-27 13:00 EST, 0s of market time)") != std::string::npos);
 }
 
 TEST_CASE("catch-up dates as a fake clock moves through Thanksgiving week") {
-  const auto cal = nyse_cal();
-  const Zone zone = ny();
+  const auto cal = nyse_calendar();
+  const Zone zone = new_york();
   FakeClock clock(utc(2026, 11, 23, 15, 0));  // Monday 10:00 EST, the first recorded date
   const std::vector<std::string> tasks{"A"};
   SucceededByDate done{{"2026-11-23", {"A"}}};

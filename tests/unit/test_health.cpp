@@ -9,30 +9,19 @@
 #include "orchestrator/health/freshness.h"
 #include "orchestrator/ui/dashboard.h"
 
+#include "helpers.h"
+
 using namespace orch;
 using namespace std::chrono;
+using orch::test::new_york;
+using orch::test::nyse_calendar;
+using orch::test::utc;
 
 namespace {
 
-// A UTC instant.
-WallTime at_utc(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
-  return WallTime{sys_days{year{y} / month{mo} / day{d}}.time_since_epoch() + hours{h} +
-                  minutes{mi} + seconds{s}};
-}
 // New York local time in November (EST, UTC-5).
-WallTime est(unsigned d, int h, int mi, int s = 0) { return at_utc(2026, 11, d, h + 5, mi, s); }
+WallTime est(unsigned d, int h, int mi, int s = 0) { return utc(2026, 11, d, h + 5, mi, s); }
 
-Zone ny_zone() {
-  auto z = Zone::locate("America/New_York");
-  REQUIRE(z.has_value());
-  return *z;
-}
-
-MarketCalendar calendar() {
-  auto cal = MarketCalendar::create(MarketHours{}, ny_zone());
-  REQUIRE(cal.has_value());
-  return *cal;
-}
 
 TaskSpec daily_task(const std::string& name, const std::string& source) {
   TaskSpec t;
@@ -87,7 +76,7 @@ const SourceFreshness& source(const std::vector<SourceFreshness>& all, const std
 }
 
 Freshness colour_at(const std::string& src, const std::vector<TaskHealthRow>& rows, WallTime now) {
-  const auto all = compute_freshness(pipeline_config(), calendar(), rows, now);
+  const auto all = compute_freshness(pipeline_config(), nyse_calendar(), rows, now);
   return source(all, src).status;
 }
 
@@ -121,20 +110,20 @@ TEST_CASE("health: wall-time colours of a daily source at chosen instants") {
   CHECK(colour_at("news", rows, est(20, 11, 32)) == Freshness::Red);
   // Daily sources age only on daily days (daily_days: trading): Friday 09:32 to Monday 09:32
   // is one day old, not three, so a weekend raises no false alarm.
-  const auto all = compute_freshness(pipeline_config(), calendar(), rows, est(23, 9, 32));
+  const auto all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(23, 9, 32));
   CHECK(source(all, "news").age == Millis{hours{24}});
   CHECK(source(all, "news").daily_time);
   CHECK_FALSE(source(all, "news").market_time);
   // With daily_days: all every day counts.
   auto every_day = pipeline_config();
   every_day.daily_days = DailyDays::All;
-  CHECK(source(compute_freshness(every_day, calendar(), rows, est(23, 9, 32)), "news").age ==
+  CHECK(source(compute_freshness(every_day, nyse_calendar(), rows, est(23, 9, 32)), "news").age ==
         Millis{hours{72}});
 }
 
 TEST_CASE("health: unknown when never run, and when the source has no thresholds") {
   const auto all = compute_freshness(
-      pipeline_config(), calendar(), {succeeded("No Thresholds", est(20, 9, 0))}, est(20, 10, 0));
+      pipeline_config(), nyse_calendar(), {succeeded("No Thresholds", est(20, 9, 0))}, est(20, 10, 0));
   CHECK(all.size() == 5);
   CHECK(all.front().name == "fundamentals");  // sorted by name
   const auto& never = source(all, "fundamentals");
@@ -158,7 +147,7 @@ TEST_CASE("health: market-hours sources age only while the market is open (weeke
   const std::vector<TaskHealthRow> rows = {succeeded("Price Data", est(20, 16, 0))};
   CHECK(colour_at("price_data", rows, est(21, 12, 0)) == Freshness::Green);
   CHECK(colour_at("price_data", rows, est(23, 9, 29)) == Freshness::Green);
-  const auto ten = compute_freshness(pipeline_config(), calendar(), rows, est(23, 9, 40));
+  const auto ten = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(23, 9, 40));
   CHECK(source(ten, "price_data").age == Millis{minutes{10}});
   CHECK(source(ten, "price_data").status == Freshness::Yellow);
   CHECK(source(ten, "price_data").market_time);
@@ -166,7 +155,7 @@ TEST_CASE("health: market-hours sources age only while the market is open (weeke
   CHECK(colour_at("price_data", rows, est(23, 9, 45)) == Freshness::Red);
   // A run that ended after the close counts from the close on.
   const std::vector<TaskHealthRow> late = {succeeded("Price Data", est(20, 17, 30))};
-  CHECK(source(compute_freshness(pipeline_config(), calendar(), late, est(23, 9, 33)),
+  CHECK(source(compute_freshness(pipeline_config(), nyse_calendar(), late, est(23, 9, 33)),
                "price_data").age == Millis{minutes{3}});
 }
 
@@ -174,10 +163,10 @@ TEST_CASE("health: market time skips a holiday, and the extended session counts 
   // Thanksgiving 2026 is Thursday 26 November: closed all day.
   const std::vector<TaskHealthRow> rows = {succeeded("Price Data", est(25, 16, 0)),
                                            succeeded("Extended Quotes", est(25, 20, 0))};
-  auto all = compute_freshness(pipeline_config(), calendar(), rows, est(26, 12, 0));
+  auto all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(26, 12, 0));
   CHECK(source(all, "price_data").age == Millis{0});
   CHECK(source(all, "quotes").age == Millis{0});
-  all = compute_freshness(pipeline_config(), calendar(), rows, est(27, 9, 36));
+  all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(27, 9, 36));
   CHECK(source(all, "price_data").age == Millis{minutes{6}});
   CHECK(source(all, "price_data").status == Freshness::Yellow);
   // Extended: from 04:00 on the Friday, so 5h 36m of market time: red.
@@ -190,7 +179,7 @@ TEST_CASE("health: a source with a wall-clock writer ages in wall time") {
   PipelineConfig c = pipeline_config();
   c.daily.push_back(daily_task("Price Backfill", "price_data"));
   const std::vector<TaskHealthRow> rows = {succeeded("Price Data", est(20, 16, 0))};
-  const auto all = compute_freshness(c, calendar(), rows, est(23, 9, 0));
+  const auto all = compute_freshness(c, nyse_calendar(), rows, est(23, 9, 0));
   CHECK_FALSE(source(all, "price_data").market_time);
   CHECK(source(all, "price_data").status == Freshness::Red);
   CHECK(source(all, "price_data").tasks == std::vector<std::string>{"Price Backfill", "Price Data"});
@@ -200,35 +189,41 @@ TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the ru
   // The run ended at 10:00 but its newest data is from 07:00.
   auto rows = std::vector<TaskHealthRow>{succeeded("News Events", est(20, 10, 0),
                                                    "2026-11-20T07:00:00-05:00")};
-  auto all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 30));
+  auto all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(20, 10, 30));
   CHECK(source(all, "news").age == Millis{minutes{210}});
   CHECK(source(all, "news").from_data_as_of);
   CHECK(source(all, "news").status == Freshness::Red);
   CHECK(source(all, "news").last_success == est(20, 10, 0));  // last_success stays the run's end
   // Unparsable: the run's end.
   rows.front().success_data_as_of = "yesterday-ish";
-  all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 30));
+  all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(20, 10, 30));
   CHECK(source(all, "news").age == Millis{minutes{30}});
   CHECK_FALSE(source(all, "news").from_data_as_of);
-  // In the future (clock skew): age 0, never negative.
+  // Up to a minute in the future (clock skew): age 0, never negative.
   rows.front().success_data_as_of = "2026-11-20T15:00:00Z";
-  all = compute_freshness(pipeline_config(), calendar(), rows, est(20, 10, 0) - minutes{5});
+  all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(20, 10, 0) - seconds{50});
   CHECK(source(all, "news").age == Millis{0});
+  CHECK(source(all, "news").status == Freshness::Green);
+  // Further ahead (the clock stepped back): red, age unknown, never fresh.
+  all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(20, 10, 0) - minutes{5});
+  CHECK_FALSE(source(all, "news").age);
+  CHECK(source(all, "news").in_future);
+  CHECK(source(all, "news").status == Freshness::Red);
   // A Z offset parses too.
   rows.front().success_data_as_of = "2026-11-20T14:30:00Z";
-  CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 30));
+  CHECK(task_reference(rows.front(), nyse_calendar()).at == est(20, 9, 30));
   // No offset: a local time in the pipeline's zone (New York).
   rows.front().success_data_as_of = "2026-11-20T09:45:00";
-  CHECK(task_reference(rows.front(), calendar()).at == est(20, 9, 45));
-  CHECK(task_reference(rows.front(), calendar()).from_data_as_of);
+  CHECK(task_reference(rows.front(), nyse_calendar()).at == est(20, 9, 45));
+  CHECK(task_reference(rows.front(), nyse_calendar()).from_data_as_of);
   // A date alone: that date's regular close; the early close the day after Thanksgiving.
   rows.front().success_data_as_of = "2026-11-20";
-  CHECK(task_reference(rows.front(), calendar()).at == est(20, 16, 0));
+  CHECK(task_reference(rows.front(), nyse_calendar()).at == est(20, 16, 0));
   rows.front().success_data_as_of = "2026-11-27";
-  CHECK(task_reference(rows.front(), calendar()).at == est(27, 13, 0));
+  CHECK(task_reference(rows.front(), nyse_calendar()).at == est(27, 13, 0));
   // Summer time: 09:45 in July is 13:45Z.
   rows.front().success_data_as_of = "2026-07-15 09:45:00";
-  CHECK(task_reference(rows.front(), calendar()).at == parse_iso8601("2026-07-15T13:45:00Z").value());
+  CHECK(task_reference(rows.front(), nyse_calendar()).at == parse_iso8601("2026-07-15T13:45:00Z").value());
 }
 
 TEST_CASE("health: several writers: the most recent reference wins") {
@@ -236,7 +231,7 @@ TEST_CASE("health: several writers: the most recent reference wins") {
   c.daily.push_back(daily_task("News Backup", "news"));
   const std::vector<TaskHealthRow> rows = {succeeded("News Events", est(20, 8, 0)),
                                            succeeded("News Backup", est(20, 9, 50))};
-  const auto all = compute_freshness(c, calendar(), rows, est(20, 10, 0));
+  const auto all = compute_freshness(c, nyse_calendar(), rows, est(20, 10, 0));
   CHECK(source(all, "news").age == Millis{minutes{10}});
   CHECK(source(all, "news").status == Freshness::Green);
 }
@@ -260,12 +255,12 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
   const std::vector<TaskHealthRow> rows = {
       succeeded("Fundamental Data", est(20, 9, 30)), succeeded("News Events", est(19, 9, 30)),
       succeeded("Price Data", est(20, 15, 0))};
-  HealthReport report = build_report(pipeline_config(), calendar(), rows, est(20, 15, 8));
+  HealthReport report = build_report(pipeline_config(), nyse_calendar(), rows, est(20, 15, 8));
   report.tasks[1].status = TaskStatus::Failed;
   report.tasks[1].consecutive_failures = 2;
   report.tasks[1].total_runs = 4;
   report.tasks[1].last_error = "exit code 1: " + std::string(80, 'e');
-  const std::string text = render_dashboard(report, ny_zone(), ConsoleStyle{});
+  const std::string text = render_dashboard(report, new_york(), ConsoleStyle{});
   CHECK(text.find("DATA PIPELINE HEALTH DASHBOARD") == 0);
   CHECK(text.find("CRITICAL - Data Critically Stale:") != std::string::npos);
   CHECK(text.find("news") != std::string::npos);
@@ -281,7 +276,7 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
         std::string::npos);
   CHECK(text.find('\033') == std::string::npos);
   CHECK(text.find("📊") == std::string::npos);
-  const std::string fancy = render_dashboard(report, ny_zone(), ConsoleStyle{true, true});
+  const std::string fancy = render_dashboard(report, new_york(), ConsoleStyle{true, true});
   CHECK(fancy.find("📊") != std::string::npos);
   CHECK(fancy.find("🔴 CRITICAL") != std::string::npos);
   CHECK(fancy.find("📈 SUMMARY: 1 healthy, 1 stale, 1 critical, 2 unknown (Total: 5)") !=
@@ -290,7 +285,7 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
 
 TEST_CASE("health: JSON has exactly the documented keys") {
   const std::vector<TaskHealthRow> rows = {succeeded("News Events", est(20, 9, 30))};
-  const HealthReport report = build_report(pipeline_config(), calendar(), rows, est(20, 10, 0));
+  const HealthReport report = build_report(pipeline_config(), nyse_calendar(), rows, est(20, 10, 0));
   const auto j = nlohmann::json::parse(render_health_json(report));
   CHECK(j["checked_at"] == "2026-11-20T15:00:00Z");
   REQUIRE(j["sources"].size() == 5);

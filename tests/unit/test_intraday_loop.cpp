@@ -211,6 +211,21 @@ TEST_CASE("intraday loop: a stepped-back clock clamps a last start in the future
   CHECK(s.due(T0 + 57s).size() == 1);
 }
 
+TEST_CASE("intraday loop: one pass forgets a last start in the future, so the task runs") {
+  // A timer's --intraday --once is a new process each minute: clamping would read the same
+  // future start every time and stall the task until the clock caught up.
+  Loop loop({intraday("A", 60s), intraday("B", 60s)});
+  std::vector<const TaskSpec*> sel{&loop.tasks[0], &loop.tasks[1]};
+  IntradayScheduler s(loop.calendar, sel, {{"A", T0 + 1h}, {"B", T0 - 10s}});
+  const auto forgotten = s.forget_future_starts(T0);
+  REQUIRE(forgotten.size() == 1);
+  CHECK(forgotten.front().first == "A");
+  CHECK(forgotten.front().second == T0 + 1h);
+  const auto due = s.due(T0);
+  REQUIRE(due.size() == 1);
+  CHECK(due.front()->name == "A");  // B ran 10 s ago: not due
+}
+
 TEST_CASE("intraday loop: market-hours tasks wait for the open and stop at the close") {
   // Friday 2026-01-16 after the close; Monday the 19th is MLK Day: next open Tuesday 09:30 EST
   const WallTime friday_evening = utc(2026, 1, 16, 22, 0);

@@ -19,6 +19,7 @@ struct Harness {
   FakeRecorder recorder;
   CollectingSink sink;
   Millis timeout{60000};
+  std::string remote_task;  // this task's attempts run as cluster jobs
 
   RunResult run(Plan& plan) {
     Runner r(plan, procs, recorder, sink, clock, 7, [&](int id, int) {
@@ -26,6 +27,7 @@ struct Harness {
       l.request.task_name = plan.task(id).name;
       l.request.argv = {"/bin/" + plan.task(id).name};
       l.request.timeout = timeout;
+      if (plan.task(id).name == remote_task) l.request.remote = RemoteSpec{};
       l.scheduled_at = T0;
       return l;
     });
@@ -51,6 +53,20 @@ TEST_CASE("tasks run in tier order and every state change is recorded") {
   CHECK(r.summary.succeeded == 3);
   CHECK_FALSE(r.any_failed());
   CHECK(h.clock.now() == T0 + 3s);
+}
+
+TEST_CASE("a cluster job's id is recorded with its attempt and shown on the start line") {
+  Harness h;
+  h.remote_task = "B";
+  Plan plan({plan_task("A", 0), plan_task("B", 1, {0})}, 4);
+  auto r = h.run(plan);
+  CHECK(r.summary.succeeded == 2);
+  // The id reaches the attempt's row right after its start, before the job's end.
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A SUCCESS final",
+                                                      "start B 1", "job 3 92",
+                                                      "end B SUCCESS final"});
+  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "run B 1 job 92") != h.sink.lines.end());
+  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "run A 1") != h.sink.lines.end());
 }
 
 TEST_CASE("a retried task waits its backoff on the clock and counts as one run") {

@@ -124,9 +124,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "20");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "21");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
                    "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
@@ -142,7 +142,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "4");
+  CHECK(scalar(*again, "PRAGMA user_version") == "5");
 }
 
 TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
@@ -158,7 +158,7 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
     raw.exec("PRAGMA user_version = 1");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
   CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
                    "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
         "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
@@ -177,7 +177,7 @@ TEST_CASE("store: a version 3 database gets task_runs.pgid and pgid_start on upg
     raw.exec("PRAGMA user_version = 3");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   REQUIRE(s->attempt_process(1, 4242, 777));
   CHECK(scalar(*s, "SELECT pgid || ' ' || pgid_start FROM task_runs") == "4242 777");
@@ -194,7 +194,7 @@ TEST_CASE("store: a version 2 database gets source_freshness from the schema on 
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('source_freshness')") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   // The health monitor reads and writes it without making it.
@@ -218,7 +218,7 @@ TEST_CASE("store: a version 2 database whose source_freshness already exists kee
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "4");
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
   CHECK(*s->stored_source_status("news") == "red");
 }
 
@@ -381,6 +381,42 @@ TEST_CASE("store: succeeded_on lists the tasks that succeeded on a trading date"
   CHECK(*s->succeeded_on("2026-11-19") == std::set<std::string>{"a"});
   CHECK(*s->succeeded_on("2026-11-20") == std::set<std::string>{"b", "c"});
   CHECK(s->succeeded_on("2026-11-21")->empty());
+}
+
+TEST_CASE("store: a version 4 database gains slurm_job_id and keeps its history") {
+  TempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE task_runs DROP COLUMN slurm_job_id");
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
+    raw.exec("PRAGMA user_version = 4");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs') WHERE name = 'slurm_job_id'") == "1");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices'") == "1");
+}
+
+TEST_CASE("store: a cluster job's id is kept with its attempt; open ones of dead modes are listed") {
+  TempDir dir;
+  auto s = open_store(dir.path / "status.db");
+  auto dead = *s->begin_run("daily", "2026-11-20", t0());
+  auto alive = *s->begin_run("intraday", "2026-11-20", t0());
+  auto a = *s->attempt_started(start_of(dead, "a", 1, t0()));
+  auto b = *s->attempt_started(start_of(alive, "b", 1, t0()));
+  auto c = *s->attempt_started(start_of(dead, "c", 1, t0()));
+  REQUIRE(s->attempt_submitted(a, "101").has_value());
+  REQUIRE(s->attempt_submitted(b, "102").has_value());
+  REQUIRE(s->attempt_submitted(c, "103").has_value());
+  orch::AttemptEnd end;
+  end.ended_at = t0(5);
+  REQUIRE(s->attempt_finished(c, "c", end).has_value());  // finished: nothing to cancel
+  CHECK(scalar(*s, "SELECT slurm_job_id FROM task_runs WHERE id = " + std::to_string(a)) == "101");
+  auto ids = s->open_job_ids([](const std::string& mode) { return mode == "daily"; });
+  REQUIRE(ids.has_value());
+  CHECK(*ids == std::vector<std::string>{"101"});
 }
 
 TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {

@@ -46,3 +46,23 @@ TEST_CASE("text: shell words are quoted only when sh would read them differently
   CHECK(shell_quote("$HOME") == "'$HOME'");
   CHECK(shell_quote("it's") == "'it'\\''s'");
 }
+
+TEST_CASE("escape_controls writes control characters as escapes, other text as it is") {
+  CHECK(escape_controls("Price\x1b[2JData") == "Price\\x1b[2JData");
+  CHECK(escape_controls("a\rb\nc\td") == "a\\rb\\nc\\td");
+  CHECK(escape_controls("x\xc2\x85y\xe2\x80\xa8z") == "x\\x85y\\u2028z");  // NEL, LINE SEPARATOR
+  CHECK(escape_controls("Цены «акций»") == "Цены «акций»");
+  CHECK(utf8_prefix("Цены", 3) == 2);  // never cuts a character in two
+}
+
+TEST_CASE("trim_space drops spaces, tabs and line ends around the text, none inside") {
+  CHECK(trim_space("  tok en\t\r\n") == "tok en");
+  CHECK(trim_space(" \n\t ").empty());
+  CHECK(trim_space("").empty());
+}
+
+TEST_CASE("escape_markup writes the five markup characters as references") {
+  CHECK(escape_markup("<a href=\"x\">Tom & 'Jerry'</a>") ==
+        "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
+  CHECK(escape_markup("plain") == "plain");
+}

@@ -153,3 +153,22 @@ TEST_CASE("format_duration picks seconds, minutes or hours") {
   CHECK(format_duration(Millis{2 * 3'600'000 + 3 * 60'000 + 30'000}) == "2h 03m");
   CHECK(format_duration(Millis{26 * 3'600'000}) == "26h 00m");
 }
+
+TEST_CASE("parse_seconds: decimal seconds within the bounds, else a short message") {
+  const Millis lo{10}, hi{86'400'000};
+  CHECK(parse_seconds("30", lo, hi).value() == Millis{30'000});
+  CHECK(parse_seconds("0.01", lo, hi).value() == Millis{10});
+  CHECK(parse_seconds("1e3", lo, hi).value() == Millis{1'000'000});
+  CHECK(parse_seconds("86400", lo, hi).value() == hi);
+  for (const char* bad : {"nan", "abc", "0x10", "5s", "", "-nan"}) {
+    auto r = parse_seconds(bad, lo, hi);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("not a number") != std::string::npos);
+  }
+  for (const char* bad : {"0.0005", "1e-4", "0", "-1", "1e16", "inf", "1e400", "86400.5"}) {
+    auto r = parse_seconds(bad, lo, hi);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("out of range: give 0.01 to 86400 seconds") != std::string::npos);
+  }
+  CHECK(parse_seconds(std::string(300, '9'), lo, hi).error().message.size() < 120);
+}

@@ -8,6 +8,7 @@
 #include "orchestrator/web/page.h"
 
 using namespace orch::web;
+using orch::TaskStatus;
 
 namespace {
 
@@ -70,9 +71,9 @@ TEST_CASE("web: the timeline has one bar per attempt, retry waits, escaped title
   Timeline t;
   t.trading_date = "2026-11-20";
   t.rows = {"A", "<b>B</b>"};
-  t.bars = {{"A", 1, "SUCCESS", 0, 2, "09:30:00", "09:30:02"},
-            {"<b>B</b>", 1, "FAILED", 2, 3, "09:30:02", "09:30:03"},
-            {"<b>B</b>", 2, "SUCCESS", 13, 15, "09:30:13", "09:30:15"}};
+  t.bars = {{"A", 1, TaskStatus::Success, 0, 2, "09:30:00", "09:30:02"},
+            {"<b>B</b>", 1, TaskStatus::Failed, 2, 3, "09:30:02", "09:30:03"},
+            {"<b>B</b>", 2, TaskStatus::Success, 13, 15, "09:30:13", "09:30:15"}};
   t.waits = {{"<b>B</b>", 2, 3, 13}};
   const std::string svg = timeline_svg(t);
   CHECK(count(svg, "<g class=\"bar ") == 3);
@@ -86,7 +87,7 @@ TEST_CASE("web: the grid shows every task and date, with a glyph where colour wo
   OutcomeGrid g;
   g.dates = {"2026-11-19", "2026-11-20"};
   g.tasks = {"A", "B"};
-  g.cells["A"] = {{"2026-11-19", "SUCCESS"}, {"2026-11-20", "FAILED"}};
+  g.cells["A"] = {{"2026-11-19", TaskStatus::Success}, {"2026-11-20", TaskStatus::Failed}};
   const std::string svg = grid_svg(g);
   CHECK(count(svg, "<g class=\"cell ") == 4);
   CHECK(svg.find("A on 2026-11-20: FAILED") != std::string::npos);
@@ -99,9 +100,9 @@ TEST_CASE("web: the live page refreshes itself; the report runs no script") {
   d.pipeline = "pipe<1>.yaml";
   TaskView t;
   t.name = "<script>alert(1)</script>";
-  t.status = "FAILED";
+  t.status = TaskStatus::Failed;
   t.last_error = "</td><img src=x onerror=alert(2)>";
-  t.runtimes = {{"2026-11-20 09:30", 1.5, "FAILED"}};
+  t.runtimes = {{"2026-11-20 09:30", 1.5, TaskStatus::Failed}};
   d.tasks.push_back(t);
   PageOptions live;
   live.script_nonce = "abc123";

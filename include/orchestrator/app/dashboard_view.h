@@ -20,12 +20,17 @@ class Liveness {
   explicit Liveness(std::filesystem::path db) : db_(std::move(db)) {}
   bool alive(const std::string& mode);
   // RUNNING becomes INTERRUPTED when the mode's orchestrator is gone (or no run owns it).
-  std::string shown(const std::string& status, const std::string& mode);
+  TaskStatus shown(TaskStatus status, const std::string& mode);
 
  private:
   std::filesystem::path db_;
   std::map<std::string, bool> known_;
 };
+
+// RUNNING rows whose mode's orchestrator is gone (`modes`: StatusReader::running_task_modes)
+// become INTERRUPTED in `rows`; the database is not touched.
+void show_gone_as_interrupted(std::vector<TaskHealthRow>& rows,
+                              const std::map<std::string, std::string>& modes, Liveness& live);
 
 // The rows as --health reads them, with RUNNING rows of gone orchestrators shown INTERRUPTED.
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live);

@@ -3,6 +3,7 @@
 // in source_freshness (noticing sources that turned red); alert through on_failure; rewrite
 // metrics_file. Modes call after_run() once a run (or an intraday pass) has finished.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,13 +12,25 @@
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/health/freshness.h"
 #include "orchestrator/sched/runner.h"
+#include "orchestrator/store/date_queries.h"
 #include "orchestrator/store/status_store.h"
 
 namespace orch {
 
-// Reads every task row and computes the report at `now`. No writes.
+// Reads every task row and computes the report at `now`, without the missed dates (only the
+// dashboards show them: fill_missed_dates), so a runner's after_run does not read the history
+// by date after every pass. No writes.
 Expected<HealthReport> read_health(const Pipeline& pipeline, const MarketCalendar& calendar,
                                    StatusStore& store, WallTime now);
+
+// Reads the daily run history by trading date (from the store, or read-only from the file).
+using DateHistoryReader = std::function<Expected<DateHistory>(
+    const std::vector<std::string>& tasks, const std::string& from, const std::string& to)>;
+// Fills report.missed_dates: of the last kHealthMissedDates trading dates before today, not
+// before the first recorded date, those for which some daily task has not succeeded. The one
+// rule --health, /api/health and the page share.
+Status fill_missed_dates(const Pipeline& pipeline, const MarketCalendar& calendar,
+                         HealthReport& report, WallTime now, const DateHistoryReader& read);
 
 // Records `report` in source_freshness; returns the sources that turned red with it.
 Expected<std::vector<const SourceFreshness*>> record_health(StatusStore& store,

@@ -2,6 +2,7 @@
 // How one attempt of a task is launched: its argv (no shell), its environment (the
 // ORCHESTRATOR_* variables of docs/manual.md, "The script protocol"), its working directory, its log file and its deadline.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct LaunchContext {
 
 Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
                    WallTime scheduled_at, WallTime now);
+
+// For --dry-run: the sbatch command line of a task that runs on a Slurm executor (its first
+// attempt, run id 0), or nullopt for a local task.
+std::optional<std::string> submit_preview(const PipelineConfig& cfg, const TaskSpec& task,
+                                          const std::string& mode, const std::string& trading_date,
+                                          WallTime now);
 
 // The process environment as "KEY=VALUE" strings.
 std::vector<std::string> current_environment();

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "orchestrator/app/options.h"
+#include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/calendar/zone.h"
 #include "orchestrator/config/loader.h"
 #include "orchestrator/sched/clock.h"
@@ -22,8 +23,24 @@ struct Pipeline {
 std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts_must_exist,
                                       const Clock& clock);
 
-// Tasks of `schedule` named by --task (all when none); an unknown name is a usage error.
-Expected<std::vector<const TaskSpec*>> select_tasks(const std::vector<TaskSpec>& schedule,
+// Tasks of the `which` schedule named by --task (all when none); an unknown name is a usage
+// error, and a task of the other schedule is named as such, with the mode that runs it.
+Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config, Schedule which,
                                                     const std::vector<std::string>& names);
+
+// The pipeline's market calendar; logs why and returns nullopt when market_hours cannot make one.
+std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline);
+
+// What --daily, --intraday and --backfill start from: the pipeline, its calendar and the tasks
+// of one schedule that --task names (in file order). `tasks` point into pipeline.config, whose
+// task vectors keep their storage when the struct moves.
+struct ScheduleInput {
+  Pipeline pipeline;
+  MarketCalendar calendar;
+  std::vector<const TaskSpec*> tasks;
+};
+// Logs why and returns nullopt (a usage error: nothing run) when any of them cannot be had.
+std::optional<ScheduleInput> load_schedule(const GlobalOptions& global, const Clock& clock,
+                                           Schedule which, const std::vector<std::string>& names);
 
 }  // namespace orch

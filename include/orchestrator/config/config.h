@@ -26,6 +26,23 @@ struct RetryPolicy {
   Seconds backoff_before(int attempt) const;
 };
 
+// A place other than this machine to run tasks on (the `executors:` map); `slurm` is the only
+// type. Settings left out are not passed to the cluster (its defaults apply).
+struct ExecutorSpec {
+  std::string name;
+  std::string type = "slurm";
+  std::string partition;               // "" = the cluster's default
+  std::string account;
+  int cpus = 0;                        // 0 = not requested
+  std::string memory;                  // "" = not requested; else <n>[K|M|G|T]
+  std::vector<std::string> extra_args;
+  Seconds poll{5};                     // poll_seconds
+  Seconds max_pending{0};              // max_pending_seconds; 0 = no limit
+  int line = 0;
+};
+
+inline constexpr const char* kLocalExecutor = "local";
+
 struct TaskSpec {
   std::string name;
   std::string script;                    // as written in the file
@@ -40,6 +57,9 @@ struct TaskSpec {
   bool critical = false;
   std::string data_source;               // default: snake_case(name)
   std::optional<RetryPolicy> retry;      // per-task override of the global policy
+  std::string executor = kLocalExecutor; // resolved: "local" or a key of executors
+  int cpus = 0;                          // resources.cpus; 0 = the executor's
+  std::string memory;                    // resources.memory; "" = the executor's
   int line = 0;                          // 1-based line of the task in the file
   // daily only
   std::optional<TimeOfDay> time;         // not-before time on the trading date
@@ -72,6 +92,10 @@ struct FreshnessThresholds {
 struct PipelineConfig {
   std::filesystem::path file;      // absolute path of the pipeline file
   std::filesystem::path base_dir;  // its folder: tasks' working directory, base of relative paths
+  // False when the file is a pipe or device (-c /dev/stdin): it has no folder, so relative
+  // paths in it are refused, `database` is empty unless given (absolute) and tasks run in
+  // the current folder (base_dir).
+  bool folder_known = true;
   std::string timezone = "America/New_York";
   std::filesystem::path database;  // absolute
   std::filesystem::path log_dir;   // absolute
@@ -89,15 +113,26 @@ struct PipelineConfig {
   MarketHours market_hours;
   RetryPolicy retry_policy;
   FreshnessThresholds freshness;
+  std::map<std::string, ExecutorSpec> executors;
+  std::string default_executor = kLocalExecutor;
   std::vector<TaskSpec> daily;
   std::vector<TaskSpec> intraday;
+
+  // The executor a task runs on, or nullptr when it runs on this machine.
+  const ExecutorSpec* executor_for(const TaskSpec& task) const {
+    const auto it = executors.find(task.executor);
+    return it == executors.end() ? nullptr : &it->second;
+  }
 
   const RetryPolicy& retry_for(const TaskSpec& task) const {
     return task.retry ? *task.retry : retry_policy;
   }
 };
 
-// "Asset Collection" -> "asset_collection": the default data_source of a task.
+// "Asset Collection" -> "asset_collection": the default data_source of a task, and the name
+// of its log folder. Words are runs of letters and digits of any script (is_word_char),
+// joined by '_'; ASCII letters are lowercased, others kept as written ("Цены акций" ->
+// "Цены_акций", "価格データ" stays, "Café" and "Cafè" stay distinct).
 std::string snake_case(std::string_view name);
 
 }  // namespace orch

@@ -30,5 +30,8 @@ struct LoadResult {
 LoadResult load_config(const std::filesystem::path& file);
 // Same, from text (for tests); `file` only names it in diagnostics and anchors relative paths.
 LoadResult load_config_text(const std::string& text, const std::filesystem::path& file);
+// `folder_known` false: the text came from a pipe or device (PipelineConfig::folder_known).
+LoadResult load_config_text(const std::string& text, const std::filesystem::path& file,
+                            bool folder_known);
 
 }  // namespace orch

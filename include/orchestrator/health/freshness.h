@@ -27,6 +27,7 @@ struct SourceFreshness {
   std::optional<WallTime> reference;       // the instant the age counts from
   bool from_data_as_of = false;            // reference is the DATA_AS_OF the task printed
   bool from_session_close = false;         // reference is the close of a past trading date
+  bool in_future = false;                  // reference after now (beyond kFutureSkew): red, age unknown
   bool market_time = false;                // ages only inside `session` windows
   bool daily_time = false;                 // written only by daily tasks: ages on daily_days only
   DailyDays daily_days = DailyDays::Trading;  // the days daily_time counts
@@ -57,10 +58,17 @@ TaskReference run_data_instant(const SuccessRun& run, const MarketCalendar& cale
 // without that history (a table written by an earlier tool), its last_success.
 TaskReference task_reference(const TaskHealthRow& row, const MarketCalendar& calendar);
 
+// A reference this far after now is clock skew (a bar end rounded up, another machine's
+// clock) and counts as age 0; further ahead the clock was stepped back (or the data is
+// dated wrongly): how old the data really is cannot be known, so the source is red with no
+// age rather than fresh until the clock catches up.
+constexpr Millis kFutureSkew{60'000};
+
 // One entry per data source written by a task of the pipeline, sorted by name. A source is
 // aged in market time (inside the session; extended when any writer is extended) when every
 // writer is market_hours_only, else in wall time. With several writers the most recent
-// data instant wins. Ages are never negative (a DATA_AS_OF in the future counts as age 0).
+// reference wins. Ages are never negative: a reference up to kFutureSkew after now is age 0,
+// one further ahead makes the source red with no age (`in_future`).
 std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
                                                const MarketCalendar& calendar,
                                                const std::vector<TaskHealthRow>& rows,

@@ -17,12 +17,14 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   // With `start`, now() reads `start` at construction and advances in real time from there.
+  // Any WallTime can be a start: the shift is kept in milliseconds (the system clock's
+  // nanoseconds span only the years 1678-2262, and a later start would wrap around).
   explicit SystemClock(std::optional<WallTime> start = std::nullopt);
   WallTime now() const override;
   MonoTime mono() const override;
 
  private:
-  std::chrono::system_clock::duration offset_{0};
+  Millis offset_{0};
 };
 
 // A clock that moves only when told to: unit tests never sleep.

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "orchestrator/calendar/market_calendar.h"
@@ -44,6 +45,9 @@ class IntradayPass {
   virtual Result run(const std::vector<const TaskSpec*>& due, WallTime now) = 0;
   // A pass found nothing due.
   virtual void idle(WallTime /*now*/) {}
+  // A one-pass run found `task`'s last start after `now` (the clock was stepped back) and
+  // counts it as due (IntradayScheduler::forget_future_starts).
+  virtual void stepped_back(const std::string& /*task*/, WallTime /*last_start*/, WallTime /*now*/) {}
 };
 
 struct IntradayOutcome {
@@ -64,6 +68,12 @@ class IntradayScheduler {
   // Clamps every last start to `now` (a wall clock stepped back must not stall the tasks
   // until it catches up), then returns the tasks due at `now`.
   std::vector<const TaskSpec*> due(WallTime now);
+  // The one-pass rule (a timer's --intraday --once): a last start after `now` is forgotten,
+  // so the task is due now. Clamping it, as a resident runner does, would stall it: every
+  // pass is a new process that reads the same future start again, until the clock catches
+  // up (an hour after a one-hour step back, a year after a start a year ahead). Returns the
+  // tasks forgotten, with the start they had.
+  std::vector<std::pair<std::string, WallTime>> forget_future_starts(WallTime now);
   // Records the tasks as started at `now` (also the ones the run then skips: they wait too).
   void started(const std::vector<const TaskSpec*>& tasks, WallTime now);
   // The earliest instant anything can become due: now for a task due already, the start of
@@ -72,8 +82,9 @@ class IntradayScheduler {
   std::optional<WallTime> last_start(const std::string& task) const;
 
   // Passes until a stop signal or an abort (one pass with `once`, with the timer's
-  // tolerance), sleeping until the next wake, at most `max_sleep`, between them; the loop
-  // runs each task at its full interval after its last start.
+  // tolerance, after forget_future_starts, each reported to pass.stepped_back), sleeping
+  // until the next wake, at most `max_sleep`, between them; the resident loop runs each
+  // task at its full interval after its last start.
   IntradayOutcome run(const Clock& clock, ProcessRunner& processes, IntradayPass& pass, bool once,
                       Millis max_sleep);
 

@@ -1,7 +1,8 @@
 #pragma once
 // The process set the scheduler drives (ninja's CommandRunner): start a command with a
 // deadline, wait for completions or a timeout, stop everything. Implementations: the
-// POSIX one in exec/, and FakeProcessRunner in tests.
+// POSIX one in exec/, the Slurm one and the dispatcher over both in exec/, and
+// FakeProcessRunner in tests.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -15,6 +16,21 @@ namespace orch {
 
 using ProcessId = std::uint64_t;
 
+// Where a process runs when not on this machine: a batch system's submission settings as plain
+// values, interpreted by exec/ (the scheduler never looks inside). `type` is "slurm".
+struct RemoteSpec {
+  std::string type;
+  std::string executor;                  // the executor's name in the pipeline file
+  std::string job_name;                  // e.g. orch.price_data
+  std::string partition;                 // "" = the cluster's default
+  std::string account;
+  int cpus = 0;                          // 0 = not requested
+  std::string memory;                    // "" = not requested; else e.g. 4G
+  std::vector<std::string> extra_args;   // passed to the submit command as they are
+  Millis poll{5000};                     // how often job states are asked for
+  Millis max_pending{0};                 // longest time in the queue; 0 = no limit
+};
+
 struct ProcessRequest {
   std::string task_name;                 // for messages and fakes
   std::vector<std::string> argv;         // resolved: argv[0] is the program to execute
@@ -23,6 +39,7 @@ struct ProcessRequest {
   std::filesystem::path log_path;        // stdout and stderr of the attempt (created)
   Millis timeout{0};                     // SIGTERM to the group after this; 0 = none
   Millis kill_grace{10000};              // SIGKILL this long after SIGTERM
+  std::optional<RemoteSpec> remote;      // absent: a local child process
 };
 
 enum class ExitKind {
@@ -42,6 +59,7 @@ struct ProcessCompletion {
   std::optional<std::string> data_as_of;          // last DATA_AS_OF=<iso> line, as printed
   std::string last_output_line;                   // last non-empty line, for error messages
   std::optional<std::string> warning;             // about the output, e.g. an ignored DATA_AS_OF
+  std::string detail;  // the executor's own words for a failure (e.g. Slurm's job state)
 
   bool succeeded() const { return kind == ExitKind::Exited && exit_code == 0; }
 };
@@ -69,6 +87,8 @@ class ProcessRunner {
   // Ends every running process (SIGTERM, SIGKILL after its grace) and reports them as Stopped.
   virtual std::vector<ProcessCompletion> stop_all() = 0;
   virtual std::size_t running() const = 0;
+  // The batch system's id of a started process (a Slurm job id); empty for a local one.
+  virtual std::string external_id(ProcessId) const { return {}; }
   // The OS identity of a running process; none where there is no such thing (fakes).
   virtual std::optional<OsProcess> os_process(ProcessId) const { return std::nullopt; }
 };

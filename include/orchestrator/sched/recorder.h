@@ -48,6 +48,8 @@ class RunRecorder {
   // Marks the task RUNNING and adds its history row; the first attempt of a run counts once
   // in total_runs. Returns the history row's id.
   virtual Expected<std::int64_t> attempt_started(const AttemptStart& start) = 0;
+  // Stores the batch system's job id with the attempt (its history row).
+  virtual Status attempt_submitted(std::int64_t attempt_id, const std::string& job_id) = 0;
   // The attempt's process started: its pid (= process group id) and start time, recorded at
   // once so that whoever finds the attempt left RUNNING can end what it started.
   virtual Status attempt_process(std::int64_t /*attempt_id*/, std::int64_t /*pgid*/,

@@ -1,8 +1,8 @@
 #pragma once
 // A read-only view of the status database for the web dashboard, the HTTP API and --report:
 // opened with SQLITE_OPEN_READONLY, so it takes no lock file, writes no row and never changes
-// what the runners see. Every query is one SELECT; statuses are returned as stored (the caller
-// decides whether a RUNNING row's orchestrator is still alive).
+// what the runners see. Every query is one SELECT; statuses are read as TaskStatus, as stored
+// (the caller decides whether a RUNNING row's orchestrator is still alive).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/store/date_queries.h"
 #include "orchestrator/store/health_queries.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
@@ -24,7 +25,7 @@ struct RunRow {
   std::optional<std::int64_t> pid;
   std::optional<WallTime> started_at;
   std::optional<WallTime> ended_at;
-  std::string status;        // RUNNING, SUCCESS, FAILED, INTERRUPTED
+  TaskStatus status = TaskStatus::Running;  // Running, Success, Failed or Interrupted
   std::string trading_date;  // "" when the run claims none
   int succeeded = 0, failed = 0, skipped = 0;
 };
@@ -34,7 +35,7 @@ struct AttemptRow {
   std::int64_t run_id = 0;
   std::string task;
   int attempt = 0;
-  std::string status;
+  TaskStatus status = TaskStatus::Pending;
   std::optional<WallTime> started_at;
   std::optional<WallTime> ended_at;
   std::optional<double> duration_seconds;
@@ -48,7 +49,7 @@ struct AttemptRow {
 struct RuntimePoint {
   WallTime started_at;
   double seconds = 0;
-  std::string status;
+  TaskStatus status = TaskStatus::Pending;
 };
 
 class StatusReader {
@@ -82,7 +83,7 @@ class StatusReader {
 
   // Per task and trading date in [from, to]: the daily outcome of that date (SUCCESS when any
   // attempt succeeded, else the status of its last attempt or skip).
-  Expected<std::map<std::string, std::map<std::string, std::string>>> daily_outcomes(
+  Expected<std::map<std::string, std::map<std::string, TaskStatus>>> daily_outcomes(
       const std::vector<std::string>& tasks, const std::string& from, const std::string& to);
 
   // The log file of the task's newest attempt; nullopt when it never ran.
@@ -90,6 +91,11 @@ class StatusReader {
 
   // For task rows left RUNNING: the mode of the run that set them ("" when no run owns them).
   Expected<std::map<std::string, std::string>> running_task_modes();
+
+  // The run history by trading date (first recorded date, successes in [from, to]), as
+  // read_date_history reads it, on this connection.
+  Expected<DateHistory> date_history(const std::vector<std::string>& tasks, const std::string& from,
+                                     const std::string& to);
 
  private:
   struct Db;  // the SQLite connection (src/store/status_reader.cpp)

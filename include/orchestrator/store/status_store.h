@@ -48,6 +48,11 @@ class StatusStore final : public RunRecorder {
   Expected<int> recover_interrupted(const std::function<bool(const std::string& mode)>& mode_is_dead,
                                     WallTime now, std::vector<LeftGroup>* left = nullptr);
 
+  // The Slurm job ids of attempts still RUNNING in the database whose mode's orchestrator is
+  // gone (same `mode_is_dead` as recover_interrupted): to cancel before marking them.
+  Expected<std::vector<std::string>> open_job_ids(
+      const std::function<bool(const std::string& mode)>& mode_is_dead);
+
   // Adds a PENDING row for every task not yet in data_pipeline_status.
   Status ensure_tasks(const std::vector<std::string>& names, WallTime now);
 
@@ -88,6 +93,7 @@ class StatusStore final : public RunRecorder {
 
   // RunRecorder
   Expected<std::int64_t> attempt_started(const AttemptStart& start) override;
+  Status attempt_submitted(std::int64_t attempt_id, const std::string& job_id) override;
   Status attempt_process(std::int64_t attempt_id, std::int64_t pgid, std::uint64_t start) override;
   Status attempt_finished(std::int64_t attempt_id, const std::string& task_name,
                           const AttemptEnd& end) override;

@@ -16,12 +16,13 @@ class ConsoleStatus final : public StatusSink {
 
   void task_waiting(std::string_view name, WallTime not_before) override;
   void task_started(std::string_view name, int attempt, int max_attempts,
-                    const std::vector<std::string>& argv) override;
+                    const std::vector<std::string>& argv, std::string_view job_id) override;
   void task_succeeded(std::string_view name, Millis duration,
                       std::optional<std::int64_t> records) override;
   void task_failed(std::string_view name, int attempt, std::string_view reason,
                    std::optional<Millis> retry_in) override;
   void task_skipped(std::string_view name, std::string_view reason) override;
+  void task_interrupted(std::string_view name, std::string_view reason) override;
   void task_warning(std::string_view name, std::string_view message) override;
   void run_finished(const RunSummary& summary) override;
 

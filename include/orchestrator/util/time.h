@@ -39,6 +39,10 @@ std::string format_time_of_day(TimeOfDay t);  // "09:30" or "09:30:15"
 // "YYYY-MM-DD", a real calendar date.
 Expected<std::chrono::year_month_day> parse_date(std::string_view text);
 std::string format_date(std::chrono::year_month_day d);
+// A number of seconds given on the command line ("30", "0.5", "1e3"), from `least` to `most`
+// inclusive, in milliseconds. Refused: not a number (also "nan", "inf", hex, trailing text),
+// or out of that range; messages quote the text (cut to 40 characters) and name the range.
+Expected<Millis> parse_seconds(std::string_view text, Millis least, Millis most);
 // "2.1s", "1m 05s", "2h 03m".
 std::string format_duration(Millis d);
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/sched/recorder.h"
+
 namespace orch::web {
 
 struct SourceView {
@@ -22,13 +24,13 @@ struct SourceView {
 struct RuntimeSample {
   std::string when;  // local time text of the attempt's start
   double seconds = 0;
-  std::string status;
+  TaskStatus status = TaskStatus::Success;
 };
 
 struct TaskView {
   std::string name;
   std::string schedule;     // daily | intraday
-  std::string status;       // as shown (RUNNING of a gone orchestrator already INTERRUPTED)
+  TaskStatus status = TaskStatus::Pending;  // as shown (RUNNING of a gone orchestrator: INTERRUPTED)
   std::optional<double> success_rate;  // 0..1
   std::optional<double> average_runtime_seconds;
   std::string last_run;     // local time text ("" when never)
@@ -41,7 +43,7 @@ struct TaskView {
 struct TimelineBar {
   std::string task;
   int attempt = 1;
-  std::string status;
+  TaskStatus status = TaskStatus::Success;
   double start = 0;
   double end = 0;
   std::string start_text, end_text;  // local times for the tooltip
@@ -64,7 +66,7 @@ struct Timeline {
 struct OutcomeGrid {
   std::vector<std::string> dates;  // oldest first
   std::vector<std::string> tasks;
-  std::map<std::string, std::map<std::string, std::string>> cells;  // task -> date -> status
+  std::map<std::string, std::map<std::string, TaskStatus>> cells;  // task -> date -> outcome
 };
 
 struct MarketView {

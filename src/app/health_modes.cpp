@@ -17,7 +17,9 @@
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
+#include "orchestrator/exec/detached.h"
 #include "orchestrator/exec/dispatch_process_runner.h"
+#include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/graph/dag.h"
 #include "orchestrator/health/stale.h"
 #include "orchestrator/ui/console_status.h"
@@ -134,9 +136,6 @@ int run_health(const GlobalOptions& global, bool json) {
   if (!calendar) return exit_code::kUsage;
   const PipelineConfig& cfg = pipeline->config;
 
-  // Alerts run through the process engine, which is only set up when there may be one.
-  std::optional<PosixProcessRunner> processes;
-  if (cfg.on_failure) processes.emplace();
   wait_until_free(cfg, "health");
   auto session = open_store(*pipeline, "health");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
@@ -168,11 +167,22 @@ int run_health(const GlobalOptions& global, bool json) {
   }
   std::fflush(stdout);
   write_metrics(*pipeline, *report);
-  alert_red_sources(*pipeline, processes ? &*processes : nullptr, *turned_red, "");
-  if (processes && processes->stop_signal() != 0) {
-    return exit_code::signal_exit(processes->stop_signal());
-  }
-  return any_red(*report) ? exit_code::kFailed : exit_code::kOk;
+  const auto alerts = red_source_alerts(*pipeline, *turned_red, "");
+  const int code = any_red(*report) ? exit_code::kFailed : exit_code::kOk;
+  if (alerts.empty()) return code;
+  // The check does not wait for its alerts: the lock and the database are let go, and a
+  // detached process of ours runs them (at most kMaxAlertsAtOnce at once, each ended at its
+  // timeout) and logs their ends to orchestrator.log.
+  { OpenStore closing = std::move(*session); }  // the lock released, the database closed
+  const Status detached = run_detached([&] {
+    PosixProcessRunner engine;
+    BackgroundProcesses runner = alert_runner(engine, *pipeline->clock);
+    submit_alerts(*pipeline, runner, alerts);
+    runner.drain(Millis{24 * 3600 * 1000});
+    return 0;
+  });
+  if (!detached) spdlog::warn("on_failure alerts not sent: {}", detached.error().message);
+  return code;
 }
 
 int run_update_stale(const GlobalOptions& global, const RunOptions& options,
@@ -206,7 +216,8 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  DispatchProcessRunner engine(cfg.log_dir, current_environment());
+  BackgroundProcesses processes = alert_runner(engine, *pipeline->clock);  // tasks and alerts
   auto session = open_store(*pipeline, "update-stale");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
@@ -229,7 +240,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
       spdlog::warn("health: {}", red.error().message);
     }
     write_metrics(*pipeline, *before);
-    return exit_code::kOk;
+    return finish_alerts(cfg, processes, exit_code::kOk);
   }
   print_selection(sel, min_staleness);
   std::fflush(stdout);
@@ -258,12 +269,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const int code = finish_run(store, *run_id, result, pipeline->clock->now());
   const auto after = after_run(*pipeline, store, processes, *run_id, result);
   const auto still_stale = print_outcome(sel, after, *min);
-  if (int sig = processes.stop_signal(); sig != 0 && code != exit_code::kStoreError) {
-    return exit_code::signal_exit(sig);  // stopped while the alerts ran
-  }
   // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
-  if (code == exit_code::kOk && !still_stale.empty()) return exit_code::kFailed;
-  return code;
+  const int refreshed = code == exit_code::kOk && !still_stale.empty() ? exit_code::kFailed : code;
+  return finish_alerts(cfg, processes, refreshed);  // 143/130 when a stop came meanwhile
 }
 
 }  // namespace orch

@@ -1,4 +1,4 @@
-// on_failure: building the alert's process request and waiting for it on the mode's runner.
+// on_failure: building the alert's process request, its coalescing key and the meaning of its end.
 #include "orchestrator/health/alerts.h"
 
 #include <algorithm>
@@ -74,9 +74,17 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
   return r;
 }
 
-namespace {
+std::string alert_subject(const Alert& alert) {
+  return std::string(to_string(alert.kind)) + " " +
+         (alert.kind == AlertKind::SourceRed ? alert.source : alert.task);
+}
 
-Status outcome_of(const ProcessRequest& request, const ProcessCompletion& c) {
+std::string alert_key(const Alert& alert) {
+  return alert_subject(alert) + "\n" + alert.task + "\n" + alert.source + "\n" + alert.status +
+         "\n" + alert.error;
+}
+
+Status alert_outcome(const ProcessRequest& request, const ProcessCompletion& c) {
   const std::string what = format_command(request.argv);
   switch (c.kind) {
     case ExitKind::Exited:
@@ -88,76 +96,9 @@ Status outcome_of(const ProcessRequest& request, const ProcessCompletion& c) {
     case ExitKind::Signaled:
       return make_error(what + " was killed by signal " + std::to_string(c.signal));
     case ExitKind::Stopped:
-      return make_error(what + " was stopped");
+      return make_error(what + " was ended by a stop signal");
   }
   return ok();
-}
-
-bool same_alert(const Alert& a, const Alert& b) {
-  return a.kind == b.kind && a.task == b.task && a.source == b.source && a.status == b.status &&
-         a.error == b.error;
-}
-
-}  // namespace
-
-std::vector<AlertOutcome> send_alerts(const PipelineConfig& config, ProcessRunner& processes,
-                                      const std::vector<Alert>& alerts,
-                                      const std::vector<std::string>& base_env, WallTime now) {
-  std::vector<AlertOutcome> out;
-  for (const Alert& a : alerts) {
-    const bool dup = std::any_of(out.begin(), out.end(),
-                                 [&](const AlertOutcome& o) { return same_alert(o.alert, a); });
-    if (!dup) out.push_back({a, ok()});
-  }
-  struct Running {
-    std::size_t index;
-    ProcessId id;
-    ProcessRequest request;
-  };
-  std::vector<Running> running;
-  std::size_t next = 0;
-  // The runner enforces each deadline (SIGTERM, SIGKILL after the grace); this loop starts
-  // alerts while there is room and collects their ends, and gives up on a stop signal.
-  while (next < out.size() || !running.empty()) {
-    while (next < out.size() && running.size() < kMaxAlertsAtOnce) {
-      const std::size_t i = next++;
-      auto request = alert_request(config, out[i].alert, base_env, now);
-      if (!request) {
-        out[i].status = request.error();
-        continue;
-      }
-      auto id = processes.start(*request);
-      if (!id) {
-        out[i].status = make_error("cannot start " + format_command(request->argv) + ": " +
-                                   id.error().message);
-        continue;
-      }
-      running.push_back({i, *id, std::move(*request)});
-    }
-    if (running.empty()) break;
-    for (const ProcessCompletion& c : processes.wait(Millis{1000})) {
-      auto it = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.id == c.id; });
-      if (it == running.end()) continue;
-      out[it->index].status = outcome_of(it->request, c);
-      running.erase(it);
-    }
-    if (processes.stop_signal() != 0) {
-      processes.stop_all();
-      for (const Running& r : running) {
-        out[r.index].status = make_error("stop signal received while the on_failure command ran; it was ended");
-      }
-      for (std::size_t i = next; i < out.size(); ++i) {
-        out[i].status = make_error("not sent: stop signal received");
-      }
-      break;
-    }
-  }
-  return out;
-}
-
-Status send_alert(const PipelineConfig& config, ProcessRunner& processes, const Alert& alert,
-                  const std::vector<std::string>& base_env, WallTime now) {
-  return send_alerts(config, processes, {alert}, base_env, now).front().status;
 }
 
 }  // namespace orch

@@ -149,7 +149,8 @@ class Alerts(PipelineTestCase):
         r = self.p.run("--now", at(150), "--health")
         self.assertRc(r, 1)
         self.assertIn("data source alpha turned red", r.stderr)
-        self.assertEqual(len(self.alerts()), 1)
+        # --health does not wait for its alerts: they run detached, after it returned
+        self.wait_until(lambda: len(self.alerts()) == 1, 10, "the source_red alert")
         kind, task, source, status, error, log, run_id, _ = self.alerts()[0]
         self.assertEqual((kind, task, source, status, log, run_id),
                          ("source_red", "A", "alpha", "red", "", ""))
@@ -162,6 +163,7 @@ class Alerts(PipelineTestCase):
         self.assertRc(self.p.run("--now", at(160), "--health"), 0)
         self.assertEqual(len(self.alerts()), 1)
         self.assertRc(self.p.run("--now", at(153 + 150), "--health"), 1)
+        self.wait_until(lambda: len(self.alerts()) == 2, 10, "the second source_red alert")
         self.assertEqual([a[0] for a in self.alerts()], ["source_red", "source_red"])
 
     def test_a_failing_or_hanging_alert_is_logged_and_bounded(self):

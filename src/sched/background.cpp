@@ -1,6 +1,7 @@
 #include "orchestrator/sched/background.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace orch {
 

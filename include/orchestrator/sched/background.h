@@ -54,7 +54,10 @@ class BackgroundProcesses final : public ProcessRunner {
   int stop_signal() const override { return inner_.stop_signal(); }
   // Ends the tasks and the background jobs (a stop ends both); returns the tasks' ends.
   std::vector<ProcessCompletion> stop_all() override;
-  std::size_t running() const override { return inner_.running() - running_.size(); }
+  std::size_t running() const override {
+    const std::size_t all = inner_.running();
+    return all > running_.size() ? all - running_.size() : 0;
+  }
   std::string external_id(ProcessId id) const override { return inner_.external_id(id); }
   std::optional<OsProcess> os_process(ProcessId id) const override {
     return inner_.os_process(id);

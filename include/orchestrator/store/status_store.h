@@ -65,6 +65,9 @@ class StatusStore final : public RunRecorder {
   // Tasks with a successful attempt recorded for this trading date (YYYY-MM-DD).
   Expected<std::set<std::string>> succeeded_on(const std::string& trading_date);
 
+  // Whether any run of `mode` ("daily") ever ended SUCCESS on this database.
+  Expected<bool> any_run_succeeded(const std::string& mode);
+
   // The start of each task's latest attempt (any mode): when an intraday task is next due.
   Expected<std::map<std::string, WallTime>> last_starts();
 

@@ -10,6 +10,7 @@
 
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/launch.h"
 #include "orchestrator/app/session.h"
@@ -135,7 +136,8 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  DispatchProcessRunner engine(cfg.log_dir, current_environment());
+  BackgroundProcesses processes = alert_runner(engine, *pipeline.clock);  // tasks and alerts
   auto session = open_store(pipeline, "daily");  // the daily lock, held throughout
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
@@ -146,7 +148,9 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   std::vector<DateRow> rows;
   const auto began = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < dates->size(); ++i) {
-    if (processes.stop_signal() != 0) return exit_code::signal_exit(processes.stop_signal());
+    if (processes.stop_signal() != 0) {
+      return finish_alerts(cfg, processes, exit_code::signal_exit(processes.stop_signal()));
+    }
     const Date d = (*dates)[i];
     const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
     spdlog::info("Backfill: {}", date_progress(i, dates->size(), d, elapsed));
@@ -165,6 +169,7 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
                   "task, in {} (run it again to redo only what did not succeed)",
                   range_text, failed_dates, rows.size(), format_duration(took));
   }
+  code = finish_alerts(cfg, processes, code);  // the failures' alerts ran beside the dates
   if (options.json) print_json(rows, code == exit_code::kOk);
   return code;
 }

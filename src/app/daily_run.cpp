@@ -84,6 +84,12 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   out.result = runner.run();
   out.code = finish_run(store, *run_id, out.result, pipeline.clock->now());
   after_run(pipeline, store, *ctx.processes, *run_id, out.result);  // alerts, freshness, metrics
+  // A stop while the alerts ran ended them: the exit says so (143/130), not the run's outcome,
+  // and no later date of a backfill or catch-up starts.
+  if (int sig = ctx.processes->stop_signal(); sig != 0 && out.code != exit_code::kStoreError) {
+    out.code = exit_code::signal_exit(sig);
+    out.result.stop_signal = sig;
+  }
   return out;
 }
 

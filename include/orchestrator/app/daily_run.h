@@ -8,6 +8,7 @@
 #include "orchestrator/app/options.h"
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/calendar/trading_dates.h"
+#include "orchestrator/sched/background.h"
 #include "orchestrator/sched/runner.h"
 #include "orchestrator/store/status_store.h"
 
@@ -17,7 +18,7 @@ struct DailyRunContext {
   const GlobalOptions* global = nullptr;
   const Pipeline* pipeline = nullptr;
   StatusStore* store = nullptr;
-  ProcessRunner* processes = nullptr;
+  BackgroundProcesses* processes = nullptr;  // the tasks and their alerts
   std::vector<const TaskSpec*> tasks;  // the selection (--task), in file order
   int jobs = 4;
 };

@@ -30,7 +30,7 @@ constexpr char kMagic[8] = {'O', 'R', 'C', 'H', 'C', 'F', 'G', '\0'};
 #if defined(__GLIBCXX__) && defined(__x86_64__)
 static_assert(sizeof(TaskSpec) == 392, "TaskSpec changed: update the pipeline-file cache");
 static_assert(sizeof(ExecutorSpec) == 216, "ExecutorSpec changed: update the pipeline-file cache");
-static_assert(sizeof(PipelineConfig) == 776, "PipelineConfig changed: update the pipeline-file cache");
+static_assert(sizeof(PipelineConfig) == 824, "PipelineConfig changed: update the pipeline-file cache");
 static_assert(sizeof(MarketHours) == 136, "MarketHours changed: update the pipeline-file cache");
 #endif
 
@@ -299,6 +299,11 @@ void put(Writer& w, const PipelineConfig& c) {
     w.u64(tasks->size());
     for (const auto& t : *tasks) put(w, t);
   }
+  w.u64(c.setting_lines.size());
+  for (const auto& [key, line] : c.setting_lines) {
+    w.str(key);
+    w.i64(line);
+  }
 }
 
 std::chrono::sys_days get_day(Reader& r) {
@@ -351,6 +356,10 @@ PipelineConfig get_config(Reader& r) {
     const std::size_t n = r.count(64);
     tasks->reserve(n);
     for (std::size_t i = 0; i < n && r.ok(); ++i) tasks->push_back(get_task(r));
+  }
+  for (std::size_t n = r.count(16); n > 0 && r.ok(); --n) {
+    std::string key = r.str();
+    c.setting_lines.emplace_hint(c.setting_lines.end(), std::move(key), r.i32());
   }
   return c;
 }

@@ -26,7 +26,7 @@ namespace orch {
 // Files smaller than this are parsed every time (a few milliseconds); larger ones are cached.
 inline constexpr std::size_t kConfigCacheMinBytes = 64 * 1024;
 // Bumped whenever the encoding below changes.
-inline constexpr std::uint8_t kConfigCacheFormat = 1;
+inline constexpr std::uint8_t kConfigCacheFormat = 2;
 
 // What a cache is valid for, besides the file's bytes.
 struct ConfigCacheKey {

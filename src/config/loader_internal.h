@@ -2,6 +2,7 @@
 // Private to the config loader: the diagnostics sink, checked access to YAML maps, typed
 // readers for scalar values, and the task and graph passes. Every reader reports its own
 // errors and returns nullopt on failure, so callers can go on and collect them all.
+#include <sys/types.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -130,6 +131,11 @@ std::vector<ParsedTask> read_schedule(Diagnostics& diag, const Field& field, Sch
 // Duplicate names, dependency resolution, cycles, computed tiers and tier rules.
 void check_task_graph(Diagnostics& diag, std::vector<ParsedTask>& daily,
                       std::vector<ParsedTask>& intraday);
+// Loads a regular file's bytes `text` (its permission bits `file_mode`), through the cache
+// beside it when it is large enough (loader_cached.cpp).
+LoadResult load_regular_file(const std::string& text, const std::filesystem::path& file,
+                             mode_t file_mode, std::uintmax_t max_file_bytes);
+
 // Reports scripts that do not exist (missing_scripts, not errors).
 void check_scripts(Diagnostics& diag, const std::vector<ParsedTask>& tasks);
 void check_script(Diagnostics& diag, const TaskSpec& task);

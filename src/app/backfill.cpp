@@ -30,6 +30,7 @@ struct DateRow {
 
 std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
   std::vector<std::string> out;
+  out.reserve(tasks.size());
   for (const TaskSpec* t : tasks) out.push_back(t->name);
   return out;
 }

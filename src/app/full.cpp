@@ -31,9 +31,9 @@ class FullHost final : public SupervisorHost {
     std::vector<std::string> argv{self_.string(), "-c", p_.config.file.string(),
                                   "--db", p_.config.database.string(), "--no-color"};
     if (global_.now) argv.insert(argv.end(), {"--now", format_iso_utc(p_.clock->now())});
-    if (global_.verbosity == Verbosity::Verbose) argv.push_back("-v");
+    if (global_.verbosity == Verbosity::Verbose) argv.emplace_back("-v");
     if (which == RunnerRole::Daily) {
-      argv.push_back("--daily");
+      argv.emplace_back("--daily");
     } else {
       argv.insert(argv.end(), {"--intraday", "--interval",
                                fmt::format("{:g}", static_cast<double>(interval_.count()) / 1000)});

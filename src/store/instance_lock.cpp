@@ -78,10 +78,10 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
       holder = read_pid(fd);
     }
     if (busy != nullptr) *busy = Busy{true, holder};
-    const std::string who =
-        holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
-                   : "another orchestrator (PID unknown)";
-    return make_error(ErrorKind::Locked, who + " is running --" + mode + " on " + db.string(), false);
+    std::string message = holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
+                                     : "another orchestrator (PID unknown)";
+    message.append(" is running --").append(mode).append(" on ").append(db.string());
+    return make_error(ErrorKind::Locked, std::move(message), false);
   }
 
   const std::string pid = std::to_string(::getpid()) + "\n";

@@ -115,10 +115,17 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
   if (!in) return exit_code::kUsage;
-  const Pipeline& pipeline = in->pipeline;
+  DispatchProcessRunner processes(in->pipeline.config.log_dir, current_environment());
+  in->pipeline.processes = &processes;
+  return run_backfill(global, options, range_text, *in);
+}
+
+int run_backfill(const GlobalOptions& global, const RunOptions& options,
+                 const std::string& range_text, const ScheduleInput& in) {
+  const Pipeline& pipeline = in.pipeline;
   const PipelineConfig& cfg = pipeline.config;
-  const MarketCalendar& calendar = in->calendar;
-  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const MarketCalendar& calendar = in.calendar;
+  const std::vector<const TaskSpec*>& selected = in.tasks;
   auto range = parse_date_range(range_text);
   if (!range) {
     spdlog::error("--backfill: {}", range.error().message);
@@ -136,11 +143,12 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  ProcessRunner& processes = *pipeline.processes;
+  processes.arm();
   auto session = open_store(pipeline, "daily");  // the daily lock, held throughout
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), selected, jobs};
   spdlog::info("Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
                options.reverse ? "newest" : "oldest",
                options.force ? ", --force: every task" : ", only the tasks not yet succeeded for each");

@@ -70,10 +70,16 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
   if (!in) return exit_code::kUsage;
-  const Pipeline& pipeline = in->pipeline;
+  DispatchProcessRunner processes(in->pipeline.config.log_dir, current_environment());
+  in->pipeline.processes = &processes;
+  return run_daily(global, options, *in);
+}
+
+int run_daily(const GlobalOptions& global, const RunOptions& options, const ScheduleInput& in) {
+  const Pipeline& pipeline = in.pipeline;
   const PipelineConfig& cfg = pipeline.config;
-  const MarketCalendar& calendar = in->calendar;
-  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const MarketCalendar& calendar = in.calendar;
+  const std::vector<const TaskSpec*>& selected = in.tasks;
   const int jobs = options.jobs.value_or(cfg.max_parallel);
   const Date today = pipeline.zone.date_of(pipeline.clock->now());
   Date day = today;
@@ -125,11 +131,11 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner processes(cfg.log_dir, current_environment());
+  pipeline.processes->arm();
   auto session = open_store(pipeline, "daily");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), selected, jobs};
 
   if (catch_up) {
     auto missed = catchup_dates(pipeline, calendar, names, today, [&](auto&&... a) {

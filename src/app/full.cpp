@@ -86,14 +86,21 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
+  PosixProcessRunner processes;  // the runners are local children
+  pipeline->processes = &processes;
+  return run_full(global, intraday_interval, *pipeline);
+}
+
+int run_full(const GlobalOptions& global, Millis intraday_interval, const Pipeline& pipeline) {
+  auto calendar = load_calendar(pipeline);
   if (!calendar) return exit_code::kUsage;
-  PosixProcessRunner processes;
-  auto session = open_store(*pipeline, "full");
+  ProcessRunner& processes = *pipeline.processes;
+  processes.arm();
+  auto session = open_store(pipeline, "full");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
-  FullHost host(global, *pipeline, *session->store, processes, intraday_interval);
-  Supervisor supervisor(*pipeline->clock, processes, host, *calendar, pipeline->config.daily_days,
-                        earliest_daily_time(pipeline->config));
+  FullHost host(global, pipeline, *session->store, processes, intraday_interval);
+  Supervisor supervisor(*pipeline.clock, processes, host, *calendar, pipeline.config.daily_days,
+                        earliest_daily_time(pipeline.config));
   return exit_code::signal_exit(supervisor.run());
 }
 

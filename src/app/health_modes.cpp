@@ -18,6 +18,7 @@
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
 #include "orchestrator/exec/dispatch_process_runner.h"
+#include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/graph/dag.h"
 #include "orchestrator/health/stale.h"
 #include "orchestrator/ui/console_status.h"
@@ -118,20 +119,26 @@ int run_health(const GlobalOptions& global, bool json) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
+  PosixProcessRunner processes;  // alerts are local commands
+  pipeline->processes = &processes;
+  return run_health(global, json, *pipeline);
+}
+
+int run_health(const GlobalOptions& global, bool json, const Pipeline& pipeline) {
+  auto calendar = load_calendar(pipeline);
   if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
+  const PipelineConfig& cfg = pipeline.config;
 
   // Alerts run through the process engine, which is only set up when there may be one.
-  std::optional<PosixProcessRunner> processes;
-  if (cfg.on_failure) processes.emplace();
+  ProcessRunner* processes = cfg.on_failure ? pipeline.processes : nullptr;
+  if (processes) processes->arm();
   wait_until_free(cfg, "health");
-  auto session = open_store(*pipeline, "health");
+  auto session = open_store(pipeline, "health");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
+  auto report = read_health(pipeline, *calendar, store, pipeline.clock->now());
   if (report) {
-    if (auto filled = fill_missed_dates(*pipeline, *calendar, *report, report->checked_at,
+    if (auto filled = fill_missed_dates(pipeline, *calendar, *report, report->checked_at,
                                         [&](const std::vector<std::string>& tasks,
                                             const std::string& from, const std::string& to) {
                                           return read_date_history(store, tasks, from, to);
@@ -152,11 +159,11 @@ int run_health(const GlobalOptions& global, bool json) {
   if (json) {
     fmt::print("{}\n", render_health_json(*report));
   } else {
-    fmt::print("{}", render_dashboard(*report, pipeline->zone, stdout_style(global.color)));
+    fmt::print("{}", render_dashboard(*report, pipeline.zone, stdout_style(global.color)));
   }
   std::fflush(stdout);
-  write_metrics(*pipeline, *report);
-  alert_red_sources(*pipeline, processes ? &*processes : nullptr, *turned_red, "");
+  write_metrics(pipeline, *report);
+  alert_red_sources(pipeline, processes, *turned_red, "");
   if (processes && processes->stop_signal() != 0) {
     return exit_code::signal_exit(processes->stop_signal());
   }
@@ -168,9 +175,16 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
+  DispatchProcessRunner processes(pipeline->config.log_dir, current_environment());
+  pipeline->processes = &processes;
+  return run_update_stale(global, options, min_staleness, *pipeline);
+}
+
+int run_update_stale(const GlobalOptions& global, const RunOptions& options,
+                     const std::string& min_staleness, const Pipeline& pipeline) {
+  auto calendar = load_calendar(pipeline);
   if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
+  const PipelineConfig& cfg = pipeline.config;
   const auto min = parse_freshness(min_staleness);
   if (!min || (*min != Freshness::Yellow && *min != Freshness::Red)) {
     spdlog::error("--min-staleness: expected yellow or red, not '{}'", min_staleness);
@@ -188,18 +202,19 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
       spdlog::error("{}", rows.error().message);
       return exit_code::kStoreError;
     }
-    const HealthReport report = build_report(cfg, *calendar, *rows, pipeline->clock->now());
-    print_dry_run(*pipeline, select_stale(cfg, report, *min, options.tasks), min_staleness, jobs);
+    const HealthReport report = build_report(cfg, *calendar, *rows, pipeline.clock->now());
+    print_dry_run(pipeline, select_stale(cfg, report, *min, options.tasks), min_staleness, jobs);
     return exit_code::kOk;
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner processes(cfg.log_dir, current_environment());
-  auto session = open_store(*pipeline, "update-stale");
+  ProcessRunner& processes = *pipeline.processes;
+  processes.arm();
+  auto session = open_store(pipeline, "update-stale");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  const WallTime start = pipeline->clock->now();
-  auto before = read_health(*pipeline, *calendar, store, start);
+  const WallTime start = pipeline.clock->now();
+  auto before = read_health(pipeline, *calendar, store, start);
   if (!before) {
     spdlog::error("{}", before.error().message);
     return exit_code::kStoreError;
@@ -212,11 +227,11 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                min_staleness, options.tasks.empty() ? "" : " among the --task selection",
                sum.healthy, sum.stale, sum.critical, sum.unknown);
     if (auto red = record_health(store, *before)) {
-      alert_red_sources(*pipeline, &processes, *red, "");
+      alert_red_sources(pipeline, &processes, *red, "");
     } else {
       spdlog::warn("health: {}", red.error().message);
     }
-    write_metrics(*pipeline, *before);
+    write_metrics(pipeline, *before);
     return exit_code::kOk;
   }
   print_selection(sel, min_staleness);
@@ -232,19 +247,19 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     spdlog::error("{}", run_id.error().message);
     return exit_code::kStoreError;
   }
-  const std::string trading_date = format_date(pipeline->zone.date_of(start));
+  const std::string trading_date = format_date(pipeline.zone.date_of(start));
   spdlog::info("Update stale: {} task(s) for {} source(s), run {}", sel.tasks.size(),
                sel.sources.size(), *run_id);
   Plan plan(to_plan_tasks(cfg, sel.tasks), jobs);
   LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment()};
   ConsoleStatus sink(console_style(global.color), "Update stale",
-                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
-  Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id, [&](int id, int attempt) {
-    return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline->clock->now());
+                     [&](WallTime t) { return pipeline.zone.local_datetime(t); });
+  Runner runner(plan, processes, store, sink, *pipeline.clock, *run_id, [&](int id, int attempt) {
+    return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline.clock->now());
   });
   const RunResult result = runner.run();
-  const int code = finish_run(store, *run_id, result, pipeline->clock->now());
-  const auto after = after_run(*pipeline, store, processes, *run_id, result);
+  const int code = finish_run(store, *run_id, result, pipeline.clock->now());
+  const auto after = after_run(pipeline, store, processes, *run_id, result);
   print_outcome(sel, after);
   return code;
 }

@@ -15,9 +15,8 @@ namespace orch {
 
 struct DailyRunContext {
   const GlobalOptions* global = nullptr;
-  const Pipeline* pipeline = nullptr;
+  const Pipeline* pipeline = nullptr;  // its clock and process runner run the date
   StatusStore* store = nullptr;
-  ProcessRunner* processes = nullptr;
   std::vector<const TaskSpec*> tasks;  // the selection (--task), in file order
   int jobs = 4;
 };

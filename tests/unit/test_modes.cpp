@@ -2,6 +2,7 @@
 // system clock and the real runner: what a user sees (exit code, the status database, which
 // tasks started when) without starting a process or sleeping.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <map>
 
@@ -9,6 +10,7 @@
 #include "helpers.h"
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
+#include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/store/status_store.h"
 
 namespace orch::test {
@@ -111,6 +113,37 @@ TEST_CASE("--daily --dry-run on fakes: nothing is started and no database is wri
   CHECK(f.run_daily_mode(clock, processes, options) == exit_code::kOk);
   CHECK(processes.starts.empty());
   CHECK_FALSE(std::filesystem::exists(f.dir / "status.db"));
+}
+
+namespace {
+
+bool sigterm_blocked() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  ::sigprocmask(SIG_BLOCK, nullptr, &mask);
+  return sigismember(&mask, SIGTERM) == 1;
+}
+
+}  // namespace
+
+TEST_CASE("runner: signal handling is taken over at arm() (or the first start/wait), not when made") {
+  REQUIRE_FALSE(sigterm_blocked());
+  {
+    // A mode makes its runner before --dry-run is decided: SIGTERM still ends the process.
+    PosixProcessRunner runner;
+    CHECK_FALSE(sigterm_blocked());
+    CHECK(runner.stop_signal() == 0);
+    runner.arm();  // where the mode starts to write: from here SIGTERM waits for a clean stop
+    CHECK(sigterm_blocked());
+    runner.arm();  // idempotent
+  }
+  CHECK_FALSE(sigterm_blocked());  // restored when the runner ends
+  {
+    PosixProcessRunner runner;
+    (void)runner.wait(Millis{0});
+    CHECK(sigterm_blocked());
+  }
+  CHECK_FALSE(sigterm_blocked());
 }
 
 }  // namespace orch::test

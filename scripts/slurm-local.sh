@@ -11,13 +11,15 @@
 # Folder: $ORCH_SLURM_DIR, else $XDG_STATE_HOME/orchestrator-slurm (~/.local/state/...).
 # Use it with:  export SLURM_CONF=<folder>/slurm.conf
 # Needs root (the daemons run as root here) and Debian/Ubuntu (apt-get).
-# Ports: $ORCH_SLURM_PORT (slurmctld, default 16817) and that + 1 (slurmd).
+# Ports: $ORCH_SLURM_PORT (slurmctld) and that + 1 (slurmd). Unset, a running cluster in this
+# folder keeps its ports, and a new one takes the first free pair from 16817 up (16817/16818,
+# 16819/16820, ...), so clusters in different folders can run side by side.
 # CPUs offered: $ORCH_SLURM_CPUS (default 8; more than the machine has is allowed, for sleepy jobs).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${ORCH_SLURM_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/orchestrator-slurm}"
-port="${ORCH_SLURM_PORT:-16817}"
+port="${ORCH_SLURM_PORT:-}"
 cpus="${ORCH_SLURM_CPUS:-8}"
 node="$(hostname -s)"
 conf="$dir/slurm.conf"
@@ -25,6 +27,25 @@ conf="$dir/slurm.conf"
 die() { echo "slurm-local: $*" >&2; exit 1; }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Whether something listens on 127.0.0.1:$1 (bash's /dev/tcp; no extra tool needed).
+port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# Sets $port: $ORCH_SLURM_PORT, else the port of this folder's cluster while any of its
+# daemons runs (rewriting the configuration under them would cut them off), else the first
+# free pair from 16817.
+choose_port() {
+  [ -n "$port" ] && return 0
+  if [ -f "$conf" ] && { pid_alive "$dir/slurmctld.pid" || pid_alive "$dir/slurmd.pid"; }; then
+    port="$(sed -n 's/^SlurmctldPort=//p' "$conf")"
+    [ -n "$port" ] && return 0
+  fi
+  port=16817
+  while port_in_use "$port" || port_in_use $((port + 1)); do
+    port=$((port + 2))
+    [ "$port" -lt 17017 ] || die "no free port pair between 16817 and 17016; set ORCH_SLURM_PORT"
+  done
+}
 
 write_config() {
   mkdir -p "$dir/state" "$dir/spool" "$dir/log"
@@ -53,6 +74,8 @@ SelectTypeParameters=CR_Core_Memory
 # A job without --mem gets this much per CPU, not the whole node (which would run one at a time).
 DefMemPerCPU=100
 SchedulerType=sched/builtin
+PreemptType=preempt/partition_prio
+PreemptMode=CANCEL
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
@@ -65,7 +88,9 @@ InactiveLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=8192 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+# A job here that needs the node preempts (cancels) jobs of \`debug\`: their state is PREEMPTED.
+PartitionName=urgent Nodes=$node MaxTime=INFINITE State=UP PriorityTier=2
 EOF
 }
 
@@ -91,21 +116,22 @@ start() {
   [ "$(id -u)" -eq 0 ] || die "must run as root (the daemons run as root here)"
   command -v apt-get >/dev/null || die "needs apt-get (Debian or Ubuntu)"
   bash "$here/install-packages.sh" slurm-wlm munge
+  choose_port
   write_config
   start_munge
   export SLURM_CONF="$conf"
   pid_alive "$dir/slurmctld.pid" || slurmctld -f "$conf" -i
   pid_alive "$dir/slurmd.pid" || slurmd -f "$conf" -N "$node"
   wait_for_job
-  echo "slurm-local: running; export SLURM_CONF=$conf"
+  echo "slurm-local: running (ports $port and $((port + 1))); export SLURM_CONF=$conf"
 }
 
 stop_daemon() {  # name pidfile
-  local pidfile="$2" pid i
+  local pidfile="$2" pid _
   [ -f "$pidfile" ] || return 0
   pid="$(cat "$pidfile")"
   if kill "$pid" 2>/dev/null; then
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"

@@ -10,6 +10,7 @@
 
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/launch.h"
 #include "orchestrator/app/session.h"
@@ -143,19 +144,22 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options,
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  ProcessRunner& processes = *pipeline.processes;
-  processes.arm();
+  pipeline.processes->arm();
+  // The tasks and their on_failure alerts, on the caller's process runner.
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, *pipeline.clock);
   auto session = open_store(pipeline, "daily");  // the daily lock, held throughout
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &pipeline, session->store.get(), selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
   spdlog::info("Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
                options.reverse ? "newest" : "oldest",
                options.force ? ", --force: every task" : ", only the tasks not yet succeeded for each");
   std::vector<DateRow> rows;
   const auto began = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < dates->size(); ++i) {
-    if (processes.stop_signal() != 0) return exit_code::signal_exit(processes.stop_signal());
+    if (processes.stop_signal() != 0) {
+      return finish_alerts(cfg, processes, exit_code::signal_exit(processes.stop_signal()));
+    }
     const Date d = (*dates)[i];
     const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
     spdlog::info("Backfill: {}", date_progress(i, dates->size(), d, elapsed));
@@ -174,6 +178,7 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options,
                   "task, in {} (run it again to redo only what did not succeed)",
                   range_text, failed_dates, rows.size(), format_duration(took));
   }
+  code = finish_alerts(cfg, processes, code);  // the failures' alerts ran beside the dates
   if (options.json) print_json(rows, code == exit_code::kOk);
   return code;
 }

@@ -7,6 +7,7 @@
 
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/health_check.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/app/plan_report.h"
@@ -132,10 +133,12 @@ int run_daily(const GlobalOptions& global, const RunOptions& options, const Sche
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
   pipeline.processes->arm();
+  // The tasks and their on_failure alerts, on the caller's process runner.
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, *pipeline.clock);
   auto session = open_store(pipeline, "daily");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
-  DailyRunContext ctx{&global, &pipeline, session->store.get(), selected, jobs};
+  DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
 
   if (catch_up) {
     auto missed = catchup_dates(pipeline, calendar, names, today, [&](auto&&... a) {
@@ -152,15 +155,16 @@ int run_daily(const GlobalOptions& global, const RunOptions& options, const Sche
       spdlog::info("Catch-up: {}", date_progress(i, missed->size(), d, elapsed));
       const DailyRunOutcome ran = run_daily_date(ctx, d, DailyRunOptions{false, true});
       code = worse_exit_code(code, ran.code);
-      if (ran.stopped()) return code;
+      if (ran.stopped()) return finish_alerts(cfg, processes, code);
     }
   }
   if (options.scheduled && !daily_day) {
     not_a_daily_day();
-    return code;
+    return finish_alerts(cfg, processes, code);
   }
   const DailyRunOutcome ran = run_daily_date(ctx, day, DailyRunOptions{options.force, options.no_wait});
-  return worse_exit_code(code, ran.code);
+  // The alerts of the run's failures ran beside it; the mode ends when they have.
+  return finish_alerts(cfg, processes, worse_exit_code(code, ran.code));
 }
 
 }  // namespace orch

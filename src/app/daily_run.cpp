@@ -73,7 +73,7 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   LaunchContext launch{&cfg, "daily", *run_id, trading_date, current_environment()};
   ConsoleStatus sink(console_style(ctx.global->color), "Daily pipeline " + trading_date,
                      [&](WallTime t) { return pipeline.zone.local_datetime(t); });
-  Runner runner(plan, *pipeline.processes, store, sink, *pipeline.clock, *run_id,
+  Runner runner(plan, *ctx.processes, store, sink, *pipeline.clock, *run_id,
                 [&](int id, int attempt) {
                   const TaskSpec& t = *ctx.tasks[id];
                   // The instant the task was due on its date, even when the wait was skipped.
@@ -83,7 +83,13 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   DailyRunOutcome out;
   out.result = runner.run();
   out.code = finish_run(store, *run_id, out.result, pipeline.clock->now());
-  after_run(pipeline, store, *pipeline.processes, *run_id, out.result);  // alerts, freshness, metrics
+  after_run(pipeline, store, *ctx.processes, *run_id, out.result);  // alerts, freshness, metrics
+  // A stop while the alerts ran ended them: the exit says so (143/130), not the run's outcome,
+  // and no later date of a backfill or catch-up starts.
+  if (int sig = ctx.processes->stop_signal(); sig != 0 && out.code != exit_code::kStoreError) {
+    out.code = exit_code::signal_exit(sig);
+    out.result.stop_signal = sig;
+  }
   return out;
 }
 

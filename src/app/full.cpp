@@ -11,6 +11,7 @@
 #include "orchestrator/exec/command.h"
 #include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/exec/self_path.h"
+#include "orchestrator/health/alerts.h"
 #include "orchestrator/sched/supervisor.h"
 
 namespace orch {
@@ -60,10 +61,43 @@ class FullHost final : public SupervisorHost {
   void event(const std::string& kind, const std::string& detail) override {
     if (kind == "daily-finished") spdlog::info("the daily runner finished ({})", detail);
     if (kind == "intraday-died") spdlog::warn("the intraday runner died ({})", detail);
+    if (kind == "daily-died") spdlog::warn("the daily runner died ({})", detail);
+    if (kind == "daily-restarted") spdlog::warn("restarted the daily runner");
     if (kind == "stopped") spdlog::warn("{}: stopped the runners", detail);
     if (auto s = store_.record_event(kind, detail, p_.clock->now()); !s) {
       spdlog::warn("{}", s.error().message);
     }
+  }
+
+  // on_failure (kind runner_died) for the first death of a streak, started on the
+  // supervisor's process runner and not waited for: the runner enforces its timeout, the
+  // supervisor's loop reaps it, a stop ends it.
+  void runner_died(RunnerRole role, const std::string& detail, bool first) override {
+    if (!first || !p_.config.on_failure) return;
+    Alert alert;
+    alert.kind = AlertKind::RunnerDied;
+    alert.task = to_string(role);
+    alert.status = detail.substr(0, detail.find(';'));
+    alert.error = std::string("the --full ") + to_string(role) + " runner died (" + detail + ")";
+    auto request = alert_request(p_.config, alert, env_, p_.clock->now());
+    if (!request) {
+      spdlog::warn("on_failure alert (runner_died {}): {}", alert.task, request.error().message);
+      return;
+    }
+    if (auto id = processes_.start(*request); !id) {
+      spdlog::warn("on_failure alert (runner_died {}) failed: {}", alert.task, id.error().message);
+    } else {
+      spdlog::info("on_failure alert started: runner_died {}", alert.task);
+    }
+  }
+
+  bool daily_ever_succeeded() override {
+    auto yes = store_.any_run_succeeded("daily");
+    if (!yes) {
+      spdlog::warn("{}", yes.error().message);
+      return true;  // unknown: do not hold back the intraday runner
+    }
+    return *yes;
   }
 
   void next_daily(WallTime at) override {

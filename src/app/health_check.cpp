@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/launch.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
@@ -33,18 +34,6 @@ std::string red_reason(const SourceFreshness& s) {
     text += ", red from " + std::to_string(s.green->count()) + "s";
   }
   return text;
-}
-
-void send(const Pipeline& pipeline, ProcessRunner& processes, const Alert& alert) {
-  const auto env = current_environment();
-  const std::string subject = alert.kind == AlertKind::TaskFailed ? alert.task : alert.source;
-  auto sent = send_alert(pipeline.config, processes, alert, env, pipeline.clock->now());
-  if (sent) {
-    spdlog::info("on_failure alert sent: {} {}", to_string(alert.kind), subject);
-  } else {
-    spdlog::warn("on_failure alert ({} {}) failed: {}", to_string(alert.kind), subject,
-                 sent.error().message);
-  }
 }
 
 std::optional<MarketCalendar> calendar_of(const Pipeline& pipeline) {
@@ -127,12 +116,70 @@ void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now) {
   write_metrics(pipeline, *report);
 }
 
-void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
-                       const std::vector<const SourceFreshness*>& turned_red,
-                       const std::string& run_id) {
+BackgroundProcesses alert_runner(ProcessRunner& inner, const Clock& clock) {
+  return BackgroundProcesses(inner, clock, kMaxAlertsAtOnce, kMaxAlertsQueued, log_alert_end);
+}
+
+void log_alert_end(const BackgroundEnd& end) {
+  const std::string subject = end.key.substr(0, end.key.find('\n'));
+  const Status status = end.completion ? alert_outcome(end.request, *end.completion)
+                                       : Status(end.error.value_or(make_error("not run")));
+  if (status) {
+    spdlog::info("on_failure alert sent: {}", subject);
+  } else {
+    spdlog::warn("on_failure alert ({}) failed: {}", subject, status.error().message);
+  }
+}
+
+void submit_alerts(const Pipeline& pipeline, BackgroundProcesses& alerts,
+                   const std::vector<Alert>& batch) {
+  if (batch.empty()) return;
+  const auto env = current_environment();
+  for (const Alert& alert : batch) {
+    auto request = alert_request(pipeline.config, alert, env, pipeline.clock->now());
+    if (!request) {
+      spdlog::warn("on_failure alert ({}) failed: {}", alert_subject(alert),
+                   request.error().message);
+      continue;
+    }
+    switch (alerts.submit(alert_key(alert), std::move(*request))) {
+      case BackgroundProcesses::Submitted::Started:
+      case BackgroundProcesses::Submitted::Queued:
+        spdlog::info("on_failure alert started: {}", alert_subject(alert));
+        break;
+      case BackgroundProcesses::Submitted::Coalesced:
+        spdlog::info("on_failure alert ({}) not sent again: the same alert still runs",
+                     alert_subject(alert));
+        break;
+      case BackgroundProcesses::Submitted::Dropped:
+        break;  // log_alert_end said why
+    }
+  }
+}
+
+int finish_alerts(const PipelineConfig& cfg, BackgroundProcesses& alerts, int code) {
+  alerts.poll();
+  if (alerts.jobs() > 0 && cfg.on_failure) {
+    // Each alert ends at its timeout plus the grace at the latest; they run kMaxAlertsAtOnce
+    // at a time.
+    const std::size_t waves = (alerts.jobs() + kMaxAlertsAtOnce - 1) / kMaxAlertsAtOnce;
+    const Millis each = cfg.on_failure->timeout + Millis{5000} + Millis{1000};
+    spdlog::info("waiting for {} on_failure alert(s) to end", alerts.jobs());
+    alerts.drain(each * static_cast<long>(waves));
+  }
+  if (int sig = alerts.stop_signal(); sig != 0 && code != exit_code::kStoreError) {
+    return exit_code::signal_exit(sig);
+  }
+  return code;
+}
+
+std::vector<Alert> red_source_alerts(const Pipeline& pipeline,
+                                     const std::vector<const SourceFreshness*>& turned_red,
+                                     const std::string& run_id) {
+  std::vector<Alert> alerts;
   for (const SourceFreshness* s : turned_red) {
     spdlog::warn("data source {} turned red", s->name);
-    if (!pipeline.config.on_failure || !processes || processes->stop_signal() != 0) continue;
+    if (!pipeline.config.on_failure) continue;
     Alert alert;
     alert.kind = AlertKind::SourceRed;
     alert.task = joined(s->tasks);
@@ -140,12 +187,20 @@ void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
     alert.status = "red";
     alert.error = red_reason(*s);
     alert.run_id = run_id;
-    send(pipeline, *processes, alert);
+    alerts.push_back(std::move(alert));
   }
+  return alerts;
+}
+
+void alert_red_sources(const Pipeline& pipeline, BackgroundProcesses* alerts,
+                       const std::vector<const SourceFreshness*>& turned_red,
+                       const std::string& run_id) {
+  auto batch = red_source_alerts(pipeline, turned_red, run_id);
+  if (alerts && alerts->stop_signal() == 0) submit_alerts(pipeline, *alerts, batch);
 }
 
 std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& store,
-                                      ProcessRunner& processes, std::int64_t run_id,
+                                      BackgroundProcesses& processes, std::int64_t run_id,
                                       const RunResult& result) {
   if (result.store_error) return std::nullopt;
   const PipelineConfig& cfg = pipeline.config;
@@ -157,6 +212,7 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
     for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
       for (const TaskSpec& t : *schedule) source_of[t.name] = t.data_source;
     }
+    std::vector<Alert> alerts;
     for (const FailedTask& f : failed ? *failed : std::vector<FailedTask>{}) {
       Alert alert;
       alert.kind = AlertKind::TaskFailed;
@@ -166,9 +222,9 @@ std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& sto
       alert.error = f.error;
       alert.log = f.log_path;
       alert.run_id = std::to_string(run_id);
-      send(pipeline, processes, alert);
-      if (processes.stop_signal() != 0) break;
+      alerts.push_back(std::move(alert));
     }
+    submit_alerts(pipeline, processes, alerts);
   }
   auto calendar = calendar_of(pipeline);
   if (!calendar) return std::nullopt;

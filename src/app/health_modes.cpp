@@ -17,6 +17,7 @@
 #include "orchestrator/app/plan_tasks.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
+#include "orchestrator/exec/detached.h"
 #include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/exec/posix_process_runner.h"
 #include "orchestrator/graph/dag.h"
@@ -99,8 +100,12 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
   }
 }
 
-// What the refresh changed: each selected source before and after.
-void print_outcome(const StaleSelection& sel, const std::optional<HealthReport>& after) {
+// What the refresh changed: each selected source before and after. Returns the sources the
+// refresh ran a writer of and left at or beyond `min` (each also logged as a warning); a
+// source whose writers --task left out is not counted.
+std::vector<std::string> print_outcome(const StaleSelection& sel,
+                                       const std::optional<HealthReport>& after, Freshness min) {
+  std::vector<std::string> still_stale;
   fmt::print("Refreshed data sources:\n");
   for (const SourceFreshness* s : sel.sources) {
     const SourceFreshness* now = nullptr;
@@ -110,7 +115,15 @@ void print_outcome(const StaleSelection& sel, const std::optional<HealthReport>&
       }
     }
     fmt::print("  {}: {} -> {}\n", s->name, state_of(*s), now ? state_of(*now) : "not checked");
+    const bool refreshed = std::any_of(sel.tasks.begin(), sel.tasks.end(),
+                                       [&](const TaskSpec* t) { return t->data_source == s->name; });
+    if (now && refreshed && (now->status == Freshness::Red ||
+                (min == Freshness::Yellow && now->status == Freshness::Yellow))) {
+      spdlog::warn("data source {} is still stale after the update ({})", s->name, state_of(*now));
+      still_stale.push_back(s->name);
+    }
   }
+  return still_stale;
 }
 
 }  // namespace
@@ -119,26 +132,17 @@ int run_health(const GlobalOptions& global, bool json) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  PosixProcessRunner processes;  // alerts are local commands
-  pipeline->processes = &processes;
-  return run_health(global, json, *pipeline);
-}
-
-int run_health(const GlobalOptions& global, bool json, const Pipeline& pipeline) {
-  auto calendar = load_calendar(pipeline);
+  auto calendar = load_calendar(*pipeline);
   if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline.config;
+  const PipelineConfig& cfg = pipeline->config;
 
-  // Alerts run through the process engine, which is only set up when there may be one.
-  ProcessRunner* processes = cfg.on_failure ? pipeline.processes : nullptr;
-  if (processes) processes->arm();
   wait_until_free(cfg, "health");
-  auto session = open_store(pipeline, "health");
+  auto session = open_store(*pipeline, "health");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  auto report = read_health(pipeline, *calendar, store, pipeline.clock->now());
+  auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
   if (report) {
-    if (auto filled = fill_missed_dates(pipeline, *calendar, *report, report->checked_at,
+    if (auto filled = fill_missed_dates(*pipeline, *calendar, *report, report->checked_at,
                                         [&](const std::vector<std::string>& tasks,
                                             const std::string& from, const std::string& to) {
                                           return read_date_history(store, tasks, from, to);
@@ -159,15 +163,26 @@ int run_health(const GlobalOptions& global, bool json, const Pipeline& pipeline)
   if (json) {
     fmt::print("{}\n", render_health_json(*report));
   } else {
-    fmt::print("{}", render_dashboard(*report, pipeline.zone, stdout_style(global.color)));
+    fmt::print("{}", render_dashboard(*report, pipeline->zone, stdout_style(global.color)));
   }
   std::fflush(stdout);
-  write_metrics(pipeline, *report);
-  alert_red_sources(pipeline, processes, *turned_red, "");
-  if (processes && processes->stop_signal() != 0) {
-    return exit_code::signal_exit(processes->stop_signal());
-  }
-  return any_red(*report) ? exit_code::kFailed : exit_code::kOk;
+  write_metrics(*pipeline, *report);
+  const auto alerts = red_source_alerts(*pipeline, *turned_red, "");
+  const int code = any_red(*report) ? exit_code::kFailed : exit_code::kOk;
+  if (alerts.empty()) return code;
+  // The check does not wait for its alerts: the lock and the database are let go, and a
+  // detached process of ours runs them (at most kMaxAlertsAtOnce at once, each ended at its
+  // timeout) and logs their ends to orchestrator.log.
+  { OpenStore closing = std::move(*session); }  // the lock released, the database closed
+  const Status detached = run_detached([&] {
+    PosixProcessRunner engine;
+    BackgroundProcesses runner = alert_runner(engine, *pipeline->clock);
+    submit_alerts(*pipeline, runner, alerts);
+    runner.drain(Millis{24 * 3600 * 1000});
+    return 0;
+  });
+  if (!detached) spdlog::warn("on_failure alerts not sent: {}", detached.error().message);
+  return code;
 }
 
 int run_update_stale(const GlobalOptions& global, const RunOptions& options,
@@ -208,8 +223,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  ProcessRunner& processes = *pipeline.processes;
-  processes.arm();
+  ProcessRunner& engine = *pipeline.processes;
+  engine.arm();
+  BackgroundProcesses processes = alert_runner(engine, *pipeline.clock);  // tasks and alerts
   auto session = open_store(pipeline, "update-stale");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
@@ -232,7 +248,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
       spdlog::warn("health: {}", red.error().message);
     }
     write_metrics(pipeline, *before);
-    return exit_code::kOk;
+    return finish_alerts(cfg, processes, exit_code::kOk);
   }
   print_selection(sel, min_staleness);
   std::fflush(stdout);
@@ -251,7 +267,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   spdlog::info("Update stale: {} task(s) for {} source(s), run {}", sel.tasks.size(),
                sel.sources.size(), *run_id);
   Plan plan(to_plan_tasks(cfg, sel.tasks), jobs);
-  LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment()};
+  LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment(), &*calendar};
   ConsoleStatus sink(console_style(global.color), "Update stale",
                      [&](WallTime t) { return pipeline.zone.local_datetime(t); });
   Runner runner(plan, processes, store, sink, *pipeline.clock, *run_id, [&](int id, int attempt) {
@@ -260,8 +276,10 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const RunResult result = runner.run();
   const int code = finish_run(store, *run_id, result, pipeline.clock->now());
   const auto after = after_run(pipeline, store, processes, *run_id, result);
-  print_outcome(sel, after);
-  return code;
+  const auto still_stale = print_outcome(sel, after, *min);
+  // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
+  const int refreshed = code == exit_code::kOk && !still_stale.empty() ? exit_code::kFailed : code;
+  return finish_alerts(cfg, processes, refreshed);  // 143/130 when a stop came meanwhile
 }
 
 }  // namespace orch

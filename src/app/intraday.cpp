@@ -25,7 +25,7 @@ namespace {
 class IntradayRun final : public IntradayPass {
  public:
   IntradayRun(const Pipeline& pipeline, const MarketCalendar& calendar, const RunOptions& options,
-              StatusStore& store, ProcessRunner& processes, StatusSink& sink,
+              StatusStore& store, BackgroundProcesses& processes, StatusSink& sink,
               std::vector<std::string> base_env)
       : pipeline_(pipeline), calendar_(calendar), options_(options), store_(store), processes_(processes), sink_(sink),
         base_env_(std::move(base_env)) {}
@@ -40,13 +40,16 @@ class IntradayRun final : public IntradayPass {
       return {false, exit_code::kStoreError};
     }
     Plan plan(to_plan_tasks(cfg, due), options_.jobs.value_or(cfg.max_parallel));
-    LaunchContext ctx{&cfg, "intraday", *run_id, trading_date, base_env_};
+    LaunchContext ctx{&cfg, "intraday", *run_id, trading_date, base_env_, &calendar_};
     Runner runner(plan, processes_, store_, sink_, clock, *run_id, [&](int id, int attempt) {
       return make_launch(ctx, *due[id], attempt, now, clock.now());
     });
     const RunResult result = runner.run();
     const int pass = finish_run(store_, *run_id, result, clock.now());
     after_run(pipeline_, store_, processes_, *run_id, result);  // alerts, freshness, metrics
+    if (int sig = processes_.stop_signal(); sig != 0 && pass != exit_code::kStoreError) {
+      return {false, exit_code::signal_exit(sig)};  // stopped while the alerts ran
+    }
     if (pass != exit_code::kOk && pass != exit_code::kFailed) return {false, pass};
     return {pass == exit_code::kFailed, std::nullopt};
   }
@@ -67,7 +70,7 @@ class IntradayRun final : public IntradayPass {
   const MarketCalendar& calendar_;
   const RunOptions& options_;
   StatusStore& store_;
-  ProcessRunner& processes_;
+  BackgroundProcesses& processes_;
   StatusSink& sink_;
   std::vector<std::string> base_env_;
 };
@@ -113,8 +116,10 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  ProcessRunner& processes = *pipeline.processes;
-  processes.arm();
+  pipeline.processes->arm();
+  // The passes' tasks and their on_failure alerts, which run beside the loop: a pass never
+  // waits for an alert, the loop's sleep collects their ends.
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, clock);
   auto session = open_store(pipeline, "intraday");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
@@ -134,13 +139,13 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
                      [&](WallTime t) { return pipeline.zone.local_datetime(t); });
   IntradayRun pass(pipeline, calendar, options, store, processes, sink, current_environment());
   const IntradayOutcome out = scheduler.run(clock, processes, pass, once, max_sleep);
-  if (out.abort_code) return *out.abort_code;
+  if (out.abort_code) return finish_alerts(cfg, processes, *out.abort_code);
   if (out.stop_signal) {
     spdlog::warn("stopped by signal {}", out.stop_signal);
-    return exit_code::signal_exit(out.stop_signal);
+    return finish_alerts(cfg, processes, exit_code::signal_exit(out.stop_signal));  // ends them
   }
   if (once && out.passes_run == 0) spdlog::info("Intraday pass: nothing due");
-  return out.any_failed ? exit_code::kFailed : exit_code::kOk;
+  return finish_alerts(cfg, processes, out.any_failed ? exit_code::kFailed : exit_code::kOk);
 }
 
 }  // namespace orch

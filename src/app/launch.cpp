@@ -1,5 +1,7 @@
 #include "orchestrator/app/launch.h"
 
+#include "orchestrator/sched/intraday_loop.h"
+
 #include <algorithm>
 
 #include "orchestrator/exec/command.h"
@@ -50,7 +52,10 @@ Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
   set_env(r.env, "ORCHESTRATOR_ATTEMPT", std::to_string(attempt));
   set_env(r.env, "ORCHESTRATOR_DB", cfg.database.string());
   set_env(r.env, "ORCHESTRATOR_SCHEDULED_AT", format_iso_utc(scheduled_at));
-  set_env(r.env, "ORCHESTRATOR_TRADING_DATE", ctx.trading_date);
+  set_env(r.env, "ORCHESTRATOR_TRADING_DATE",
+          ctx.calendar && task.schedule == Schedule::Intraday
+              ? format_date(session_date(*ctx.calendar, task, scheduled_at))
+              : ctx.trading_date);
   set_env(r.env, "ORCHESTRATOR_MODE", ctx.mode);
   // The task's time limit, so that it can give up on a wait (a lock) and say why before it is killed.
   set_env(r.env, "ORCHESTRATOR_MAX_RUNTIME_SECONDS", std::to_string(task.max_runtime.count()));

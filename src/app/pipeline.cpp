@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "orchestrator/config/output_paths.h"
 #include "orchestrator/util/text.h"
 
 namespace orch {
@@ -33,6 +34,12 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
   // One file, one lock: a symlink or another spelling of the path must find the same lock.
   std::error_code ec;
   if (auto real = std::filesystem::weakly_canonical(config.database, ec); !ec) config.database = real;
+  if (options.db) {
+    // The file's own settings were checked by the loader; --db may clash with them.
+    const auto clashes = check_output_paths(config, options.config.string(), "--db");
+    for (const auto& c : clashes) spdlog::error("{}", c.format());
+    if (!clashes.empty()) return std::nullopt;
+  }
   auto zone = Zone::locate(config.timezone);
   if (!zone) {
     spdlog::error("{}: {}", options.config.string(), zone.error().message);

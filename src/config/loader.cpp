@@ -25,6 +25,7 @@
 // Durations are whole seconds (or minutes for interval_minutes), at most ten years.
 #include <date/tz.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -32,6 +33,7 @@
 
 #include "loader_internal.h"
 #include "orchestrator/util/text.h"
+#include "orchestrator/config/output_paths.h"
 
 namespace orch {
 using namespace config_detail;
@@ -218,6 +220,26 @@ void read_freshness(Diagnostics& diag, const Field& field, FreshnessThresholds& 
   }
 }
 
+// Whether the alert's program can be found the way it will be run: a path (with a '/', or a
+// file in the pipeline's folder) must be a file; a bare name must be a file in a PATH folder.
+bool alert_program_found(const std::string& program, const fs::path& base_dir) {
+  std::error_code ec;
+  fs::path path(program);
+  if (path.is_relative()) path = base_dir / path;
+  if (program.find('/') != std::string::npos || fs::exists(path, ec)) {
+    return fs::is_regular_file(path, ec);
+  }
+  const char* env = std::getenv("PATH");
+  std::string_view dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const std::string dir(dirs.substr(0, colon));
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    if (fs::is_regular_file(fs::path(dir.empty() ? "." : dir) / program, ec)) return true;
+  }
+  return false;
+}
+
 void read_on_failure(Diagnostics& diag, const Field& field, PipelineConfig& config) {
   static constexpr std::string_view kKeys[] = {"command", "timeout_seconds"};
   if (field.value.IsNull()) return;
@@ -244,6 +266,13 @@ void read_on_failure(Diagnostics& diag, const Field& field, PipelineConfig& conf
     const auto timeout = read_duration(diag, *f, /*allow_zero=*/false);
     if (timeout) alert.timeout = *timeout;
     ok = ok && timeout.has_value();
+  }
+  if (ok && !alert_program_found(alert.command.front(), config.base_dir)) {
+    diag.warning(command->line, "",
+                 "on_failure.command: '" + alert.command.front() +
+                     "' was not found (a path relative to the pipeline's folder, or a program in "
+                     "PATH); every alert will fail",
+                 "fix the path, or install the program");
   }
   if (ok) config.on_failure = std::move(alert);
 }
@@ -307,6 +336,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
   for (const Field& field : fields->all) {
     const Field* f = &field;
     const std::string& key = field.key.Scalar();
+    config.setting_lines[key] = field.key_line;
     if (key == "timezone") {
       if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
     } else if (key == "database") {
@@ -346,6 +376,8 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       if (auto name = read_string(diag, *f, "default_executor: local")) config.default_executor = *name;
     }
   }
+
+  for (auto& clash : check_output_paths(config, diag.file())) diag.error(std::move(clash));
 
   const Field* daily_field = fields->find("daily_schedule");
   const Field* intraday_field = fields->find("intraday_schedule");

@@ -30,7 +30,9 @@ class Diagnostics {
   void error(int line, std::string task, std::string message, std::string hint);
   void warning(int line, std::string task, std::string message, std::string hint);
   void missing_script(int line, std::string task, std::string message, std::string hint);
+  void error(ConfigDiagnostic d) { result_.errors.push_back(std::move(d)); }
   bool has_errors() const { return !result_.errors.empty(); }
+  const std::string& file() const { return file_; }
 
  private:
   ConfigDiagnostic make(int line, std::string task, std::string message, std::string hint) const;

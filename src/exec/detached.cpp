@@ -3,12 +3,14 @@
 #include "orchestrator/exec/detached.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 extern char** environ;
@@ -43,6 +45,48 @@ Expected<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return make_error("cannot start " + argv[0] + ": " + std::strerror(rc));
   return pid;
+}
+
+Status run_detached(const std::function<int()>& body) {
+  if (auto logger = spdlog::default_logger()) logger->flush();
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) return make_error(std::string("cannot fork: ") + std::strerror(errno));
+  if (child == 0) {
+    // The middle process: a new session, then the grandchild, then gone, so that no zombie
+    // of ours is left and the grandchild is nobody's job-control member.
+    ::setsid();
+    const pid_t grandchild = ::fork();
+    if (grandchild != 0) ::_exit(grandchild < 0 ? 1 : 0);
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      if (null > 2) ::close(null);
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGXFSZ, SIGCONT}) {
+      std::signal(sig, SIG_DFL);
+    }
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    int rc = 1;
+    try {
+      rc = body();
+    } catch (...) {
+      rc = 1;
+    }
+    if (auto logger = spdlog::default_logger()) logger->flush();
+    ::_exit(rc);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return make_error("could not start a background process");
+  }
+  return ok();
 }
 
 void reap_exited_children() {

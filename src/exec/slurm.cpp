@@ -35,6 +35,33 @@ std::filesystem::path exit_file_for(const std::filesystem::path& log_path) {
   return std::filesystem::path(log_path.string() + ".exit");
 }
 
+ExitFile parse_exit_file(std::string_view text) {
+  ExitFile f;
+  for (std::string_view line : split(text, '\n')) {
+    line = trim(line);
+    if (f.status.empty() && (line.starts_with("exit ") || line.starts_with("signal "))) {
+      f.status = std::string(line);
+    } else if (line.starts_with("received signal ")) {
+      f.signalled = true;
+    } else if (line.starts_with("runtime ")) {
+      // seconds with a fraction: "1.234"
+      const std::string_view v = line.substr(8);
+      const auto dot = v.find('.');
+      const auto whole = to_number(v.substr(0, dot));
+      long long ms = 0;
+      if (dot != std::string_view::npos) {
+        std::string frac(v.substr(dot + 1, 3));
+        frac.resize(3, '0');
+        if (const auto m = to_number(frac)) ms = *m;
+      }
+      if (whole && *whole >= 0) f.runtime = Millis(*whole * 1000 + ms);
+    }
+  }
+  return f;
+}
+
+bool ended_cleanly(const ExitFile& f) { return f.status == "exit 0" && !f.signalled; }
+
 long long time_limit_minutes(Millis timeout, Millis kill_grace) {
   const long long ms = std::max<long long>(0, timeout.count()) + std::max<long long>(0, kill_grace.count());
   return std::max<long long>(1, (ms + 59'999) / 60'000);
@@ -184,10 +211,12 @@ std::string_view wrapper_script() {
 # Written by orchestrator: runs one task attempt as a Slurm batch job. argv[1] is the exit
 # file to write next to the attempt's log, the rest the task's command line, executed as it
 # is (no shell) in its own session. TERM/INT/USR1/USR2 are passed on to the task's group.
-# Only os, signal and sys, and python3 -I -S (no site, no user paths): this runs once per
-# job and its start-up time counts.
-import os, signal, sys
+# The exit file: "exit N" or "signal N", "runtime SECONDS", and "received signal N" when a
+# signal came while the task ran. Only os, signal, sys and time, and python3 -I -S (no site,
+# no user paths): this runs once per job and its start-up time counts.
+import os, signal, sys, time
 
+start = time.monotonic()
 exit_file, argv = sys.argv[1], sys.argv[2:]
 pid = os.fork()
 if pid == 0:
@@ -198,8 +227,11 @@ if pid == 0:
         os.write(2, f"cannot execute {argv[0]}: {e.strerror}\n".encode())
     os._exit(127)
 
+received = []
+
 
 def forward(signum, _frame):
+    received.append(signum)
     try:
         os.killpg(pid, signum)
     except OSError:
@@ -209,6 +241,7 @@ def forward(signum, _frame):
 for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2):
     signal.signal(s, forward)
 status = os.waitpid(pid, 0)[1]
+runtime = time.monotonic() - start
 try:
     os.killpg(pid, signal.SIGTERM)  # what the task left running in its group
 except OSError:
@@ -217,8 +250,11 @@ if os.WIFSIGNALED(status):
     text, code = f"signal {os.WTERMSIG(status)}", 128 + os.WTERMSIG(status)
 else:
     text, code = f"exit {os.WEXITSTATUS(status)}", os.WEXITSTATUS(status)
+text += f"\nruntime {runtime:.3f}\n"
+if received:
+    text += f"received signal {received[0]}\n"
 with open(exit_file + ".tmp", "w") as f:
-    f.write(text + "\n")
+    f.write(text)
 os.replace(exit_file + ".tmp", exit_file)
 sys.exit(code)
 )py";

@@ -1,5 +1,6 @@
 // SlurmProcessRunner: submission, one squeue per poll for every job, deadlines on the
-// running time, batched scancel. What each Slurm state means for the attempt is in slurm.cpp.
+// running time, batched scancel, and between polls a look for the exit files of jobs whose
+// task has ended (no Slurm call). What each Slurm state means for the attempt is in slurm.cpp.
 #include "orchestrator/exec/slurm_process_runner.h"
 
 #include <sys/stat.h>
@@ -20,6 +21,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr Millis kCommandTimeout{60000};   // sbatch/squeue/scancel on a busy controller
 constexpr Millis kExitFileWait{10000};     // a shared folder may show the exit file late
 constexpr int kMissingPolls = 2;           // polls without the job before it counts as lost
+// How often the exit files of open jobs are looked for between polls: a task that ended by
+// itself with exit 0 is done at once instead of at the next poll, so what waits for it (a
+// dependent, a queued task) is submitted within this much of its end.
+constexpr Millis kExitFileCheck{200};
 constexpr const char* kWrapperName = slurm::kWrapperFileName;
 
 std::string read_small_file(const std::filesystem::path& path) {
@@ -112,6 +117,7 @@ Expected<ProcessId> SlurmProcessRunner::start(const ProcessRequest& request) {
   j.max_pending = spec.max_pending;
   const MonoTime poll_at = SteadyClock::now() + j.poll;
   if (!next_poll_ || poll_at < *next_poll_) next_poll_ = poll_at;
+  if (!next_check_) next_check_ = SteadyClock::now() + std::min(kExitFileCheck, j.poll);
   jobs_.emplace(j.id, std::move(j));
   return next_id_ - 1;
 }
@@ -132,6 +138,7 @@ std::optional<MonoTime> SlurmProcessRunner::deadline_of(const Job& j) const {
 std::optional<MonoTime> SlurmProcessRunner::next_wake() const {
   if (jobs_.empty()) return std::nullopt;
   std::optional<MonoTime> wake = next_poll_;
+  if (next_check_ && (!wake || *next_check_ < *wake)) wake = next_check_;
   for (const auto& [id, j] : jobs_) {
     if (const auto d = deadline_of(j); d && (!wake || *d < *wake)) wake = d;
   }
@@ -143,8 +150,29 @@ std::vector<ProcessCompletion> SlurmProcessRunner::wait(Millis) {
   if (jobs_.empty()) return done;
   const MonoTime now = SteadyClock::now();
   if (next_poll_ && now >= *next_poll_) poll(now, done);
+  if (next_check_ && now >= *next_check_) check_exit_files(now, done);
   enforce(SteadyClock::now(), done);
+  if (jobs_.empty()) next_check_.reset();
   return done;
+}
+
+void SlurmProcessRunner::check_exit_files(MonoTime now, std::vector<ProcessCompletion>& done) {
+  next_check_ = now + kExitFileCheck;
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    auto next = std::next(it);
+    const Job& j = it->second;
+    std::error_code ec;
+    const auto exit_file = slurm::exit_file_for(j.log_path);
+    if (!j.term_at && std::filesystem::exists(exit_file, ec)) {
+      const auto file = slurm::parse_exit_file(read_small_file(exit_file));
+      if (slurm::ended_cleanly(file)) {
+        ProcessCompletion c;
+        slurm::apply_final_state(c, j.job_id, "COMPLETED", file.status);
+        finish(it, std::move(c), now, done);
+      }
+    }
+    it = next;
+  }
 }
 
 void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done) {
@@ -180,7 +208,7 @@ void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done
       }
       // Slurm forgot it (MinJobAge passed, or the controller lost its state).
       ProcessCompletion c;
-      const std::string exit_text = read_small_file(exit_file);
+      const std::string exit_text = slurm::parse_exit_file(read_small_file(exit_file)).status;
       if (!exit_text.empty()) {
         slurm::apply_final_state(c, j.job_id, exit_text.starts_with("exit 0") ? "COMPLETED" : "FAILED", exit_text);
       } else {
@@ -196,7 +224,7 @@ void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done
     j.state = s->second.state;
     if (!j.running_since && !slurm::is_pending(j.state)) j.running_since = now - s->second.elapsed;
     if (slurm::is_terminal(j.state)) {
-      std::string exit_text = read_small_file(exit_file);
+      std::string exit_text = slurm::parse_exit_file(read_small_file(exit_file)).status;
       const bool own_end = j.state == "COMPLETED" || j.state == "FAILED";
       if (!j.final_seen) j.final_seen = now;
       if (exit_text.empty() && !s->second.exit_code && own_end && !j.term_at &&
@@ -268,6 +296,13 @@ void SlurmProcessRunner::finish(std::map<ProcessId, Job>::iterator it, ProcessCo
   const Job& j = it->second;
   c.id = j.id;
   c.duration = std::chrono::duration_cast<Millis>(now - j.running_since.value_or(now));
+  std::error_code ec;
+  const auto exit_file = slurm::exit_file_for(j.log_path);
+  // The node's own measure, when the wrapper wrote it: a job that started and ended between
+  // two polls has no running_since here.
+  if (const auto file = slurm::parse_exit_file(read_small_file(exit_file)); file.runtime) {
+    c.duration = *file.runtime;
+  }
   OutputReport report = scan_output(j.log_path);
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);
@@ -276,8 +311,7 @@ void SlurmProcessRunner::finish(std::map<ProcessId, Job>::iterator it, ProcessCo
     std::ofstream(j.log_path, std::ios::app) << "orchestrator: warning: " << *report.data_as_of_problem << "\n";
     c.warning = std::move(report.data_as_of_problem);
   }
-  std::error_code ec;
-  std::filesystem::remove(slurm::exit_file_for(j.log_path), ec);
+  std::filesystem::remove(exit_file, ec);
   done.push_back(std::move(c));
   jobs_.erase(it);
 }

@@ -1,4 +1,4 @@
-// on_failure: building the alert's process request and waiting for it on the mode's runner.
+// on_failure: building the alert's process request, its coalescing key and the meaning of its end.
 #include "orchestrator/health/alerts.h"
 
 #include <algorithm>
@@ -34,7 +34,12 @@ std::string file_part(std::string_view subject) {
 }  // namespace
 
 std::string_view to_string(AlertKind k) {
-  return k == AlertKind::TaskFailed ? "task_failed" : "source_red";
+  switch (k) {
+    case AlertKind::TaskFailed: return "task_failed";
+    case AlertKind::SourceRed: return "source_red";
+    case AlertKind::RunnerDied: return "runner_died";
+  }
+  return "task_failed";
 }
 
 Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert& alert,
@@ -55,7 +60,7 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
   r.log_path = config.log_dir / "alerts" /
                (format_compact_utc(now) + "-" + std::to_string(++sequence) + "-" +
                 std::string(to_string(alert.kind)) + "-" +
-                file_part(alert.kind == AlertKind::TaskFailed ? alert.task : alert.source) +
+                file_part(alert.kind == AlertKind::SourceRed ? alert.source : alert.task) +
                 ".log");
   r.env = base_env;
   set_env(r.env, "ORCHESTRATOR_ALERT_KIND", std::string(to_string(alert.kind)));
@@ -69,37 +74,31 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
   return r;
 }
 
-Status send_alert(const PipelineConfig& config, ProcessRunner& processes, const Alert& alert,
-                  const std::vector<std::string>& base_env, WallTime now) {
-  auto request = alert_request(config, alert, base_env, now);
-  if (!request) return request.error();
-  auto id = processes.start(*request);
-  if (!id) return make_error("cannot start " + format_command(request->argv) + ": " +
-                             id.error().message);
-  // The runner enforces the deadline (SIGTERM, SIGKILL after the grace); this loop only
-  // waits for it, and gives up if a stop signal arrives.
-  for (;;) {
-    for (const ProcessCompletion& c : processes.wait(Millis{1000})) {
-      if (c.id != *id) continue;
-      const std::string what = format_command(request->argv);
-      switch (c.kind) {
-        case ExitKind::Exited:
-          if (c.exit_code == 0) return ok();
-          return make_error(what + " exited with code " + std::to_string(c.exit_code) +
-                            " (log " + request->log_path.string() + ")");
-        case ExitKind::TimedOut:
-          return make_error(what + " timed out after " + format_duration(request->timeout));
-        case ExitKind::Signaled:
-          return make_error(what + " was killed by signal " + std::to_string(c.signal));
-        case ExitKind::Stopped:
-          return make_error(what + " was stopped");
-      }
-    }
-    if (processes.stop_signal() != 0) {
-      processes.stop_all();
-      return make_error("stop signal received while the on_failure command ran; it was ended");
-    }
+std::string alert_subject(const Alert& alert) {
+  return std::string(to_string(alert.kind)) + " " +
+         (alert.kind == AlertKind::SourceRed ? alert.source : alert.task);
+}
+
+std::string alert_key(const Alert& alert) {
+  return alert_subject(alert) + "\n" + alert.task + "\n" + alert.source + "\n" + alert.status +
+         "\n" + alert.error;
+}
+
+Status alert_outcome(const ProcessRequest& request, const ProcessCompletion& c) {
+  const std::string what = format_command(request.argv);
+  switch (c.kind) {
+    case ExitKind::Exited:
+      if (c.exit_code == 0) return ok();
+      return make_error(what + " exited with code " + std::to_string(c.exit_code) + " (log " +
+                        request.log_path.string() + ")");
+    case ExitKind::TimedOut:
+      return make_error(what + " timed out after " + format_duration(request.timeout));
+    case ExitKind::Signaled:
+      return make_error(what + " was killed by signal " + std::to_string(c.signal));
+    case ExitKind::Stopped:
+      return make_error(what + " was ended by a stop signal");
   }
+  return ok();
 }
 
 }  // namespace orch

@@ -23,16 +23,29 @@ WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTi
   return now + std::chrono::hours(24);
 }
 
+std::chrono::year_month_day session_date(const MarketCalendar& cal, const TaskSpec& t,
+                                         WallTime now) {
+  const std::chrono::year_month_day today = cal.zone().date_of(now);
+  if (!t.market_hours_only) return today;
+  auto day = std::chrono::sys_days{today};
+  for (int i = 0; i < 30; ++i, day -= std::chrono::days{1}) {
+    const std::chrono::year_month_day d{day};
+    if (auto w = cal.window(d, t.session); w && w->start <= now) return d;
+  }
+  return today;
+}
+
 IntradayScheduler::IntradayScheduler(const MarketCalendar& calendar,
                                      std::vector<const TaskSpec*> tasks,
-                                     std::map<std::string, WallTime> last_starts)
-    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)) {}
+                                     std::map<std::string, WallTime> last_starts, Cadence cadence)
+    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)),
+      cadence_(cadence) {}
 
 std::vector<const TaskSpec*> IntradayScheduler::due(WallTime now) {
   for (auto& [name, last] : last_start_) last = clamp_last_start(last, now);
   std::vector<const TaskSpec*> out;
   for (const TaskSpec* t : tasks_) {
-    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now)) out.push_back(t);
+    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now, cadence_)) out.push_back(t);
   }
   return out;
 }
@@ -66,7 +79,7 @@ WallTime IntradayScheduler::next_wake(WallTime now) const {
     if (!in_session(calendar_, *t, now)) {
       at = next_session_start(calendar_, *t, now);
     } else if (auto last = last_start(t->name)) {
-      at = next_due(*last, t->interval);
+      at = next_due(*last, t->interval, cadence_);
     }
     if (!wake || at < *wake) wake = at;
   }
@@ -76,6 +89,7 @@ WallTime IntradayScheduler::next_wake(WallTime now) const {
 IntradayOutcome IntradayScheduler::run(const Clock& clock, ProcessRunner& processes,
                                        IntradayPass& pass, bool once, Millis max_sleep) {
   IntradayOutcome out;
+  cadence_ = once ? Cadence::Timer : Cadence::Resident;
   if (once) {
     const WallTime now = clock.now();
     for (const auto& [task, last] : forget_future_starts(now)) pass.stepped_back(task, last, now);

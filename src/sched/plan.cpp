@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 #include "orchestrator/graph/dag.h"
 
@@ -122,6 +123,28 @@ void Plan::skip_dependents(int id) {
   }
 }
 
+void Plan::mark_elsewhere(int id) {
+  assert(states_[id] == PlanState::Running);
+  --running_;
+  --attempts_[id];
+  states_[id] = PlanState::Elsewhere;
+  --unfinished_;
+  hold_back_dependents(id, tasks_[id].name);
+  advance_tier();
+}
+
+void Plan::hold_back_dependents(int id, const std::string& origin) {
+  for (int dep : dependents_[id]) {
+    if (states_[dep] != PlanState::Waiting) continue;
+    states_[dep] = PlanState::Elsewhere;
+    --unfinished_;
+    held_back_.push_back({dep, "not run: upstream '" + origin + "' is running under another orchestrator"});
+    hold_back_dependents(dep, origin);
+  }
+}
+
+std::vector<PlanSkip> Plan::take_held_back() { return std::exchange(held_back_, {}); }
+
 void Plan::stop_after_critical(int id) {
   critical_failure_ = id;
   std::string why = "critical task '" + tasks_[id].name + "' failed";
@@ -186,6 +209,7 @@ std::string_view to_string(PlanState s) {
     case PlanState::Skipped: return "skipped";
     case PlanState::AlreadyDone: return "already done";
     case PlanState::Interrupted: return "interrupted";
+    case PlanState::Elsewhere: return "running elsewhere";
   }
   return "?";
 }

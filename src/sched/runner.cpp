@@ -77,6 +77,7 @@ RunResult Runner::run() {
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     const auto completions = processes_.wait(max_wait);
+    check(recorder_.check_store());
     recorder_.begin_batch();
     finish_all(completions, processes_.stop_signal() != 0);
   }
@@ -87,7 +88,7 @@ RunResult Runner::run() {
   s.stop_signal = result_.stop_signal;
   s.store_failed = result_.store_error.has_value();
   s.not_started = std::max(0, static_cast<int>(plan_.size()) - s.succeeded - s.failed - s.skipped -
-                                  s.already_done - s.interrupted);
+                                  s.already_done - s.interrupted - s.elsewhere);
   sink_.run_finished(result_.summary);
   return result_;
 }
@@ -132,6 +133,17 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
   AttemptStart start{run_id_, plan_.task(id).name, attempt, s.launch.scheduled_at, clock_.now(),
                      s.launch.request.log_path.string(), s.launch.command};
   auto row = recorder_.attempt_started(start);
+  if (!row && row.error().kind == ErrorKind::Elsewhere) {
+    // Another orchestrator runs it now: leave it (and what depends on it) to that one.
+    plan_.mark_elsewhere(id);
+    sink_.task_warning(start.task_name, row.error().message + ": not started in this run");
+    ++result_.summary.elsewhere;
+    for (const PlanSkip& held : plan_.take_held_back()) {
+      sink_.task_warning(plan_.task(held.task).name, held.reason);
+      ++result_.summary.elsewhere;
+    }
+    return std::nullopt;
+  }
   if (!row) {
     check(Status(row.error()));
     return std::nullopt;

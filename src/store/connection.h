@@ -4,7 +4,9 @@
 // through. Nothing outside src/store/ includes this header in production code.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstdint>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,12 @@ class Connection {
   bool batch_open = false;       // ... and its BEGIN IMMEDIATE has run (at the first write)
   bool batch_lost = false;       // SQLite rolled the whole batch back (e.g. disk full)
 
+  // The identity (device, inode) of the file opened, taken at open: a path that no longer
+  // leads to it means the database was deleted or replaced under us.
+  std::filesystem::path path;
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+
  private:
   std::unique_ptr<SQLite::Database> db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
@@ -54,6 +62,11 @@ class Stmt {
   SQLite::Statement& st_;
 };
 
+// The path still leads to the file this connection opened (device and inode); else an Error
+// of kind Store saying the database was deleted or replaced while we ran.
+Status check_identity(const Connection& c);
+// The device and inode of `path` (following symlinks), or an Error.
+Expected<std::pair<std::uint64_t, std::uint64_t>> file_identity(const std::filesystem::path& path);
 // data_pipeline_status with each task's latest success and finished attempt (reads.cpp), for
 // the store's connection and the read-only ones (--dry-run, StatusReader).
 std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db);

@@ -68,6 +68,16 @@ std::vector<TaskHealthRow> task_health_rows(SQLite::Database& db) {
 
 }  // namespace
 
+Expected<bool> StatusStore::any_run_succeeded(const std::string& mode) {
+  try {
+    Stmt q(*conn_, "SELECT EXISTS (SELECT 1 FROM runs WHERE mode = :mode AND status = 'SUCCESS')");
+    q->bind(":mode", mode);
+    return q->executeStep() && q->getColumn(0).getInt() != 0;
+  } catch (const std::exception& e) {
+    return db_error(conn_->db(), "cannot read the runs of mode " + mode, e);
+  }
+}
+
 namespace store_detail {
 std::vector<TaskHealthRow> read_health_rows(SQLite::Database& db) { return task_health_rows(db); }
 }  // namespace store_detail

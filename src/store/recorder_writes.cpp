@@ -3,7 +3,10 @@
 // write() so it is committed, or part of the batch, before the call returns.
 #include <optional>
 
+#include <unistd.h>
+
 #include "connection.h"
+#include "orchestrator/store/instance_lock.h"
 
 namespace orch {
 namespace {
@@ -133,7 +136,25 @@ Status StatusStore::attempt_process(std::int64_t attempt_id, std::int64_t pgid,
 Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   const std::string started = format_db_time(start.started_at);
   Connection& c = *conn_;
-  return store_detail::write<std::int64_t>(c, "cannot record the start of " + start.task_name, [&]() {
+  return store_detail::write<std::int64_t>(c, "cannot record the start of " + start.task_name, [&]() -> Expected<std::int64_t> {
+    // In the transaction that marks it RUNNING: a task RUNNING under another run whose
+    // mode's lock a live process holds (another mode: ours is held by us alone) is running
+    // now; a second copy would write beside it.
+    {
+      Stmt other(c, R"sql(
+          SELECT r.mode, r.pid FROM data_pipeline_status s JOIN runs r ON r.id = s.run_id
+          WHERE s.task_name = :task AND s.status = 'RUNNING' AND s.run_id <> :run)sql");
+      other->bind(":task", start.task_name);
+      other->bind(":run", start.run_id);
+      if (other->executeStep()) {
+        const std::string mode = other->getColumn(0).getString();
+        const std::int64_t pid = other->getColumn(1).getInt64();
+        if (pid != static_cast<std::int64_t>(::getpid()) && !InstanceLock::is_free(c.path, mode)) {
+          return make_error(ErrorKind::Elsewhere,
+                            "already running in " + mode + " (pid " + std::to_string(pid) + ")", false);
+        }
+      }
+    }
     // mode and trading_date are the run's, copied so history queries need no join.
     Stmt ins(c, R"sql(
         INSERT INTO task_runs (run_id, task_name, attempt, mode, trading_date, scheduled_at,

@@ -1,5 +1,6 @@
 // StatusStore's lifetime and the runs it records: opening the database, one runs row per
 // invocation (begin_run/end_run), and the --full supervisor's events.
+#include <tuple>
 #include <unistd.h>
 
 #include "connection.h"
@@ -22,8 +23,12 @@ StatusStore::~StatusStore() {
 Expected<std::unique_ptr<StatusStore>> StatusStore::open(const std::filesystem::path& path) {
   auto db = store_detail::open_database(path);
   if (!db) return db.error();
-  return std::unique_ptr<StatusStore>(
-      new StatusStore(std::make_unique<Connection>(std::move(*db))));
+  auto conn = std::make_unique<Connection>(std::move(*db));
+  auto id = store_detail::file_identity(path);
+  if (!id) return id.error();
+  conn->path = path;
+  std::tie(conn->device, conn->inode) = *id;
+  return std::unique_ptr<StatusStore>(new StatusStore(std::move(conn)));
 }
 
 Expected<std::int64_t> StatusStore::begin_run(const std::string& mode,

@@ -2,6 +2,10 @@
 // before the call returns, or a savepoint in the Runner's batch; every SQLite failure comes
 // back as an Error naming the database. Also the statement cache and the binding helpers.
 #include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -40,7 +44,40 @@ void rollback(Connection& c) noexcept {
   }
 }
 
+Expected<std::pair<std::uint64_t, std::uint64_t>> file_identity(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(ErrorKind::Store, "cannot stat status database " + path.string() + ": " +
+                                            std::strerror(errno));
+  }
+  return std::make_pair(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
+}
+
+Status check_identity(const Connection& c) {
+  if (c.path.empty()) return ok();  // not opened through StatusStore::open (unit tests)
+  struct stat st {};
+  const bool found = ::stat(c.path.c_str(), &st) == 0;
+  if (found && static_cast<std::uint64_t>(st.st_dev) == c.device &&
+      static_cast<std::uint64_t>(st.st_ino) == c.inode) {
+    return ok();
+  }
+  return make_error(ErrorKind::Store,
+                    "status database " + c.path.string() + " was " +
+                        (found ? "replaced by another file" : "deleted") +
+                        " while the orchestrator ran; stopped, since what it records would be "
+                        "lost and another orchestrator could run the same tasks on the new file "
+                        "(restore the file, or start again to use the new one)",
+                    false);
+}
+
 Status begin_change(Connection& c, const std::string& what, bool batched) {
+  if (!c.batch_open) {
+    // Once per transaction (a batch checks at its first change).
+    if (auto same = check_identity(c); !same) {
+      if (batched) c.batch_lost = true;
+      return same.error();
+    }
+  }
   if (batched && c.batch_lost) {
     return make_error(ErrorKind::Store,
                       what + " (status database " + c.db().getFilename() +
@@ -111,6 +148,8 @@ TaskStatus status_col(const SQLite::Column& c) {
 namespace orch {
 
 void StatusStore::begin_batch() { conn_->batch_requested = true; }
+
+Status StatusStore::check_store() { return store_detail::check_identity(*conn_); }
 
 Status StatusStore::end_batch() {
   using namespace store_detail;

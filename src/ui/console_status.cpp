@@ -73,7 +73,9 @@ void ConsoleStatus::run_finished(const RunSummary& s) {
       "{} {} {}: {} succeeded, {} failed, {} skipped, {} already done, {} interrupted{} in {}",
       clean ? mark("✅", "DONE") : cut_short ? mark("⏹️", "STOPPED") : mark("❌", "DONE"), label_,
       how, s.succeeded, s.failed, s.skipped, s.already_done, s.interrupted,
-      s.not_started > 0 ? fmt::format(", {} not started", s.not_started) : std::string(),
+      (s.not_started > 0 ? fmt::format(", {} not started", s.not_started) : std::string()) +
+          (s.elsewhere > 0 ? fmt::format(", {} left to another orchestrator", s.elsewhere)
+                           : std::string()),
       format_duration(s.elapsed));
   if (clean) {
     spdlog::info("{}", line);

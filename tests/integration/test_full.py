@@ -231,6 +231,61 @@ class Crashes(FullCase):
                          ["daily-started", "daily-finished", "intraday-started"], ev)
         self.assertStatus("Bad Daily", "FAILED")
 
+    def test_daily_runner_that_dies_is_restarted_warned_and_alerted(self):
+        # kill -9 the daily runner mid-run: the supervisor logs a warning, runs on_failure
+        # (runner_died), restarts it after the backoff, and the restarted runner finishes the
+        # day (it skips what already succeeded).
+        p = self.p
+        quick = p.script("quick.sh", "stamp start\n")
+        slow = p.script("slow.sh", 'echo $$ >> slow.pids\nstamp start\nsleep 3\n')
+        p.script("alert.sh", 'echo "$ORCHESTRATOR_ALERT_KIND|$ORCHESTRATOR_ALERT_TASK|'
+                             '$ORCHESTRATOR_ALERT_STATUS" >> alerts.txt\n')
+        intra = p.script("intra.sh", "stamp start\n")
+        write_pipeline(
+            p,
+            daily=[{"name": "Quick", "script": quick, "time": "00:00:00"},
+                   {"name": "Slow", "script": slow, "time": "00:00:00", "dependencies": ["Quick"],
+                    "max_runtime_seconds": 30}],
+            intraday=[{"name": "Intra", "script": intra, "interval_minutes": 1}],
+            on_failure={"command": ["scripts/alert.sh"], "timeout_seconds": 10})
+        sup = self.start_full(FRIDAY_10)
+        self.wait_until(lambda: self.pids_in("slow.pids"), 20, "the slow daily task")
+        runners = self.runner_pids("daily")
+        self.assertEqual(len(runners), 1, runners)
+        os.kill(runners[0], signal.SIGKILL)
+        self.wait_until(lambda: "daily-restarted" in self.kinds(), 15, "the daily restart")
+        self.wait_until(lambda: p.task_runs("Slow") and p.task_runs("Slow")[-1]["status"] == "SUCCESS",
+                        30, "the restarted daily run")
+        self.wait_until(lambda: os.path.exists(p.path("alerts.txt")), 10, "the on_failure alert")
+        sup.send_signal(signal.SIGTERM)
+        res = self.finish(sup, timeout=30)
+        self.assertRc(res, 143)
+        self.assertRegex(res.stderr, r"(?i)warn.*the daily runner died \(signal 9")
+        self.assertEqual(p.read("alerts.txt").splitlines(), ["runner_died|daily|signal 9"])
+        kinds = self.kinds()
+        self.assertLess(kinds.index("daily-died"), kinds.index("daily-restarted"), kinds)
+        self.assertEqual(len(p.task_runs("Quick")), 1, "the restarted runner redid a success")
+        self.assertEqual([t["status"] for t in p.task_runs("Slow")], ["INTERRUPTED", "SUCCESS"])
+
+    def test_intraday_runs_beside_a_daily_run_waiting_for_its_time(self):
+        # Started at 04:00 with a daily task at 17:00: pre-market collection starts at once,
+        # not when the daily run is done (the daily DAG has succeeded on this database before).
+        p = self.p
+        daily = p.script("daily.sh", "stamp start\n")
+        intra = p.script("intra.sh", "stamp start\n")
+        write_pipeline(
+            p,
+            daily=[{"name": "Evening", "script": daily, "time": "17:00:00"}],
+            intraday=[{"name": "Intra", "script": intra, "interval_minutes": 1}])
+        self.assertRc(p.run("--now", "2026-11-19T18:00:00-05:00", "--daily"), 0)
+        sup = self.start_full("2026-11-20T04:00:00-05:00")
+        self.wait_until(lambda: "Intra" in p.stamps(), 15, "the intraday task at 04:00")
+        self.assertEqual(len(self.runner_pids("daily")), 1, "the daily runner is not waiting")
+        sup.send_signal(signal.SIGTERM)
+        self.assertRc(self.finish(sup, timeout=30), 143)
+        self.assertEqual(len(p.task_runs("Evening")), 1, "the daily task ran before its time")
+        self.assertEqual(self.kinds()[:2], ["daily-started", "intraday-started"], self.kinds())
+
     def test_kill_9_of_the_supervisor_takes_runners_and_tasks_with_it(self):
         p = self.p
         intra = p.script("intra.sh", 'echo $$ >> intra.pids\nexec sleep 30\n')

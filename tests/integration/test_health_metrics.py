@@ -1,13 +1,15 @@
 """metrics_file (a Prometheus textfile rewritten after runs and checks) and on_failure alerts
 (a failed task; a source turning red, once per transition; bounded, never failing a run)."""
 
+import json
 import os
+import signal
 import re
 import shutil
 import subprocess
 import unittest
 
-from harness import PipelineTestCase
+from harness import PipelineTestCase, wait_dead
 from test_health import T, THRESHOLDS, at, write_pipeline
 
 NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -147,7 +149,8 @@ class Alerts(PipelineTestCase):
         r = self.p.run("--now", at(150), "--health")
         self.assertRc(r, 1)
         self.assertIn("data source alpha turned red", r.stderr)
-        self.assertEqual(len(self.alerts()), 1)
+        # --health does not wait for its alerts: they run detached, after it returned
+        self.wait_until(lambda: len(self.alerts()) == 1, 10, "the source_red alert")
         kind, task, source, status, error, log, run_id, _ = self.alerts()[0]
         self.assertEqual((kind, task, source, status, log, run_id),
                          ("source_red", "A", "alpha", "red", "", ""))
@@ -160,6 +163,7 @@ class Alerts(PipelineTestCase):
         self.assertRc(self.p.run("--now", at(160), "--health"), 0)
         self.assertEqual(len(self.alerts()), 1)
         self.assertRc(self.p.run("--now", at(153 + 150), "--health"), 1)
+        self.wait_until(lambda: len(self.alerts()) == 2, 10, "the second source_red alert")
         self.assertEqual([a[0] for a in self.alerts()], ["source_red", "source_red"])
 
     def test_a_failing_or_hanging_alert_is_logged_and_bounded(self):
@@ -175,6 +179,51 @@ class Alerts(PipelineTestCase):
         self.assertRc(r, 1)
         self.assertLess(r.elapsed, 10)
         self.assertRegex(r.stderr, r"on_failure alert \(task_failed B\) failed: .*timed out")
+
+    def test_sigterm_while_an_alert_runs_exits_143(self):
+        # the run is over (a task failed), its alert hangs; SIGTERM ends the alert and the
+        # orchestrator says it was stopped (143), not "a task failed" (1)
+        p = self.p
+        p.script("hang.sh", 'echo $$ > alert.pid\nsleep 30\n')
+        self.configure([{"name": "B", "script": self.bad, "data_source": "beta"}],
+                       command=("scripts/hang.sh",), timeout=20)
+        proc = p.popen("--now", T, "--daily", "--no-wait")
+        alert = p.read_pid("alert.pid", timeout=15)
+        proc.send_signal(signal.SIGTERM)
+        res = self.finish(proc, timeout=30)
+        self.assertRc(res, 143)
+        self.assertTrue(wait_dead(alert, 10), "the alert outlived the stop")
+
+    def test_validate_warns_about_an_alert_command_that_does_not_exist(self):
+        self.configure([{"name": "A", "script": self.ok}], command=("scripts/notfy.sh",))
+        r = self.p.run("--validate")
+        self.assertRc(r, 0)  # a warning: the pipeline itself can run
+        self.assertRegex(r.stderr, r"warning: .*pipeline\.yaml:\d+.*on_failure\.command: "
+                                   r"'scripts/notfy\.sh' was not found")
+        self.configure([{"name": "A", "script": self.ok}], command=("no-such-notifier-xyz", "-v"))
+        r = self.p.run("--validate", "--json")
+        self.assertRc(r, 0)
+        self.assertTrue(any("'no-such-notifier-xyz' was not found" in w
+                            for w in json.loads(r.stdout)["warnings"]), r.stdout)
+        # a program in PATH, and a script that exists, are fine
+        self.configure([{"name": "A", "script": self.ok}], command=("true",))
+        self.assertNotIn("on_failure", self.p.run("--validate").stderr)
+        self.configure([{"name": "A", "script": self.ok}], command=("scripts/alert.sh",))
+        self.assertNotIn("on_failure", self.p.run("--validate").stderr)
+
+    def test_hanging_alerts_of_one_run_run_side_by_side(self):
+        # 6 tasks fail; each alert hangs to its 2 s timeout. One at a time that was 12 s and
+        # more; side by side (4 at once) it is two timeouts.
+        p = self.p
+        p.script("hang.sh", 'echo "$ORCHESTRATOR_ALERT_TASK" >> alerts.txt\nsleep 30\n')
+        tasks = [{"name": f"T{i}", "script": self.bad, "data_source": "beta"} for i in range(6)]
+        self.configure(tasks, command=("scripts/hang.sh",), timeout=2)
+        r = p.run("--now", T, "--daily", "--no-wait", "--jobs", "6")
+        self.assertRc(r, 1)
+        self.assertEqual(sorted(p.read("alerts.txt").split()), [f"T{i}" for i in range(6)])
+        self.assertEqual(len(re.findall(r"on_failure alert \(task_failed T\d\) failed: .*timed out",
+                                        r.stderr)), 6, r.stderr)
+        self.assertLess(r.elapsed, 9, "the alerts ran one at a time")
 
 
 if __name__ == "__main__":

@@ -93,5 +93,54 @@ class UpdateStale(PipelineTestCase):
         self.assertEqual(self.ran_since_setup(), [])
 
 
+# A price collector as the shipped one behaves: for a trading date with a session it stores
+# that session's bars and reports the last bar's end (the close); for a date without one it
+# stores nothing and reports its newest stored bar again.
+PRICES_SH = r"""d="$ORCHESTRATOR_TRADING_DATE"
+echo "$d" >> trading_dates.txt
+case "$(date -d "$d" +%u)" in
+  6|7) cat last_bar.txt 2>/dev/null; echo RECORDS_PROCESSED=0 ;;
+  *) echo "DATA_AS_OF=${d}T16:00:00-05:00" > last_bar.txt; cat last_bar.txt; echo RECORDS_PROCESSED=390 ;;
+esac
+"""
+
+THURSDAY_NOON = "2026-11-19T12:00:00-05:00"
+SATURDAY_10 = "2026-11-21T10:00:00-05:00"
+
+
+class OutsideTheSession(PipelineTestCase):
+    """--update-stale of an intraday source outside its session (a weekend)."""
+
+    def configure(self, script_body):
+        p = self.p
+        prices = p.script("prices.sh", script_body)
+        write_pipeline(p, [], intraday=[
+            {"name": "Price Data", "script": prices, "interval_minutes": 1,
+             "market_hours_only": True, "data_source": "price_data"}],
+            freshness_thresholds={"green": {"price_data": 300}, "yellow": {"price_data": 900}})
+        # Thursday's pass: the source then misses Friday's whole session (red on Saturday)
+        self.assertRc(p.run("--now", THURSDAY_NOON, "--intraday", "--once"), 0)
+
+    def test_weekend_repair_collects_the_last_session_and_turns_green(self):
+        self.configure(PRICES_SH)
+        p = self.p
+        r = p.run("--now", SATURDAY_10, "--update-stale")
+        self.assertRc(r, 0)
+        # the intraday task works for Friday (the latest session that has opened), not Saturday
+        self.assertEqual(p.read("trading_dates.txt").split(), ["2026-11-19", "2026-11-20"])
+        self.assertRegex(r.stdout, r"price_data: red, .* -> green")
+        self.assertRc(p.run("--now", SATURDAY_10, "--health"), 0)
+
+    def test_a_refresh_that_leaves_its_source_stale_warns_and_exits_1(self):
+        # a collector that succeeds but whose data stays old (its upstream has nothing newer)
+        self.configure('echo "$ORCHESTRATOR_TRADING_DATE" >> trading_dates.txt\n'
+                       'echo DATA_AS_OF=2026-11-19T12:00:00-05:00\n')
+        p = self.p
+        r = p.run("--now", SATURDAY_10, "--update-stale")
+        self.assertRc(r, 1)
+        self.assertRegex(r.stderr, r"(?i)warn.*data source price_data is still stale after the update \(red, ")
+        self.assertEqual(p.task_runs("Price Data")[-1]["status"], "SUCCESS")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -396,7 +396,7 @@ class Continuous(IntradayCase):
             {"name": "Ticker", "script": job, "interval_seconds": 2, "max_runtime_seconds": 5,
              "market_hours_only": True}])
         proc = self.start(FRIDAY_10, "--interval", "1")
-        # three finished passes, then stop (between passes: the next is 1.9 s away)
+        # three finished passes, then stop (between passes: the next is 2 s away)
         def three_passes_done():
             try:
                 runs = p.runs()
@@ -411,20 +411,45 @@ class Continuous(IntradayCase):
         starts = [sql_time_to_epoch(t["started_at"]) for t in p.task_runs("Ticker")]
         self.assertTrue(2 <= len(starts) <= 5, f"{len(starts)} runs of a 2 s task in ~6 s; {res!r}")
         self.assertEqual(sum(1 for t in p.trace() if t[0] == "Ticker"), len(starts))
-        # The due rule counts from the pass's instant (runs.started_at): passes that ran the
-        # task are 95 % of its interval apart, to the millisecond. Each attempt starts a few ms
-        # into its pass (its run row, its commit), and that delay varies with the load.
+        # The resident runner counts from the pass's instant (runs.started_at): passes that ran
+        # the task are its full interval apart, to the millisecond (the 5 % tolerance is for
+        # timer passes only). Each attempt starts a few ms into its pass (its run row, its
+        # commit), and that delay varies with the load.
         passes = [sql_time_to_epoch(r["started_at"]) for r in p.runs()]
         self.assertEqual(len(passes), len(starts), p.runs())
         for earlier, later in zip(passes, passes[1:]):
-            self.assertGreaterEqual(later - earlier, 1.9 - 0.002,
+            self.assertGreaterEqual(later - earlier, 2.0 - 0.002,
                                     f"a pass ran it again before its interval: {passes}")
         for earlier, later in zip(starts, starts[1:]):
-            self.assertGreaterEqual(later - earlier, 1.9 - 0.05,
+            self.assertGreaterEqual(later - earlier, 2.0 - 0.05,
                                     f"ran again before its interval: {starts}")
         self.assertEqual({t["status"] for t in p.task_runs("Ticker")}, {"SUCCESS"})
         self.assertEqual({r["mode"] for r in p.runs()}, {"intraday"})
         self.assertNoRunningRows()
+
+    def test_resident_cadence_is_the_full_interval(self):
+        # A 3 s task: the resident runner starts it every 3 s, not every 2.85 s (the timer's
+        # 5 % tolerance is not its cadence), and not later than the interval either.
+        p = self.p
+        job = p.script("job.sh", "stamp start\n")
+        write_pipeline(p, intraday=[
+            {"name": "Ticker", "script": job, "interval_seconds": 3, "max_runtime_seconds": 5}])
+        proc = self.start(FRIDAY_10, "--interval", "1")
+        deadline = time.monotonic() + 40
+        def passes():
+            try:
+                return [r for r in p.runs() if r["ended_at"]]
+            except Exception:  # the database is not made yet
+                return []
+        while len(passes()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        res = self.stop(proc)
+        self.assertRc(res, 143)
+        starts = sorted(sql_time_to_epoch(r["started_at"]) for r in p.runs())
+        self.assertGreaterEqual(len(starts), 4, p.runs())
+        for earlier, later in zip(starts, starts[1:]):
+            self.assertGreaterEqual(later - earlier, 3.0 - 0.002, f"started before its interval: {starts}")
+            self.assertLess(later - earlier, 3.0 + 1.5, f"started well after its interval: {starts}")
 
     def test_no_overlap_when_task_outlasts_its_interval(self):
         p = self.p

@@ -1,7 +1,7 @@
 """Tasks on a real Slurm cluster: the single-node one of scripts/slurm-local.sh.
 
-The cluster is found through $SLURM_CONF, else build/slurm-local/slurm.conf (what
-`ORCH_SLURM_DIR=build/slurm-local scripts/slurm-local.sh start` writes; .ci/run does so).
+The cluster is found through $SLURM_CONF, else $ORCH_SLURM_DIR/slurm.conf, else
+build/slurm-local/slurm.conf: what scripts/test.sh starts (or reuses) before running ctest.
 Without a reachable cluster these tests skip saying why, except under CI (CI=true), where
 that is a failure.  The configuration-error and missing-command cases need no cluster.
 """
@@ -20,6 +20,8 @@ DEFAULT_CONF = os.path.join(REPO, "build", "slurm-local", "slurm.conf")
 
 def _find_cluster():
     conf = os.environ.get("SLURM_CONF") or DEFAULT_CONF
+    if not os.environ.get("SLURM_CONF") and os.environ.get("ORCH_SLURM_DIR"):
+        conf = os.path.join(os.environ["ORCH_SLURM_DIR"], "slurm.conf")
     if not shutil.which("squeue"):
         return None, "the Slurm client is not installed (scripts/slurm-local.sh start installs it)"
     if not os.path.exists(conf):
@@ -40,8 +42,11 @@ SLURM_CONF, WHY_NOT = _find_cluster()
 def needs_cluster(cls):
     if SLURM_CONF:
         return cls
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"CI=true but no Slurm cluster: {WHY_NOT}")
+    if os.environ.get("CI") == "true":  # each cluster test fails, saying why
+        def set_up(self):
+            self.fail(f"CI=true but no Slurm cluster: {WHY_NOT}")
+        cls.setUp = set_up
+        return cls
     return unittest.skip(f"no Slurm cluster: {WHY_NOT}")(cls)
 
 
@@ -187,6 +192,99 @@ class SlurmRuns(SlurmCase):
         row = self.assertStatus("Victim", "FAILED")
         self.assertIn(f"Slurm job {job} ended CANCELLED", row["last_error_message"])
 
+    def test_a_task_killed_by_a_signal_on_the_node_fails_saying_which(self):
+        p = self.p
+        killed = p.script("killed.sh", "echo about-to-die\nkill -KILL $$\n")
+        p.write_config([{"name": "Killed", "script": killed, "executor": "cluster"}],
+                       executors=CLUSTER)
+        r = self.daily()
+        self.assertRc(r, 1)
+        row = self.assertStatus("Killed", "FAILED")
+        self.assertIn("killed by signal 9", row["last_error_message"])
+
+    def test_a_node_failure_fails_the_attempt_with_slurms_state(self):
+        # The node set DOWN under a running job: Slurm ends it NODE_FAIL (not requeued).
+        p = self.p
+        node = slurm("sinfo", "--noheader", "--format=%N").strip()
+        self.assertTrue(node, "the cluster's node")
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "On Failing Node", "script": slow, "executor": "cluster"}],
+                       executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait", env=self.run_env())
+        self.addCleanup(self.resume_node, node)
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        slurm("scontrol", "update", f"NodeName={node}", "State=DOWN", "Reason=orchestrator-test")
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("On Failing Node", "FAILED")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended NODE_FAIL")
+
+    def test_a_preempted_job_fails_the_attempt_with_slurms_state(self):
+        # The job holds every CPU of the node; a job of the higher-priority partition `urgent`
+        # (scripts/slurm-local.sh) needs them, so Slurm cancels ours as PREEMPTED.
+        p = self.p
+        cpus = slurm("sinfo", "--noheader", "--partition=urgent", "--format=%c").strip()
+        self.assertTrue(cpus.isdigit(), "the cluster has no 'urgent' partition (started by an older "
+                        "scripts/slurm-local.sh: stop it and start it again)")
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "Preempted", "script": slow, "executor": "cluster",
+                         "resources": {"cpus": int(cpus)}}], executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait", env=self.run_env())
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        urgent = slurm("sbatch", "--parsable", "--partition=urgent", f"--cpus-per-task={cpus}",
+                       "--output=/dev/null", "--job-name=orch-test-urgent", "--wrap=true").strip()
+        self.assertTrue(urgent, "the urgent job was not submitted")
+        self.addCleanup(slurm, "scancel", urgent.split(";")[0])
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("Preempted", "FAILED")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended PREEMPTED")
+
+    def test_slurms_own_time_limit_is_a_timeout_in_slurms_words(self):
+        # Our deadline always comes first (--time is max_runtime + grace, rounded up), so the
+        # job is given a shorter --time through extra_args (the later option wins): Slurm ends
+        # it TIMEOUT after its minute. About 1-2 minutes.
+        p = self.p
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 300\n")
+        executors = {"cluster": {"type": "slurm", "poll_seconds": 1, "extra_args": ["--time=1"]}}
+        p.write_config([{"name": "Over Slurm Limit", "script": slow, "executor": "cluster",
+                         "max_runtime_seconds": 600}], executors=executors)
+        r = self.daily(timeout=300)
+        self.assertRc(r, 1)
+        self.assertGreater(r.elapsed, 55, r)
+        job = read_text(p.path("job.txt"))
+        row = self.assertStatus("Over Slurm Limit", "TIMEOUT")
+        self.assertEqual(row["last_error_message"], f"Slurm job {job} ended TIMEOUT (Slurm's time limit)")
+
+    def resume_node(self, node):
+        slurm("scontrol", "update", f"NodeName={node}", "State=RESUME")
+        self.wait_until(lambda: "idle" in slurm("sinfo", "--noheader", "--format=%T"), 60,
+                        "the node to be back", interval=0.2)
+
+    def test_a_job_slurm_no_longer_knows_fails_as_state_lost(self):
+        # The real controller, but squeue's answer stops listing the job (as after MinJobAge or
+        # a controller that lost its state) while it still runs: no final state, no exit file.
+        p = self.p
+        wrap = p.path("forgetful-bin")
+        os.makedirs(wrap)
+        forget = p.path("forget")
+        with open(os.path.join(wrap, "squeue"), "w") as f:
+            f.write(f"#!/bin/sh\n[ -e {forget} ] && exit 0\nexec {shutil.which('squeue')} \"$@\"\n")
+        os.chmod(os.path.join(wrap, "squeue"), 0o755)
+        slow = p.script("slow.sh", "echo $SLURM_JOB_ID > job.txt\nsleep 60\n")
+        p.write_config([{"name": "Forgotten", "script": slow, "executor": "cluster"}],
+                       executors=CLUSTER)
+        proc = self.popen("--daily", "--no-wait",
+                          env=self.run_env({"PATH": wrap + os.pathsep + os.environ["PATH"]}))
+        job = self.wait_until(lambda: read_text(p.path("job.txt")), 30, "the job to start", interval=0.1)
+        self.addCleanup(slurm, "scancel", job)
+        with open(forget, "w"):
+            pass
+        r = self.finish(proc, timeout=60)
+        self.assertRc(r, 1)
+        row = self.assertStatus("Forgotten", "FAILED")
+        self.assertIn(f"Slurm job {job}: job state lost", row["last_error_message"])
+
     def test_a_job_queued_too_long_is_cancelled(self):
         p = self.p
         ok = p.script("ok.sh", "echo never\n")
@@ -234,7 +332,8 @@ class SlurmRuns(SlurmCase):
                         "  exit 1\nfi\n"
                         f"exec {shutil.which(cmd)} \"$@\"\n")
             os.chmod(os.path.join(wrap, cmd), 0o755)
-        job = p.script("job.sh", "sleep 2\necho RECORDS_PROCESSED=7\n")
+        # Longer than the failing polls, so the job is still running when squeue answers again.
+        job = p.script("job.sh", "sleep 6\necho RECORDS_PROCESSED=7\n")
         p.write_config([{"name": "Resilient", "script": job, "executor": "cluster"}],
                        executors=CLUSTER, retry_policy={"max_attempts": 2, "backoff_seconds": [0]})
         r = self.daily(env={"PATH": wrap + os.pathsep + os.environ["PATH"]})
@@ -245,6 +344,31 @@ class SlurmRuns(SlurmCase):
         self.assertIn("Unable to contact slurm controller", runs[0]["error_message"])
         self.assertEqual(runs[1]["records_processed"], 7)
         self.assertGreaterEqual(int(read_text(p.path("squeue.count"))), 4)  # it kept asking
+
+    def test_a_job_that_exits_0_frees_its_dependent_without_waiting_for_a_poll(self):
+        # poll_seconds 60: had each end waited for a poll, this chain would take 3 minutes.
+        p = self.p
+        step = p.script("step.sh", "stamp start\nsleep 1\necho RECORDS_PROCESSED=1\nstamp end\n")
+        p.write_config([
+            {"name": "First", "script": step, "executor": "cluster"},
+            {"name": "Second", "script": step, "executor": "cluster", "dependencies": ["First"]},
+            {"name": "Third", "script": step, "executor": "cluster", "dependencies": ["Second"]},
+        ], executors={"cluster": {"type": "slurm", "poll_seconds": 60}})
+        r = self.daily(timeout=240)
+        self.assertRc(r, 0)
+        self.assertLess(r.elapsed, 45, r)
+        for task in ("First", "Second", "Third"):
+            self.assertStatus(task, "SUCCESS")
+            (run,) = p.task_runs(task)
+            self.assertEqual(run["records_processed"], 1)
+            # The running time is the node's measure of the task, not 0 for a job never seen
+            # running by a poll.
+            self.assertGreaterEqual(run["duration_seconds"], 1.0, run)
+            self.assertLess(run["duration_seconds"], 30, run)
+        starts = {t: at for t, what, at in p.trace() if what == "start"}
+        ends = {t: at for t, what, at in p.trace() if what == "end"}
+        self.assertGreater(starts["Second"], ends["First"])
+        self.assertGreater(starts["Third"], ends["Second"])
 
     def test_one_status_query_per_poll_for_all_jobs(self):
         p = self.p

@@ -34,6 +34,7 @@ struct FakeAttempt {
   int exit_code = 0;
   std::optional<std::int64_t> records;
   std::optional<Error> start_error;  // start() fails with this
+  int killed_by = 0;                 // ends killed by this signal instead of exiting
 };
 inline FakeAttempt exits(Millis after, int code) {
   FakeAttempt a;
@@ -140,7 +141,11 @@ class FakeProcessRunner final : public ProcessRunner {
     ProcessCompletion c;
     c.id = p.id;
     c.kind = kind;
-    c.exit_code = kind == ExitKind::Exited ? p.attempt.exit_code : 0;
+    if (kind == ExitKind::Exited && p.attempt.killed_by != 0) {
+      c.kind = ExitKind::Signaled;
+      c.signal = p.attempt.killed_by;
+    }
+    c.exit_code = c.kind == ExitKind::Exited ? p.attempt.exit_code : 0;
     c.duration = std::chrono::duration_cast<Millis>(clock_.mono() - p.started);
     c.records_processed = p.attempt.records;
     if (c.exit_code != 0) c.last_output_line = "boom";

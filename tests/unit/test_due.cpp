@@ -16,6 +16,10 @@ TEST_CASE("due: never run, or the interval less 5% since the last start") {
   CHECK_FALSE(is_due(t0, 300s, t0 + 284s));
   CHECK(is_due(t0, 300s, t0 + 285s));
   CHECK(next_due(t0, 3s) == t0 + 2850ms);
+  // the resident runner keeps the full interval
+  CHECK(next_due(t0, 60s, Cadence::Resident) == t0 + 60s);
+  CHECK_FALSE(is_due(t0, 60s, t0 + 59s, Cadence::Resident));
+  CHECK(is_due(t0, 60s, t0 + 60s, Cadence::Resident));
 }
 
 TEST_CASE("zone: a time in the spring gap maps to the gap's end, a repeated one to its first") {

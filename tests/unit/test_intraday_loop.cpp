@@ -100,15 +100,28 @@ std::vector<Millis> gaps(const std::vector<WallTime>& times) {
 
 }  // namespace
 
-TEST_CASE("intraday loop: a task runs at once, then every interval less 5%, until the stop signal") {
+TEST_CASE("intraday loop: a task runs at once, then every full interval, until the stop signal") {
   Loop loop({intraday("A", 60s)}, T0, 4);
   const IntradayOutcome out = loop.run();
   CHECK(out.stop_signal == 15);
   CHECK(out.passes_run == 4);
   CHECK_FALSE(out.any_failed);
-  // due again 57 s after each start; the loop wakes exactly then (sleeps of at most 10 s)
-  CHECK(loop.pass.times() == std::vector<WallTime>{T0, T0 + 57s, T0 + 114s, T0 + 171s});
+  // due again 60 s after each start (the 5% tolerance is for timer passes, not the loop's
+  // cadence); the loop wakes exactly then (sleeps of at most 10 s)
+  CHECK(loop.pass.times() == std::vector<WallTime>{T0, T0 + 60s, T0 + 120s, T0 + 180s});
   CHECK(loop.pass.idles > 0);  // the 10 s wake-ups in between found nothing due
+}
+
+TEST_CASE("intraday loop: a single pass allows the timer's 5% tolerance, the loop does not") {
+  // A 60 s task last started 58 s ago: a timer pass (a minute timer firing 2 s early) runs it,
+  // the resident loop waits for the full minute.
+  Loop timer({intraday("A", 60s)});
+  timer.run(true, 10s, {{"A", T0 - 58s}});
+  CHECK(timer.pass.runs.size() == 1);
+
+  Loop resident({intraday("A", 60s)}, T0, 1);
+  resident.run(false, 10s, {{"A", T0 - 58s}});
+  CHECK(resident.pass.times() == std::vector<WallTime>{T0 + 2s});
 }
 
 TEST_CASE("intraday loop: once runs one pass and never sleeps") {
@@ -155,7 +168,7 @@ TEST_CASE("intraday loop: after a forward step each task runs once, no burst of 
     if (g > 1h) {
       ++step_gaps;
     } else {
-      CHECK(g == 57s);
+      CHECK(g == 60s);
     }
   }
   CHECK(step_gaps == 1);
@@ -180,12 +193,12 @@ TEST_CASE("intraday loop: after a backward step nothing runs extra and nothing s
   }
   REQUIRE(after.size() >= 2);
   // the interval counts from the first pass after the step (the clamp): one interval later,
-  // not at once and not an hour later; then every 57 s again
+  // not at once and not an hour later; then every 60 s again
   const WallTime first_pass = loop.stepped_at + 10s;
-  CHECK(after.front() - loop.stepped_at > 57s - 1s);
-  CHECK(after.front() <= first_pass + 57s);
-  for (Millis g : gaps(after)) CHECK(g == 57s);
-  CHECK(times.size() - after.size() == 5);  // 0, 57, 114, 171, 228 s before the step
+  CHECK(after.front() - loop.stepped_at > 60s - 1s);
+  CHECK(after.front() <= first_pass + 60s);
+  for (Millis g : gaps(after)) CHECK(g == 60s);
+  CHECK(times.size() - after.size() == 5);  // 0, 60, 120, 180, 240 s before the step
 }
 
 TEST_CASE("intraday loop: a stepped-back clock clamps a last start in the future") {
@@ -223,12 +236,12 @@ TEST_CASE("intraday loop: market-hours tasks wait for the open and stop at the c
   const auto times = loop.pass.times();
   REQUIRE(times.size() == 15);
   CHECK(times.front() == tuesday_open);  // woken at the open itself, not up to an hour late
-  // every 28.5 minutes while open: 14 runs on Tuesday, the last before the close
-  for (std::size_t i = 0; i < 14; ++i) {
-    CHECK(times[i] == tuesday_open + i * 1710s);
+  // every 30 minutes while open: 13 runs on Tuesday, the last before the close
+  for (std::size_t i = 0; i < 13; ++i) {
+    CHECK(times[i] == tuesday_open + i * 1800s);
     CHECK(times[i] < tuesday_close);
   }
-  CHECK(times[14] == utc(2026, 1, 21, 14, 30));  // then Wednesday's open
+  CHECK(times[13] == utc(2026, 1, 21, 14, 30));  // then Wednesday's open
 }
 
 TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, regular ones do not") {
@@ -255,4 +268,23 @@ TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, re
 
   IntradayScheduler none(cal, {}, {});
   CHECK(none.next_wake(saturday) == saturday + 24h);
+}
+
+TEST_CASE("intraday: a market-hours task's trading date is that of the latest session that opened") {
+  const MarketCalendar cal = nyse_calendar();
+  const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
+  const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
+  const TaskSpec any = intraday("X", 60s, false);
+  auto date = [&](const TaskSpec& t, WallTime now) { return format_date(session_date(cal, t, now)); };
+  // Saturday 2026-01-24: Friday's session
+  CHECK(date(reg, utc(2026, 1, 24, 15, 0)) == "2026-01-23");
+  CHECK(date(ext, utc(2026, 1, 24, 15, 0)) == "2026-01-23");
+  CHECK(date(any, utc(2026, 1, 24, 15, 0)) == "2026-01-24");  // no session: the local date
+  // Tuesday 2026-01-20 07:00 EST, after MLK Day: the extended session has opened today, the
+  // regular one has not (the latest is Friday the 16th's)
+  CHECK(date(ext, utc(2026, 1, 20, 12, 0)) == "2026-01-20");
+  CHECK(date(reg, utc(2026, 1, 20, 12, 0)) == "2026-01-16");
+  // inside and after today's session: today
+  CHECK(date(reg, utc(2026, 1, 20, 15, 0)) == "2026-01-20");
+  CHECK(date(reg, utc(2026, 1, 21, 2, 0)) == "2026-01-20");  // 21:00 EST
 }

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "orchestrator/store/instance_lock.h"
 #include "helpers.h"
 
@@ -97,4 +99,38 @@ TEST_CASE("lock: a holder killed with SIGKILL leaves the lock free") {
   CHECK(WIFSIGNALED(status));
   CHECK(orch::InstanceLock::is_free(db, "intraday"));
   CHECK(orch::InstanceLock::acquire(db, "intraday").has_value());
+}
+
+// A probe must not release the SQLite locks this process holds on the same file: POSIX
+// record locks belong to the process and go away when any descriptor of the file closes.
+TEST_CASE("lock: probing and locking keep this process's SQLite write lock") {
+  TempDir dir;
+  const auto db = dir.path / "status.db";
+  SQLite::Database conn(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  conn.exec("CREATE TABLE t(x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1)");
+  CHECK(orch::InstanceLock::is_free(db, "intraday"));
+  {
+    auto held = orch::InstanceLock::acquire(db, "daily");
+    REQUIRE(held.has_value());
+    CHECK_FALSE(orch::InstanceLock::is_free(db, "daily"));
+  }  // released
+  CHECK(orch::InstanceLock::is_free(db, "daily"));
+  // Another process (a fresh one: SQLite's in-memory lock state must not be inherited)
+  // must still find the database write-locked by our transaction.
+  const std::string probe =
+      "import sqlite3, sys\n"
+      "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+      "try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError:\n"
+      "    sys.exit(1)\n";
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::execlp("python3", "python3", "-c", probe.c_str(), db.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK_MESSAGE(WEXITSTATUS(status) == 1, "another process took the write lock beside ours");
+  conn.exec("COMMIT");
 }

@@ -236,3 +236,32 @@ TEST_CASE("dispatch: local requests run here; remote ones without the Slurm comm
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
+
+TEST_CASE("slurm: the job wrapper's exit file; only an unsignalled exit 0 ends a job early") {
+  auto f = slurm::parse_exit_file("exit 0\nruntime 1.234\n");
+  CHECK(f.status == "exit 0");
+  CHECK_FALSE(f.signalled);
+  REQUIRE(f.runtime.has_value());
+  CHECK(f.runtime->count() == 1234);
+  CHECK(slurm::ended_cleanly(f));
+
+  f = slurm::parse_exit_file(
+      "exit 0\nruntime 12.5\nreceived signal 15\n");  // cancelled, preempted...
+  CHECK(f.signalled);
+  CHECK(f.runtime->count() == 12500);
+  CHECK_FALSE(slurm::ended_cleanly(f));  // Slurm's final state decides
+
+  CHECK_FALSE(slurm::ended_cleanly(slurm::parse_exit_file("exit 3\nruntime 0.100\n")));
+  CHECK_FALSE(slurm::ended_cleanly(slurm::parse_exit_file("signal 9\nruntime 0.100\n")));
+  CHECK_FALSE(slurm::ended_cleanly(slurm::parse_exit_file("")));  // not written yet
+  f = slurm::parse_exit_file("exit 0\n");  // a wrapper that wrote only the status
+  CHECK(slurm::ended_cleanly(f));
+  CHECK_FALSE(f.runtime.has_value());
+  CHECK_FALSE(slurm::parse_exit_file("exit 0\nruntime soon\n").runtime.has_value());
+
+  // The status line is what the final-state mapping reads.
+  ProcessCompletion c;
+  slurm::apply_final_state(c, "77", "FAILED",
+                           slurm::parse_exit_file("exit 4\nruntime 2.000\n").status);
+  CHECK((c.kind == ExitKind::Exited && c.exit_code == 4));
+}

@@ -21,6 +21,8 @@ class FakeHost final : public SupervisorHost {
   explicit FakeHost(FakeProcessRunner& procs) : procs_(procs) {}
   std::vector<std::string> events;
   std::vector<WallTime> next_dailies;
+  std::vector<std::string> deaths;  // runner_died: "daily first: exit 3; restart in 1.0s"
+  bool ever_succeeded = true;
   ProcessId start_runner(RunnerRole role) override {
     ProcessRequest r;
     r.task_name = to_string(role);
@@ -31,6 +33,10 @@ class FakeHost final : public SupervisorHost {
     events.push_back(kind + (detail.empty() ? "" : ": " + detail));
   }
   void next_daily(WallTime at) override { next_dailies.push_back(at); }
+  void runner_died(RunnerRole role, const std::string& detail, bool first) override {
+    deaths.push_back(std::string(to_string(role)) + (first ? " first: " : ": ") + detail);
+  }
+  bool daily_ever_succeeded() override { return ever_succeeded; }
 
  private:
   FakeProcessRunner& procs_;
@@ -128,8 +134,9 @@ TEST_CASE("supervisor: the next daily start skips weekends and holidays as daily
   CHECK(earliest_daily_time(cfg) == TimeOfDay{17h + 30min});
 }
 
-TEST_CASE("supervisor: daily first on a daily day, then intraday; daily again on the next one") {
-  // Friday 2026-01-16 18:00 EST: today is a trading day, so the daily runner starts at once
+TEST_CASE("supervisor: daily and intraday start together on a daily day; daily again on the next one") {
+  // Friday 2026-01-16 18:00 EST: today is a trading day, so the daily runner starts at once,
+  // and the intraday runner beside it (the daily DAG has succeeded before)
   const WallTime friday = utc(2026, 1, 16, 23, 0);
   Full full(friday);
   full.procs.script["daily"] = {exits(10min, 0), exits(10min, 0)};
@@ -139,22 +146,63 @@ TEST_CASE("supervisor: daily first on a daily day, then intraday; daily again on
   CHECK(full.run() == 15);
   CHECK(full.starts_of("daily") == std::vector<WallTime>{friday, tuesday});
   CHECK(full.procs.max_parallel_seen == 2);
-  // intraday only once the daily run is done, and not restarted while it keeps running
-  CHECK(full.starts_of("intraday") == std::vector<WallTime>{friday + 10min});
+  // intraday at once, not after the daily run, and not restarted while it keeps running
+  CHECK(full.starts_of("intraday") == std::vector<WallTime>{friday});
   CHECK(full.host.next_dailies == std::vector<WallTime>{tuesday, utc(2026, 1, 21, 23, 0)});
   // the stop signal stopped both
   CHECK(full.procs.running() == 0);
   CHECK(full.host.events == std::vector<std::string>{"daily-finished: exit 0", "stopped: signal 15"});
+  CHECK(full.host.deaths.empty());
+}
+
+TEST_CASE("supervisor: while the daily DAG never succeeded, intraday waits for the first daily run") {
+  const WallTime friday = utc(2026, 1, 16, 9, 0);  // 04:00 EST
+  Full full(friday);
+  full.host.ever_succeeded = false;
+  full.procs.script["daily"] = {exits(5h, 1)};  // waits for its time, then a task fails
+  full.procs.script["intraday"] = {exits(24h, 0)};
+  full.procs.signal_at = friday + 6h;
+  full.run(DailyDays::Trading, TimeOfDay{9h});
+  CHECK(full.starts_of("intraday") == std::vector<WallTime>{friday + 5h});  // whatever its outcome
+  CHECK(full.starts_of("daily").size() == 1);  // exit 1 is a finished run: not restarted
+  CHECK(full.host.deaths.empty());
+}
+
+TEST_CASE("supervisor: a daily runner that dies is restarted with backoff and alerted on once") {
+  const WallTime friday = utc(2026, 1, 16, 9, 0);
+  Full full(friday);
+  full.procs.script["daily"] = {exits(1min, 3), exits(1s, 74), exits(1s, 0)};
+  full.procs.script["intraday"] = {exits(24h, 0)};
+  full.procs.signal_at = friday + 1h;
+  full.run();
+  const auto starts = full.starts_of("daily");
+  REQUIRE(starts.size() == 3);
+  CHECK(starts[1] - starts[0] == 1min + 1s);  // backoff 1 s
+  CHECK(starts[2] - starts[1] == 1s + 2s);    // then 2 s
+  CHECK(full.host.deaths == std::vector<std::string>{"daily first: exit 3; restart in 1.0s",
+                                                     "daily: exit 74; restart in 2.0s"});
+  CHECK(full.starts_of("intraday") == std::vector<WallTime>{friday});  // never waited, never stopped
+  // killed by a signal is a death too
+  Full killed(friday);
+  killed.procs.script["daily"] = {exits(1min, 0)};
+  killed.procs.script["daily"][0].killed_by = 9;
+  killed.procs.script["daily"].push_back(exits(1s, 0));
+  killed.procs.script["intraday"] = {exits(24h, 0)};
+  killed.procs.signal_at = friday + 1h;
+  killed.run();
+  CHECK(killed.starts_of("daily").size() == 2);
+  CHECK(killed.host.deaths == std::vector<std::string>{"daily first: signal 9; restart in 1.0s"});
 }
 
 TEST_CASE("supervisor: a stop signal stops both runners") {
   const WallTime friday = utc(2026, 1, 16, 23, 0);
   Full full(friday);
   full.procs.script["daily"] = {exits(2h, 0)};
+  full.procs.script["intraday"] = {exits(24h, 0)};
   full.procs.signal_at = friday + 10min;
   CHECK(full.run() == 15);
   CHECK(full.starts_of("daily").size() == 1);
-  CHECK(full.starts_of("intraday").empty());  // the daily runner was still running
+  CHECK(full.starts_of("intraday").size() == 1);
   CHECK(full.procs.running() == 0);
   CHECK(full.host.events.back() == "stopped: signal 15");
 

@@ -8,6 +8,7 @@
 #include "orchestrator/app/options.h"
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/calendar/trading_dates.h"
+#include "orchestrator/sched/background.h"
 #include "orchestrator/sched/runner.h"
 #include "orchestrator/store/status_store.h"
 
@@ -15,8 +16,9 @@ namespace orch {
 
 struct DailyRunContext {
   const GlobalOptions* global = nullptr;
-  const Pipeline* pipeline = nullptr;  // its clock and process runner run the date
+  const Pipeline* pipeline = nullptr;  // its clock; its process runner is inside `processes`
   StatusStore* store = nullptr;
+  BackgroundProcesses* processes = nullptr;  // the tasks and their alerts
   std::vector<const TaskSpec*> tasks;  // the selection (--task), in file order
   int jobs = 4;
 };

@@ -18,6 +18,7 @@ constexpr int for_error(ErrorKind kind) {
     case ErrorKind::Store: return kStoreError;
     case ErrorKind::Locked: return kLocked;
     case ErrorKind::Failure: return kFailed;
+    case ErrorKind::Elsewhere: return kFailed;  // never stops a process: the Runner handles it
   }
   return kFailed;
 }

@@ -10,7 +10,9 @@
 
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/calendar/market_calendar.h"
+#include "orchestrator/health/alerts.h"
 #include "orchestrator/health/freshness.h"
+#include "orchestrator/sched/background.h"
 #include "orchestrator/sched/runner.h"
 #include "orchestrator/store/date_queries.h"
 #include "orchestrator/store/status_store.h"
@@ -41,18 +43,37 @@ void write_metrics(const Pipeline& pipeline, const HealthReport& report);
 // The same, reading the store first (for callers without a report at hand).
 void write_metrics(const Pipeline& pipeline, StatusStore& store, WallTime now);
 
-// Logs each source that turned red and, when on_failure is configured and `processes` given,
-// sends one source_red alert for it; failures are logged only.
-void alert_red_sources(const Pipeline& pipeline, ProcessRunner* processes,
+// The mode's alerts beside its tasks: `inner` wrapped so that an on_failure alert runs on
+// the same process engine without delaying anything (at most kMaxAlertsAtOnce at once,
+// identical ones coalesced, each bounded by its timeout); each end is logged.
+BackgroundProcesses alert_runner(ProcessRunner& inner, const Clock& clock);
+void log_alert_end(const BackgroundEnd& end);
+
+// Starts (or queues) one alert per entry on `alerts`; never waits.
+void submit_alerts(const Pipeline& pipeline, BackgroundProcesses& alerts,
+                   const std::vector<Alert>& batch);
+
+// For a mode that ends (--daily, --once, --update-stale, --backfill): waits for the alerts
+// still running or queued, each bounded by its timeout; a stop signal ends them. Returns the
+// mode's exit `code`, or 128+signal when a stop came (during the run or the wait).
+int finish_alerts(const PipelineConfig& cfg, BackgroundProcesses& alerts, int code);
+
+// Logs each source that turned red; returns one source_red alert for each when on_failure
+// is configured.
+std::vector<Alert> red_source_alerts(const Pipeline& pipeline,
+                                     const std::vector<const SourceFreshness*>& turned_red,
+                                     const std::string& run_id);
+// The same, submitted on `alerts` when given.
+void alert_red_sources(const Pipeline& pipeline, BackgroundProcesses* alerts,
                        const std::vector<const SourceFreshness*>& turned_red,
                        const std::string& run_id);
 
-// After run `run_id`: task_failed alerts for its tasks that failed for good, then the
-// freshness recorded (source_red alerts for new reds) and the metrics rewritten, at the
+// After run `run_id`: task_failed alerts for its tasks that failed for good (started beside
+// the pipeline, not waited for), then the freshness recorded (source_red alerts for new reds) and the metrics rewritten, at the
 // clock's now. After a stop signal only the metrics are rewritten (no alerts); after a store
 // error nothing is done. Never fails the run: problems are logged. Returns the report.
 std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& store,
-                                      ProcessRunner& processes, std::int64_t run_id,
+                                      BackgroundProcesses& processes, std::int64_t run_id,
                                       const RunResult& result);
 
 }  // namespace orch

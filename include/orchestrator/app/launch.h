@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/config/config.h"
 #include "orchestrator/sched/runner.h"
 
@@ -17,6 +18,9 @@ struct LaunchContext {
   std::int64_t run_id = 0;
   std::string trading_date;            // YYYY-MM-DD
   std::vector<std::string> base_env;   // the orchestrator's own environment
+  // When set, an intraday task's ORCHESTRATOR_TRADING_DATE is its session_date() at the
+  // attempt's scheduled time instead of `trading_date`.
+  const MarketCalendar* calendar = nullptr;
 };
 
 Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,

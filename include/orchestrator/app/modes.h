@@ -33,7 +33,6 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
 int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
                  Millis max_sleep, const ScheduleInput& in);
 int run_full(const GlobalOptions& global, Millis intraday_interval, const Pipeline& pipeline);
-int run_health(const GlobalOptions& global, bool json, const Pipeline& pipeline);
 int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                      const std::string& min_staleness, const Pipeline& pipeline);
 

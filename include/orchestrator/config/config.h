@@ -117,6 +117,7 @@ struct PipelineConfig {
   std::string default_executor = kLocalExecutor;
   std::vector<TaskSpec> daily;
   std::vector<TaskSpec> intraday;
+  std::map<std::string, int> setting_lines;  // line of each top-level key the file sets
 
   // The executor a task runs on, or nullptr when it runs on this machine.
   const ExecutorSpec* executor_for(const TaskSpec& task) const {

@@ -19,8 +19,20 @@ inline constexpr const char* kWrapperFileName = ".orchestrator-slurm-job.py";
 // The commands the executor needs on PATH.
 inline constexpr const char* kCommands[] = {"sbatch", "squeue", "scancel"};
 
-// The file the job wrapper writes next to the attempt's log: "exit <n>" or "signal <n>".
+// The file the job wrapper writes next to the attempt's log once the task has ended: a first
+// line "exit <n>" or "signal <n>", then "runtime <seconds>" and, when the job was sent a
+// signal while the task ran (scancel, preemption, Slurm's time limit), "received signal <n>".
 std::filesystem::path exit_file_for(const std::filesystem::path& log_path);
+
+struct ExitFile {
+  std::string status;             // "exit N" / "signal N"; empty when there is no file yet
+  bool signalled = false;         // the job was sent a signal while the task ran
+  std::optional<Millis> runtime;  // the task's own running time, measured on the node
+};
+ExitFile parse_exit_file(std::string_view text);
+// The task exited 0 by itself, nobody signalled the job: the attempt succeeded, whatever Slurm
+// still has to say about the job (it is ending). Anything else waits for Slurm's final state.
+bool ended_cleanly(const ExitFile& f);
 
 // --time in whole minutes: (max_runtime + kill_grace) rounded up, at least 1.
 long long time_limit_minutes(Millis timeout, Millis kill_grace);

@@ -5,7 +5,9 @@
 // reports it (its elapsed time), and at the deadline the job's processes get SIGTERM
 // (scancel --signal=TERM --full), the job is cancelled kill_grace later and the attempt is a
 // TIMEOUT. A failed squeue leaves states as they were. Exit codes come from the file the job
-// wrapper writes next to the log, so no accounting (sacct) is needed. Not thread-safe; it
+// wrapper writes next to the log, so no accounting (sacct) is needed; that file is also looked
+// for every 200 ms between polls, and a task that exited 0 by itself, unsignalled, is done at
+// once (Slurm's verdict is waited for only when something else happened). Not thread-safe; it
 // starts no process of its own except the short Slurm commands, each waited for at once.
 #include <filesystem>
 #include <map>
@@ -64,6 +66,7 @@ class SlurmProcessRunner final : public ProcessRunner {
 
   void poll(MonoTime now, std::vector<ProcessCompletion>& done);
   void enforce(MonoTime now, std::vector<ProcessCompletion>& done);
+  void check_exit_files(MonoTime now, std::vector<ProcessCompletion>& done);
   std::optional<MonoTime> deadline_of(const Job& j) const;
   void finish(std::map<ProcessId, Job>::iterator it, ProcessCompletion c, MonoTime now,
               std::vector<ProcessCompletion>& done);
@@ -75,6 +78,7 @@ class SlurmProcessRunner final : public ProcessRunner {
   std::map<ProcessId, Job> jobs_;
   ProcessId next_id_ = 1;
   std::optional<MonoTime> next_poll_;
+  std::optional<MonoTime> next_check_;  // the next look for exit files (no Slurm call)
   int status_queries_ = 0;
 };
 

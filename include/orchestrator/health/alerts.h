@@ -1,7 +1,8 @@
 #pragma once
 // The on_failure alert: the configured command run (argv, no shell, in the pipeline's folder)
-// with the details in ORCHESTRATOR_ALERT_* variables, through the mode's ProcessRunner (the
-// process engine reaps every child, so nothing else may fork), bounded by its timeout.
+// with the details in ORCHESTRATOR_ALERT_* variables, bounded by its timeout. Modes start it
+// beside the pipeline on their process runner (sched/background.h: the process engine reaps
+// every child, so nothing else may fork); no task, pass or check waits for it.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,12 +12,13 @@
 
 namespace orch {
 
-enum class AlertKind { TaskFailed, SourceRed };
-std::string_view to_string(AlertKind k);  // "task_failed", "source_red"
+enum class AlertKind { TaskFailed, SourceRed, RunnerDied };
+std::string_view to_string(AlertKind k);  // "task_failed", "source_red", "runner_died"
 
 struct Alert {
   AlertKind kind = AlertKind::TaskFailed;
-  std::string task;    // the failed task; for source_red the source's tasks, joined by ", "
+  std::string task;    // the failed task; for source_red the source's tasks, joined by ", ";
+                       // for runner_died the --full runner ("daily", "intraday")
   std::string source;  // the task's data_source, or the source that turned red
   std::string status;  // FAILED or TIMEOUT; "red" for source_red
   std::string error;   // the task's last error, or why the source is red
@@ -30,10 +32,18 @@ struct Alert {
 Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert& alert,
                                        const std::vector<std::string>& base_env, WallTime now);
 
-// Runs the alert and waits for it. Call only while no task runs on `processes` (completions
-// of other processes would be lost). An Error when it cannot start, exits non-zero, times out
-// or a stop signal cuts the wait; the caller logs it and goes on.
-Status send_alert(const PipelineConfig& config, ProcessRunner& processes, const Alert& alert,
-                  const std::vector<std::string>& base_env, WallTime now);
+// At most this many alerts run at once in one orchestrator; more wait in a queue of at most
+// kMaxAlertsQueued (beyond that an alert is dropped and logged).
+constexpr std::size_t kMaxAlertsAtOnce = 4;
+constexpr std::size_t kMaxAlertsQueued = 64;
+
+// "task_failed Fetch prices", "source_red price_data": what log lines name.
+std::string alert_subject(const Alert& alert);
+// Alerts with the same key are the same news (kind, task, source, status and error; not the
+// run id): one of them running or waiting is enough. The key starts with alert_subject.
+std::string alert_key(const Alert& alert);
+// What a finished alert process's end means: ok, or why it failed (exit code and log,
+// time limit, signal, stopped).
+Status alert_outcome(const ProcessRequest& request, const ProcessCompletion& c);
 
 }  // namespace orch

@@ -1,6 +1,7 @@
 #pragma once
 // The intraday scheduler: which intraday tasks are due at a pass (never run, or their interval
-// elapsed less 5%; inside their market session when market_hours_only), the clamp of last
+// elapsed since their last start: less 5% for a single pass from a timer, the full interval
+// in the resident loop; inside their market session when market_hours_only), the clamp of last
 // starts a stepped-back wall clock left in the future, when to wake next, and the loop of
 // passes that sleeps through ProcessRunner::wait and ends on a stop signal. What a pass does
 // with its due tasks (the run row, the Runner, alerts) is the caller's: IntradayPass.
@@ -12,6 +13,7 @@
 
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/config/config.h"
+#include "orchestrator/sched/due.h"
 #include "orchestrator/sched/clock.h"
 #include "orchestrator/sched/process_runner.h"
 
@@ -22,6 +24,14 @@ bool in_session(const MarketCalendar& calendar, const TaskSpec& task, WallTime n
 
 // The next instant the task's session begins (its window on a later trading day if needed).
 WallTime next_session_start(const MarketCalendar& calendar, const TaskSpec& task, WallTime now);
+
+// The trading date an intraday task works for at `now` (its ORCHESTRATOR_TRADING_DATE): for
+// a market_hours_only task, the date of the latest session of its kind that has opened by
+// `now` (today's inside or after it; the previous trading day's before it, on a weekend or a
+// holiday), so a repair run outside the session collects for the last session, not for a day
+// without one; for any other task, the local date of `now`.
+std::chrono::year_month_day session_date(const MarketCalendar& calendar, const TaskSpec& task,
+                                         WallTime now);
 
 // The work of one pass, injected by the mode.
 class IntradayPass {
@@ -50,8 +60,10 @@ struct IntradayOutcome {
 class IntradayScheduler {
  public:
   // `last_starts`: each task's last start as the database has it (absent: never ran).
+  // `cadence`: Timer for a single pass (the 5% tolerance), Resident for the loop; run() sets
+  // it from `once`.
   IntradayScheduler(const MarketCalendar& calendar, std::vector<const TaskSpec*> tasks,
-                    std::map<std::string, WallTime> last_starts);
+                    std::map<std::string, WallTime> last_starts, Cadence cadence = Cadence::Timer);
 
   // Clamps every last start to `now` (a wall clock stepped back must not stall the tasks
   // until it catches up), then returns the tasks due at `now`.
@@ -69,9 +81,10 @@ class IntradayScheduler {
   WallTime next_wake(WallTime now) const;
   std::optional<WallTime> last_start(const std::string& task) const;
 
-  // Passes until a stop signal or an abort (one pass with `once`, after
-  // forget_future_starts, each reported to pass.stepped_back), sleeping until the next
-  // wake, at most `max_sleep`, between them.
+  // Passes until a stop signal or an abort (one pass with `once`, with the timer's
+  // tolerance, after forget_future_starts, each reported to pass.stepped_back), sleeping
+  // until the next wake, at most `max_sleep`, between them; the resident loop runs each
+  // task at its full interval after its last start.
   IntradayOutcome run(const Clock& clock, ProcessRunner& processes, IntradayPass& pass, bool once,
                       Millis max_sleep);
 
@@ -79,6 +92,7 @@ class IntradayScheduler {
   const MarketCalendar& calendar_;
   std::vector<const TaskSpec*> tasks_;
   std::map<std::string, WallTime> last_start_;
+  Cadence cadence_;
 };
 
 }  // namespace orch

@@ -23,8 +23,10 @@ struct PlanTask {
 
 // Where a task is inside one run's plan (retries and backoff included). Distinct from
 // TaskStatus (sched/recorder.h), the outcome recorded in the database and shown to users.
+// Elsewhere: running now under another orchestrator (another mode), or downstream of such a
+// task: not run in this run, neither a success nor a failure.
 enum class PlanState { Waiting, Running, BackingOff, Succeeded, Failed, TimedOut, Skipped,
-                       AlreadyDone, Interrupted };
+                       AlreadyDone, Interrupted, Elsewhere };
 enum class AttemptOutcome { Success, Failure, Timeout, PermanentFailure, Interrupted };
 
 struct PlanSkip {
@@ -51,11 +53,17 @@ class Plan {
     bool final() const { return state != PlanState::BackingOff; }
   };
   Finish mark_finished(int id, AttemptOutcome outcome, WallTime now);
+  // The task just marked started is running under another orchestrator: it is not run here
+  // (no attempt counted), and the tasks downstream of it are held back too (they would read
+  // what it has not finished writing; the other run, or a later one, runs them). Neither
+  // counts as a success or a failure. The held-back ones are listed by take_held_back().
+  void mark_elsewhere(int id);
   // The orchestrator is stopping: tasks in backoff are abandoned; waiting ones stay unrun.
   void interrupt();
 
   std::vector<PlanSkip> take_skips();        // decided since the last call, in order
   std::vector<PlanAbandon> take_abandons();  // likewise
+  std::vector<PlanSkip> take_held_back();    // likewise: downstream of mark_elsewhere()
   // The earliest instant a not-yet-runnable task of the open tier becomes runnable.
   std::optional<WallTime> next_wakeup(WallTime now) const;
   // Tasks of the open tier that wait only for their not-before time.
@@ -73,6 +81,7 @@ class Plan {
   bool terminal(int id) const;
   void settle(int id, PlanState final_state);
   void skip_dependents(int id);
+  void hold_back_dependents(int id, const std::string& origin);
   void stop_after_critical(int id);
   void advance_tier();
 
@@ -95,6 +104,7 @@ class Plan {
   std::optional<int> critical_failure_;
   std::vector<PlanSkip> skips_;
   std::vector<PlanAbandon> abandons_;
+  std::vector<PlanSkip> held_back_;
 };
 
 std::string_view to_string(PlanState s);

@@ -72,6 +72,11 @@ class RunRecorder {
   // fails inside a batch is undone alone; end_batch() without a batch does nothing.
   virtual void begin_batch() = 0;
   virtual Status end_batch() = 0;
+
+  // Whether what is recorded still reaches the database a user sees (e.g. its file was not
+  // deleted or replaced under us). The Runner asks at every turn of its loop and stops the
+  // run on an error, as for any recording failure.
+  virtual Status check_store() { return ok(); }
 };
 
 }  // namespace orch

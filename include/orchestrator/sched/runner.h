@@ -39,8 +39,9 @@ class Runner {
          const Clock& clock, std::int64_t run_id, LaunchFn launch);
   RunResult run();
 
-  // The longest single sleep: wall-clock jumps are noticed at least this often.
-  static constexpr Millis kMaxSleep{30000};
+  // The longest single sleep: wall-clock jumps, and a database deleted or replaced under the
+  // run (checked after every wake-up), are noticed at least this often.
+  static constexpr Millis kMaxSleep{1000};
 
  private:
   struct Starting {

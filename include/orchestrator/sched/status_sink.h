@@ -20,6 +20,7 @@ struct RunSummary {
   int not_started = 0;   // still waiting when the run ended (a stop, a database error)
   int stop_signal = 0;   // the signal that stopped the run, or 0
   bool store_failed = false;  // recording failed: the run was cut short
+  int elsewhere = 0;     // running under another orchestrator now, or downstream of one: not run here
   Millis elapsed{0};
 };
 

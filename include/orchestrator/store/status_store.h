@@ -65,6 +65,9 @@ class StatusStore final : public RunRecorder {
   // Tasks with a successful attempt recorded for this trading date (YYYY-MM-DD).
   Expected<std::set<std::string>> succeeded_on(const std::string& trading_date);
 
+  // Whether any run of `mode` ("daily") ever ended SUCCESS on this database.
+  Expected<bool> any_run_succeeded(const std::string& mode);
+
   // The start of each task's latest attempt (any mode): when an intraday task is next due.
   Expected<std::map<std::string, WallTime>> last_starts();
 
@@ -100,6 +103,9 @@ class StatusStore final : public RunRecorder {
                       const std::string& reason, WallTime when) override;
   void begin_batch() override;
   Status end_batch() override;
+  // The path still leads to the file opened (device and inode). Every transaction checks
+  // this too before it begins.
+  Status check_store() override;
 
  private:
   explicit StatusStore(std::unique_ptr<store_detail::Connection> conn);

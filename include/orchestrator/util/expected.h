@@ -14,6 +14,7 @@ enum class ErrorKind {
   Usage,    // bad command line or configuration: nothing was run or written
   Store,    // the status database cannot be opened, read or written
   Locked,   // another orchestrator holds the lock that was asked for
+  Elsewhere,  // the task is running now under another live orchestrator: not started here
 };
 
 struct Error {

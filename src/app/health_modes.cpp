@@ -102,8 +102,9 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
 
 // What the refresh changed: each selected source before and after. Returns the sources the
 // refresh ran a writer of and left at or beyond `min` (each also logged as a warning); a
-// source whose writers --task left out is not counted.
-std::vector<std::string> print_outcome(const StaleSelection& sel,
+// source whose writers --task left out, or that another orchestrator is writing now (all
+// its writers left to it), is not counted: the refresh did not run them.
+std::vector<std::string> print_outcome(const StaleSelection& sel, const Plan& plan,
                                        const std::optional<HealthReport>& after, Freshness min) {
   std::vector<std::string> still_stale;
   fmt::print("Refreshed data sources:\n");
@@ -115,8 +116,11 @@ std::vector<std::string> print_outcome(const StaleSelection& sel,
       }
     }
     fmt::print("  {}: {} -> {}\n", s->name, state_of(*s), now ? state_of(*now) : "not checked");
-    const bool refreshed = std::any_of(sel.tasks.begin(), sel.tasks.end(),
-                                       [&](const TaskSpec* t) { return t->data_source == s->name; });
+    bool refreshed = false;
+    for (std::size_t id = 0; id < sel.tasks.size(); ++id) {
+      refreshed = refreshed || (sel.tasks[id]->data_source == s->name &&
+                                plan.state(static_cast<int>(id)) != PlanState::Elsewhere);
+    }
     if (now && refreshed && (now->status == Freshness::Red ||
                 (min == Freshness::Yellow && now->status == Freshness::Yellow))) {
       spdlog::warn("data source {} is still stale after the update ({})", s->name, state_of(*now));
@@ -276,7 +280,7 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const RunResult result = runner.run();
   const int code = finish_run(store, *run_id, result, pipeline.clock->now());
   const auto after = after_run(pipeline, store, processes, *run_id, result);
-  const auto still_stale = print_outcome(sel, after, *min);
+  const auto still_stale = print_outcome(sel, plan, after, *min);
   // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
   const int refreshed = code == exit_code::kOk && !still_stale.empty() ? exit_code::kFailed : code;
   return finish_alerts(cfg, processes, refreshed);  // 143/130 when a stop came meanwhile

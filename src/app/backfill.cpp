@@ -31,6 +31,7 @@ struct DateRow {
 
 std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
   std::vector<std::string> out;
+  out.reserve(tasks.size());
   for (const TaskSpec* t : tasks) out.push_back(t->name);
   return out;
 }
@@ -115,10 +116,17 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
   if (!in) return exit_code::kUsage;
-  const Pipeline& pipeline = in->pipeline;
+  DispatchProcessRunner processes(in->pipeline.config.log_dir, current_environment());
+  in->pipeline.processes = &processes;
+  return run_backfill(global, options, range_text, *in);
+}
+
+int run_backfill(const GlobalOptions& global, const RunOptions& options,
+                 const std::string& range_text, const ScheduleInput& in) {
+  const Pipeline& pipeline = in.pipeline;
   const PipelineConfig& cfg = pipeline.config;
-  const MarketCalendar& calendar = in->calendar;
-  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const MarketCalendar& calendar = in.calendar;
+  const std::vector<const TaskSpec*>& selected = in.tasks;
   auto range = parse_date_range(range_text);
   if (!range) {
     spdlog::error("--backfill: {}", range.error().message);
@@ -136,8 +144,9 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options, const s
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner engine(cfg.log_dir, current_environment());
-  BackgroundProcesses processes = alert_runner(engine, *pipeline.clock);  // tasks and alerts
+  pipeline.processes->arm();
+  // The tasks and their on_failure alerts, on the caller's process runner.
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, *pipeline.clock);
   auto session = open_store(pipeline, "daily");  // the daily lock, held throughout
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;

@@ -23,6 +23,7 @@ namespace {
 
 std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
   std::vector<std::string> out;
+  out.reserve(tasks.size());
   for (const TaskSpec* t : tasks) out.push_back(t->name);
   return out;
 }
@@ -70,10 +71,16 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
   if (!in) return exit_code::kUsage;
-  const Pipeline& pipeline = in->pipeline;
+  DispatchProcessRunner processes(in->pipeline.config.log_dir, current_environment());
+  in->pipeline.processes = &processes;
+  return run_daily(global, options, *in);
+}
+
+int run_daily(const GlobalOptions& global, const RunOptions& options, const ScheduleInput& in) {
+  const Pipeline& pipeline = in.pipeline;
   const PipelineConfig& cfg = pipeline.config;
-  const MarketCalendar& calendar = in->calendar;
-  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const MarketCalendar& calendar = in.calendar;
+  const std::vector<const TaskSpec*>& selected = in.tasks;
   const int jobs = options.jobs.value_or(cfg.max_parallel);
   const Date today = pipeline.zone.date_of(pipeline.clock->now());
   Date day = today;
@@ -125,8 +132,9 @@ int run_daily(const GlobalOptions& global, const RunOptions& options) {
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner engine(cfg.log_dir, current_environment());
-  BackgroundProcesses processes = alert_runner(engine, *pipeline.clock);  // tasks and alerts
+  pipeline.processes->arm();
+  // The tasks and their on_failure alerts, on the caller's process runner.
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, *pipeline.clock);
   auto session = open_store(pipeline, "daily");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;

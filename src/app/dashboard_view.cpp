@@ -29,8 +29,8 @@ std::vector<std::string> recent_daily_dates(const PipelineConfig& cfg, const Mar
   return out;
 }
 
-web::Timeline timeline_of(const Zone& zone, const std::string& date, std::vector<AttemptRow> rows,
-                          Liveness& live, WallTime now) {
+web::Timeline timeline_of(const Zone& zone, const std::string& date,
+                          const std::vector<AttemptRow>& rows, Liveness& live, WallTime now) {
   web::Timeline t;
   t.trading_date = date;
   std::optional<WallTime> origin;
@@ -186,7 +186,7 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
   if (!latest->empty()) {
     auto attempts = reader.daily_attempts_on(*latest);
     if (!attempts) return attempts.error();
-    d.timeline = timeline_of(zone, *latest, std::move(*attempts), live, now);
+    d.timeline = timeline_of(zone, *latest, *attempts, live, now);
   }
 
   d.grid.tasks = daily_names;

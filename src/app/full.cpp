@@ -32,9 +32,9 @@ class FullHost final : public SupervisorHost {
     std::vector<std::string> argv{self_.string(), "-c", p_.config.file.string(),
                                   "--db", p_.config.database.string(), "--no-color"};
     if (global_.now) argv.insert(argv.end(), {"--now", format_iso_utc(p_.clock->now())});
-    if (global_.verbosity == Verbosity::Verbose) argv.push_back("-v");
+    if (global_.verbosity == Verbosity::Verbose) argv.emplace_back("-v");
     if (which == RunnerRole::Daily) {
-      argv.push_back("--daily");
+      argv.emplace_back("--daily");
     } else {
       argv.insert(argv.end(), {"--intraday", "--interval",
                                fmt::format("{:g}", static_cast<double>(interval_.count()) / 1000)});
@@ -120,14 +120,21 @@ int run_full(const GlobalOptions& global, Millis intraday_interval) {
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
+  PosixProcessRunner processes;  // the runners are local children
+  pipeline->processes = &processes;
+  return run_full(global, intraday_interval, *pipeline);
+}
+
+int run_full(const GlobalOptions& global, Millis intraday_interval, const Pipeline& pipeline) {
+  auto calendar = load_calendar(pipeline);
   if (!calendar) return exit_code::kUsage;
-  PosixProcessRunner processes;
-  auto session = open_store(*pipeline, "full");
+  ProcessRunner& processes = *pipeline.processes;
+  processes.arm();
+  auto session = open_store(pipeline, "full");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
-  FullHost host(global, *pipeline, *session->store, processes, intraday_interval);
-  Supervisor supervisor(*pipeline->clock, processes, host, *calendar, pipeline->config.daily_days,
-                        earliest_daily_time(pipeline->config));
+  FullHost host(global, pipeline, *session->store, processes, intraday_interval);
+  Supervisor supervisor(*pipeline.clock, processes, host, *calendar, pipeline.config.daily_days,
+                        earliest_daily_time(pipeline.config));
   return exit_code::signal_exit(supervisor.run());
 }
 

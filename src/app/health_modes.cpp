@@ -194,9 +194,16 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const SystemClock system_clock(global.now);
   auto pipeline = load_pipeline(global, false, system_clock);
   if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
+  DispatchProcessRunner processes(pipeline->config.log_dir, current_environment());
+  pipeline->processes = &processes;
+  return run_update_stale(global, options, min_staleness, *pipeline);
+}
+
+int run_update_stale(const GlobalOptions& global, const RunOptions& options,
+                     const std::string& min_staleness, const Pipeline& pipeline) {
+  auto calendar = load_calendar(pipeline);
   if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
+  const PipelineConfig& cfg = pipeline.config;
   const auto min = parse_freshness(min_staleness);
   if (!min || (*min != Freshness::Yellow && *min != Freshness::Red)) {
     spdlog::error("--min-staleness: expected yellow or red, not '{}'", min_staleness);
@@ -214,19 +221,20 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
       spdlog::error("{}", rows.error().message);
       return exit_code::kStoreError;
     }
-    const HealthReport report = build_report(cfg, *calendar, *rows, pipeline->clock->now());
-    print_dry_run(*pipeline, select_stale(cfg, report, *min, options.tasks), min_staleness, jobs);
+    const HealthReport report = build_report(cfg, *calendar, *rows, pipeline.clock->now());
+    print_dry_run(pipeline, select_stale(cfg, report, *min, options.tasks), min_staleness, jobs);
     return exit_code::kOk;
   }
 
   // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
-  DispatchProcessRunner engine(cfg.log_dir, current_environment());
-  BackgroundProcesses processes = alert_runner(engine, *pipeline->clock);  // tasks and alerts
-  auto session = open_store(*pipeline, "update-stale");
+  ProcessRunner& engine = *pipeline.processes;
+  engine.arm();
+  BackgroundProcesses processes = alert_runner(engine, *pipeline.clock);  // tasks and alerts
+  auto session = open_store(pipeline, "update-stale");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  const WallTime start = pipeline->clock->now();
-  auto before = read_health(*pipeline, *calendar, store, start);
+  const WallTime start = pipeline.clock->now();
+  auto before = read_health(pipeline, *calendar, store, start);
   if (!before) {
     spdlog::error("{}", before.error().message);
     return exit_code::kStoreError;
@@ -239,11 +247,11 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                min_staleness, options.tasks.empty() ? "" : " among the --task selection",
                sum.healthy, sum.stale, sum.critical, sum.unknown);
     if (auto red = record_health(store, *before)) {
-      alert_red_sources(*pipeline, &processes, *red, "");
+      alert_red_sources(pipeline, &processes, *red, "");
     } else {
       spdlog::warn("health: {}", red.error().message);
     }
-    write_metrics(*pipeline, *before);
+    write_metrics(pipeline, *before);
     return finish_alerts(cfg, processes, exit_code::kOk);
   }
   print_selection(sel, min_staleness);
@@ -259,19 +267,19 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
     spdlog::error("{}", run_id.error().message);
     return exit_code::kStoreError;
   }
-  const std::string trading_date = format_date(pipeline->zone.date_of(start));
+  const std::string trading_date = format_date(pipeline.zone.date_of(start));
   spdlog::info("Update stale: {} task(s) for {} source(s), run {}", sel.tasks.size(),
                sel.sources.size(), *run_id);
   Plan plan(to_plan_tasks(cfg, sel.tasks), jobs);
   LaunchContext ctx{&cfg, "update-stale", *run_id, trading_date, current_environment(), &*calendar};
   ConsoleStatus sink(console_style(global.color), "Update stale",
-                     [&](WallTime t) { return pipeline->zone.local_datetime(t); });
-  Runner runner(plan, processes, store, sink, *pipeline->clock, *run_id, [&](int id, int attempt) {
-    return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline->clock->now());
+                     [&](WallTime t) { return pipeline.zone.local_datetime(t); });
+  Runner runner(plan, processes, store, sink, *pipeline.clock, *run_id, [&](int id, int attempt) {
+    return make_launch(ctx, *sel.tasks[id], attempt, start, pipeline.clock->now());
   });
   const RunResult result = runner.run();
-  const int code = finish_run(store, *run_id, result, pipeline->clock->now());
-  const auto after = after_run(*pipeline, store, processes, *run_id, result);
+  const int code = finish_run(store, *run_id, result, pipeline.clock->now());
+  const auto after = after_run(pipeline, store, processes, *run_id, result);
   const auto still_stale = print_outcome(sel, plan, after, *min);
   // A refresh that left a selected source stale did not do its job: exit 1, as a failed task.
   const int refreshed = code == exit_code::kOk && !still_stale.empty() ? exit_code::kFailed : code;

@@ -82,10 +82,17 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Intraday, options.tasks);
   if (!in) return exit_code::kUsage;
-  const Pipeline& pipeline = in->pipeline;
+  DispatchProcessRunner processes(in->pipeline.config.log_dir, current_environment());
+  in->pipeline.processes = &processes;
+  return run_intraday(global, options, once, max_sleep, *in);
+}
+
+int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
+                 Millis max_sleep, const ScheduleInput& in) {
+  const Pipeline& pipeline = in.pipeline;
   const PipelineConfig& cfg = pipeline.config;
-  const MarketCalendar& calendar = in->calendar;
-  const std::vector<const TaskSpec*>& selected = in->tasks;
+  const MarketCalendar& calendar = in.calendar;
+  const std::vector<const TaskSpec*>& selected = in.tasks;
   const Clock& clock = *pipeline.clock;
 
   if (options.dry_run) {
@@ -108,10 +115,11 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
     return exit_code::kOk;
   }
 
-  DispatchProcessRunner engine(cfg.log_dir, current_environment());
+  // From here on, stop signals wait for a clean stop (local children and Slurm jobs).
+  pipeline.processes->arm();
   // The passes' tasks and their on_failure alerts, which run beside the loop: a pass never
   // waits for an alert, the loop's sleep collects their ends.
-  BackgroundProcesses processes = alert_runner(engine, clock);
+  BackgroundProcesses processes = alert_runner(*pipeline.processes, clock);
   auto session = open_store(pipeline, "intraday");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;

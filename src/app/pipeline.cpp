@@ -1,5 +1,6 @@
 #include "orchestrator/app/pipeline.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -53,15 +54,17 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config
   const std::vector<TaskSpec>& other = which == Schedule::Daily ? config.intraday : config.daily;
   std::vector<const TaskSpec*> out;
   std::vector<std::string> known;
+  known.reserve(schedule.size());
   for (const auto& t : schedule) known.push_back(t.name);
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       const bool elsewhere = std::any_of(other.begin(), other.end(),
                                          [&](const TaskSpec& t) { return t.name == name; });
       if (elsewhere) {
-        return make_error(which == Schedule::Daily
-                              ? "--task: '" + name + "' is an intraday task; use --intraday --task '" + name + "'"
-                              : "--task: '" + name + "' is a daily task; use --daily --task '" + name + "'");
+        const bool daily = which == Schedule::Daily;
+        return make_error(fmt::format("--task: '{}' is {} task; use --{} --task '{}'", name,
+                                      daily ? "an intraday" : "a daily",
+                                      daily ? "intraday" : "daily", name));
       }
       std::string msg = "--task: no task named '" + escape_controls(name) + "' in this schedule";
       if (auto near = closest_match(name, known)) msg += " (" + did_you_mean(near) + ")";

@@ -10,6 +10,7 @@ namespace orch {
 
 std::vector<std::vector<std::string>> tier_names(const std::vector<TaskSpec>& tasks) {
   std::vector<int> tiers;
+  tiers.reserve(tasks.size());
   for (const auto& t : tasks) tiers.push_back(t.tier);
   std::vector<std::vector<std::string>> out;
   for (const auto& group : group_by_tier(tiers)) {
@@ -26,6 +27,7 @@ void print_dry_run(const Pipeline& pipeline, const std::vector<const TaskSpec*>&
   fmt::print("Daily pipeline {}: {} task(s), trading date {} ({}), up to {} at once\n",
              cfg.file.string(), tasks.size(), format_date(trading_day), cfg.timezone, jobs);
   std::vector<int> tiers;
+  tiers.reserve(tasks.size());
   for (const TaskSpec* t : tasks) tiers.push_back(t->tier);
   for (const auto& group : group_by_tier(tiers)) {
     fmt::print("\nTier {}\n", tasks[group.front()]->tier);

@@ -129,7 +129,9 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
   if (stop_signal == 0) {
     // serve() returned on its own (the socket failed): wake the watcher to end it.
     failed = true;
-    pthread_kill(watcher.native_handle(), SIGTERM);
+    // SIGTERM is blocked in every thread and taken by the watcher's sigwait: this wakes the
+    // watcher, it does not end it (the check assumes an unblocked signal).
+    pthread_kill(watcher.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
   }
   watcher.join();
   if (failed) {

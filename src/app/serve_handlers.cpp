@@ -289,7 +289,7 @@ web::Answer ServeState::start(const std::string& lock_mode, std::vector<std::str
   std::vector<std::string> argv{self_executable(global_.argv0).string(), "-c", cfg.file.string(),
                                 "--db", cfg.database.string()};
   if (global_.now) {
-    argv.push_back("--now");
+    argv.emplace_back("--now");
     argv.push_back(format_iso_utc(pipeline_.clock->now()));
   }
   for (auto& a : mode_args) argv.push_back(std::move(a));

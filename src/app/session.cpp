@@ -18,6 +18,7 @@ void end_left_processes(const std::vector<StatusStore::LeftGroup>& left,
                         const std::string& database) {
   if (left.empty()) return;
   std::vector<LeftTree> trees;
+  trees.reserve(left.size());
   for (const auto& g : left) trees.push_back(LeftTree{g.run_id, g.pgid, g.start});
   const EndedTrees ended = end_left_trees(trees, database, std::chrono::seconds(5));
   if (ended.killed > 0) {

@@ -25,7 +25,7 @@ std::vector<Date> trading_dates_in(DailyDays which, const MarketCalendar& calend
                                    Date to) {
   std::vector<Date> out;
   for (sys_days d{from}; d <= sys_days{to}; d += days{1}) {
-    if (is_daily_day(which, calendar, Date{d})) out.push_back(Date{d});
+    if (is_daily_day(which, calendar, Date{d})) out.emplace_back(d);
   }
   return out;
 }

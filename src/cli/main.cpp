@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+#include <utility>
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
@@ -63,7 +64,7 @@ int run_checked(Mode&& mode) {
 
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
+  return v && *v ? std::string(v) : std::move(fallback);
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const P
 
 // An IANA zone the tz database knows; suggests the nearest name for a typo.
 std::optional<std::string> read_timezone(Diagnostics& diag, const Field& field) {
-  const auto name = read_string(diag, field, "timezone: America/New_York");
+  auto name = read_string(diag, field, "timezone: America/New_York");
   if (!name) return std::nullopt;
   try {
     (void)date::locate_zone(*name);

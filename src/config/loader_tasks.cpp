@@ -276,6 +276,7 @@ ScheduleGraph build_graph(Diagnostics& diag, const std::vector<ParsedTask>& task
     same_schedule_names.push_back(tasks[i].spec.name);
   }
   std::vector<std::string> all_names;
+  all_names.reserve(names.size());
   for (const auto& entry : names) all_names.push_back(entry.first);
   graph.dep_lines.resize(graph.nodes.size());
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {

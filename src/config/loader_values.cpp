@@ -105,7 +105,9 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
       continue;
     }
     const std::string& key = field.key.Scalar();
-    field.name = section.empty() ? key : section + "." + key;
+    field.name = section;
+    if (!field.name.empty()) field.name += '.';
+    field.name += key;
     if (key == "<<" && field.key.Tag() != "!") {
       // yaml-cpp reads a merge key as a plain key: say what it is, not "unknown key".
       diag.error(field.key_line, task, "YAML merge keys ('<<: *anchor') are not supported" + where,

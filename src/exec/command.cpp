@@ -29,7 +29,7 @@ Expected<std::vector<std::string>> resolve_command(const std::filesystem::path& 
   if (::access(script.c_str(), X_OK) == 0) {
     argv.push_back(script.string());
   } else if (script.extension() == ".py") {
-    argv.push_back("python3");
+    argv.emplace_back("python3");
     argv.push_back(script.string());
   } else {
     return make_error(script.string() + " is not executable (chmod +x it)", false);

@@ -20,6 +20,7 @@ namespace orch {
 Expected<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::string& cwd) {
   if (argv.empty()) return make_error("nothing to start");
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 

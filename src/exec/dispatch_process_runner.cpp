@@ -11,6 +11,7 @@ DispatchProcessRunner::DispatchProcessRunner(std::filesystem::path slurm_wrapper
     : wrapper_dir_(std::move(slurm_wrapper_dir)), env_(std::move(env)) {}
 
 Expected<ProcessId> DispatchProcessRunner::start(const ProcessRequest& request) {
+  local_.arm();  // a stop signal must reach Slurm jobs as well as local children
   const bool remote = request.remote.has_value();
   Expected<ProcessId> started = make_error("unreachable");
   if (remote) {

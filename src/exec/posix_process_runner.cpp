@@ -81,7 +81,11 @@ void prune(TreeMembers& members) {
 
 }  // namespace
 
-PosixProcessRunner::PosixProcessRunner() {
+PosixProcessRunner::PosixProcessRunner() = default;
+
+void PosixProcessRunner::arm() {
+  if (armed_) return;
+  armed_ = true;
   g_stop_signal = 0;
   g_continued = 0;
   g_again_signal = 0;
@@ -107,6 +111,7 @@ PosixProcessRunner::PosixProcessRunner() {
 }
 
 PosixProcessRunner::~PosixProcessRunner() {
+  if (!armed_) return;  // nothing was started and no signal state was changed
   if (!procs_.empty() || !lingering_.empty()) stop_all();
 #ifdef __linux__
   ::prctl(PR_SET_CHILD_SUBREAPER, old_subreaper_);
@@ -119,6 +124,7 @@ PosixProcessRunner::~PosixProcessRunner() {
 }
 
 Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
+  arm();
   const MonoTime started = Clock::now();
   Expected<detail::Spawned> spawned = detail::spawn_process(request);
   if (!spawned) return spawned.error();
@@ -158,6 +164,7 @@ int PosixProcessRunner::stop_signal() const {
 }
 
 std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
+  arm();
   const MonoTime end = Clock::now() + std::max(max_wait, Millis::zero());
   std::vector<ProcessCompletion> done;
   g_continued = 0;

@@ -86,8 +86,8 @@ std::vector<std::string> sbatch_argv(const ProcessRequest& r, const std::filesys
   return argv;
 }
 
-std::optional<std::string> parse_job_id(std::string_view out) {
-  out = trim(out);
+std::optional<std::string> parse_job_id(std::string_view sbatch_output) {
+  std::string_view out = trim(sbatch_output);
   const std::size_t nl = out.rfind('\n');  // warnings may come first
   if (nl != std::string_view::npos) out = out.substr(nl + 1);
   const std::string_view id = out.substr(0, out.find(';'));
@@ -150,8 +150,8 @@ std::string exit_text_of(const JobState& s) {
   return {};
 }
 
-bool is_invalid_job_id_error(std::string_view err) {
-  return err.find("Invalid job id specified") != std::string_view::npos;
+bool is_invalid_job_id_error(std::string_view stderr_text) {
+  return stderr_text.find("Invalid job id specified") != std::string_view::npos;
 }
 
 bool is_pending(std::string_view state) {

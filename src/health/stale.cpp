@@ -7,7 +7,7 @@
 
 namespace orch {
 
-StaleSelection select_stale(const PipelineConfig& cfg, const HealthReport& report, Freshness min,
+StaleSelection select_stale(const PipelineConfig& config, const HealthReport& report, Freshness min,
                             const std::vector<std::string>& only) {
   StaleSelection sel;
   std::set<std::string> stale;
@@ -17,7 +17,7 @@ StaleSelection select_stale(const PipelineConfig& cfg, const HealthReport& repor
     sel.sources.push_back(&s);
     stale.insert(s.name);
   }
-  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
+  for (const auto* schedule : {&config.daily, &config.intraday}) {
     for (const TaskSpec& t : *schedule) {
       if (!stale.contains(t.data_source)) continue;
       if (!only.empty() && std::find(only.begin(), only.end(), t.name) == only.end()) continue;
@@ -27,9 +27,9 @@ StaleSelection select_stale(const PipelineConfig& cfg, const HealthReport& repor
   return sel;
 }
 
-Status check_task_names(const PipelineConfig& cfg, const std::vector<std::string>& names) {
+Status check_task_names(const PipelineConfig& config, const std::vector<std::string>& names) {
   std::vector<std::string> known;
-  for (const auto* schedule : {&cfg.daily, &cfg.intraday}) {
+  for (const auto* schedule : {&config.daily, &config.intraday}) {
     for (const TaskSpec& t : *schedule) known.push_back(t.name);
   }
   for (const auto& name : names) {

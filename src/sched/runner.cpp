@@ -173,7 +173,7 @@ void Runner::spawn(Starting& s) {
     finish_unstartable(s.task, s.attempt_row, pid.error());
     return;
   }
-  active_.push_back({*pid, Active{s.task, s.attempt_row, s.launch.request.timeout}});
+  active_.emplace_back(*pid, Active{s.task, s.attempt_row, s.launch.request.timeout});
   // A cluster job's id is committed at once: whoever finds this row RUNNING after a crash
   // cancels the job by it.
   const std::string job_id = processes_.external_id(*pid);

@@ -8,9 +8,9 @@ namespace orch {
 
 const char* to_string(RunnerRole role) { return role == RunnerRole::Daily ? "daily" : "intraday"; }
 
-TimeOfDay earliest_daily_time(const PipelineConfig& cfg) {
+TimeOfDay earliest_daily_time(const PipelineConfig& config) {
   std::optional<TimeOfDay> first;
-  for (const auto& t : cfg.daily) {
+  for (const auto& t : config.daily) {
     if (t.time && (!first || *t.time < *first)) first = t.time;
   }
   return first.value_or(TimeOfDay{});

@@ -156,10 +156,10 @@ Expected<InstanceLock> InstanceLock::acquire(const std::filesystem::path& db,
       holder = read_pid(fd);
     }
     if (busy != nullptr) *busy = Busy{true, holder};
-    const std::string who =
-        holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
-                   : "another orchestrator (PID unknown)";
-    return make_error(ErrorKind::Locked, who + " is running --" + mode + " on " + db.string(), false);
+    std::string message = holder > 0 ? "another orchestrator (PID " + std::to_string(holder) + ")"
+                                     : "another orchestrator (PID unknown)";
+    message.append(" is running --").append(mode).append(" on ").append(db.string());
+    return make_error(ErrorKind::Locked, std::move(message), false);
   }
 
   const std::string pid = std::to_string(::getpid()) + "\n";
@@ -187,12 +187,11 @@ Status InstanceLock::lock_identity(const std::filesystem::path& db, const std::s
     if (!holder && tries < kBusyRetries) continue;  // it was just released
     const pid_t pid = holder.value_or(0);
     if (busy != nullptr) *busy = Busy{true, pid};
-    const std::string who = pid > 0 ? "another orchestrator (PID " + std::to_string(pid) + ")"
-                                    : "another orchestrator (PID unknown)";
-    return make_error(ErrorKind::Locked,
-                      who + " is running --" + mode + " on " + db.string() +
-                          " (the same database file, reached by another path)",
-                      false);
+    std::string message = pid > 0 ? "another orchestrator (PID " + std::to_string(pid) + ")"
+                                  : "another orchestrator (PID unknown)";
+    message.append(" is running --").append(mode).append(" on ").append(db.string());
+    message.append(" (the same database file, reached by another path)");
+    return make_error(ErrorKind::Locked, std::move(message), false);
   }
   const off_t mine = static_cast<off_t>(::getpid());
   identity_fd_ = fd;

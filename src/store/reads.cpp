@@ -10,7 +10,6 @@
 namespace orch {
 namespace {
 
-using store_detail::Connection;
 using store_detail::Stmt;
 using store_detail::db_error;
 using store_detail::text_col;

@@ -255,8 +255,8 @@ std::string format_date(year_month_day d) {
   return buf;
 }
 
-Expected<Millis> parse_seconds(std::string_view original, Millis least, Millis most) {
-  const std::string_view text = trim(original);
+Expected<Millis> parse_seconds(std::string_view text, Millis least, Millis most) {
+  text = trim(text);
   const std::string shown =
       text.size() > 40 ? "'" + std::string(text.substr(0, 40)) + "...'" : in_quotes(text);
   double value = 0;

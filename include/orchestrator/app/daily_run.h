@@ -16,7 +16,7 @@ namespace orch {
 
 struct DailyRunContext {
   const GlobalOptions* global = nullptr;
-  const Pipeline* pipeline = nullptr;
+  const Pipeline* pipeline = nullptr;  // its clock; its process runner is inside `processes`
   StatusStore* store = nullptr;
   BackgroundProcesses* processes = nullptr;  // the tasks and their alerts
   std::vector<const TaskSpec*> tasks;  // the selection (--task), in file order

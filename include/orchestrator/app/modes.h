@@ -3,6 +3,7 @@
 #include <string>
 
 #include "orchestrator/app/options.h"
+#include "orchestrator/app/pipeline.h"
 
 namespace orch {
 
@@ -23,6 +24,18 @@ int run_health(const GlobalOptions& global, bool json);
 // --update-stale: run the tasks writing sources at or beyond `min_staleness` ("yellow"/"red").
 int run_update_stale(const GlobalOptions& global, const RunOptions& options,
                      const std::string& min_staleness);
+// The modes that run tasks, on a loaded pipeline whose clock and process runner (non-null)
+// the caller chose: the entries above compose the system clock and the real runner (it arms
+// its signal handling only where the mode starts to write); unit tests hand in fakes.
+int run_daily(const GlobalOptions& global, const RunOptions& options, const ScheduleInput& in);
+int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range,
+                 const ScheduleInput& in);
+int run_intraday(const GlobalOptions& global, const RunOptions& options, bool once,
+                 Millis max_sleep, const ScheduleInput& in);
+int run_full(const GlobalOptions& global, Millis intraday_interval, const Pipeline& pipeline);
+int run_update_stale(const GlobalOptions& global, const RunOptions& options,
+                     const std::string& min_staleness, const Pipeline& pipeline);
+
 // --print-units launchd|systemd: timer/agent files for this installation.
 int run_print_units(const GlobalOptions& global, const std::string& kind);
 // --serve: the web dashboard and HTTP API on `listen` ("ADDR:PORT") until SIGTERM/SIGINT.

@@ -1,7 +1,8 @@
 #pragma once
 // Loading the pipeline for a mode: the config (diagnostics printed to stderr), the --db
-// override and the zone; the clock is the caller's (the mode's SystemClock, or a test's
-// FakeClock), so a mode's policy can be driven by fakes. Shared by every mode.
+// override and the zone; the clock and the process runner are the caller's (the mode entry's
+// SystemClock and real runner, or a test's FakeClock and FakeProcessRunner), so a mode's
+// policy can be driven by fakes. Shared by every mode.
 #include <optional>
 
 #include "orchestrator/app/options.h"
@@ -9,6 +10,7 @@
 #include "orchestrator/calendar/zone.h"
 #include "orchestrator/config/loader.h"
 #include "orchestrator/sched/clock.h"
+#include "orchestrator/sched/process_runner.h"
 
 namespace orch {
 
@@ -16,6 +18,9 @@ struct Pipeline {
   PipelineConfig config;
   Zone zone;
   const Clock* clock = nullptr;  // the caller's; outlives the pipeline
+  // The caller's, set after loading (the real one needs the config's log folder); outlives
+  // the pipeline. Null for the modes that run nothing.
+  ProcessRunner* processes = nullptr;
 };
 
 // Prints errors (and, with `scripts_must_exist`, missing scripts as errors; otherwise as

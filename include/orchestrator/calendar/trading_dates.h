@@ -16,15 +16,15 @@ using Date = std::chrono::year_month_day;
 inline constexpr int kTradingDateSearchDays = 3660;
 
 // The trading dates in [from, to], oldest first (empty when from > to).
-std::vector<Date> trading_dates_in(DailyDays days, const MarketCalendar& calendar, Date from,
+std::vector<Date> trading_dates_in(DailyDays which, const MarketCalendar& calendar, Date from,
                                    Date to);
 // The nearest trading date strictly before / strictly after `day`.
-std::optional<Date> trading_date_before(DailyDays days, const MarketCalendar& calendar, Date day);
-std::optional<Date> trading_date_after(DailyDays days, const MarketCalendar& calendar, Date day);
+std::optional<Date> trading_date_before(DailyDays which, const MarketCalendar& calendar, Date day);
+std::optional<Date> trading_date_after(DailyDays which, const MarketCalendar& calendar, Date day);
 // `day` itself when it is a trading date, else the one before it.
-std::optional<Date> trading_date_up_to(DailyDays days, const MarketCalendar& calendar, Date day);
+std::optional<Date> trading_date_up_to(DailyDays which, const MarketCalendar& calendar, Date day);
 // The last `n` trading dates strictly before `today`, oldest first.
-std::vector<Date> trading_dates_before(DailyDays days, const MarketCalendar& calendar, Date today,
+std::vector<Date> trading_dates_before(DailyDays which, const MarketCalendar& calendar, Date today,
                                        int n);
 
 }  // namespace orch

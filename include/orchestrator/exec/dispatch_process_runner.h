@@ -19,6 +19,7 @@ class DispatchProcessRunner final : public ProcessRunner {
   // `slurm_wrapper_dir` and `env`: as for SlurmProcessRunner (made on first use).
   DispatchProcessRunner(std::filesystem::path slurm_wrapper_dir, std::vector<std::string> env);
 
+  void arm() override { local_.arm(); }
   Expected<ProcessId> start(const ProcessRequest& request) override;
   std::vector<ProcessCompletion> wait(Millis max_wait) override;
   int stop_signal() const override { return local_.stop_signal(); }

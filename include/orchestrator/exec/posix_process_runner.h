@@ -21,13 +21,15 @@ namespace orch {
 
 class PosixProcessRunner final : public ProcessRunner {
  public:
-  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP/SIGCONT (delivered only while waiting), installs the
-  // handlers, and on Linux makes this process a child subreaper.
+  // Changes nothing in the process until arm() (or the first start() or wait()).
   PosixProcessRunner();
-  ~PosixProcessRunner() override;  // stops what still runs, restores signal state
+  ~PosixProcessRunner() override;  // once armed: stops what still runs, restores signal state
   PosixProcessRunner(const PosixProcessRunner&) = delete;
   PosixProcessRunner& operator=(const PosixProcessRunner&) = delete;
 
+  // Blocks SIGCHLD/SIGINT/SIGTERM/SIGHUP/SIGCONT (delivered only while waiting), installs the
+  // handlers, and on Linux makes this process a child subreaper; once, idempotent.
+  void arm() override;
   Expected<ProcessId> start(const ProcessRequest& request) override;
   std::vector<ProcessCompletion> wait(Millis max_wait) override;
   int stop_signal() const override;
@@ -70,6 +72,7 @@ class PosixProcessRunner final : public ProcessRunner {
   std::vector<pid_t> children_;       // only_task_children()'s buffer
   std::vector<Lingering> lingering_;
   ProcessId next_id_ = 1;
+  bool armed_ = false;
   MonoTime next_track_{};
   sigset_t old_mask_{};
   sigset_t wait_mask_{};              // old_mask_ without our five signals

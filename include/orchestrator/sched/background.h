@@ -47,6 +47,7 @@ class BackgroundProcesses final : public ProcessRunner {
   std::size_t coalesced() const { return coalesced_; }
 
   // The tasks' view of the inner runner.
+  void arm() override { inner_.arm(); }
   Expected<ProcessId> start(const ProcessRequest& request) override;
   // Waits as the inner runner does, for the tasks' processes only: a background job ending
   // meanwhile is dealt with and the wait goes on until `max_wait` is over.

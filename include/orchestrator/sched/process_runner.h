@@ -75,6 +75,11 @@ struct OsProcess {
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
+  // From here on a stop signal (SIGINT/SIGTERM/SIGHUP) is held for a clean stop, reported by
+  // stop_signal(), instead of ending the process at once. A mode calls it where it starts to
+  // write (so --dry-run and --validate keep the default signal behaviour); start() and wait()
+  // imply it. Idempotent.
+  virtual void arm() {}
   // Starts the process; an Error with retriable=false when trying again cannot help
   // (missing script, not executable, bad interpreter).
   virtual Expected<ProcessId> start(const ProcessRequest& request) = 0;

@@ -2,8 +2,8 @@
 // under the daily lock (held throughout), oldest first unless --reverse. Dates are
 // independent: a failure on one does not stop the next; a stop signal or a store error does.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,8 +11,8 @@
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/health_check.h"
-#include "orchestrator/app/modes.h"
 #include "orchestrator/app/launch.h"
+#include "orchestrator/app/modes.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/command.h"
 #include "orchestrator/exec/dispatch_process_runner.h"
@@ -55,7 +55,8 @@ int print_dry_run(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
   const auto [lo, hi] = std::minmax_element(dates.begin(), dates.end(), [](Date a, Date b) {
     return std::chrono::sys_days{a} < std::chrono::sys_days{b};
   });
-  auto history = read_date_history_readonly(p.config.database, names, format_date(*lo), format_date(*hi));
+  auto history =
+      read_date_history_readonly(p.config.database, names, format_date(*lo), format_date(*hi));
   if (!history) {
     spdlog::error("{}", history.error().message);
     return exit_code::kStoreError;
@@ -64,8 +65,10 @@ int print_dry_run(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
   if (!json) {
     fmt::print("DRY RUN: nothing will be executed or written\n");
     fmt::print("Backfill {}: {} trading date(s), {} first, up to {} task(s) at once{}\n", range,
-               dates.size(), std::chrono::sys_days{dates.front()} <= std::chrono::sys_days{dates.back()}
-                   ? "oldest" : "newest",
+               dates.size(),
+               std::chrono::sys_days{dates.front()} <= std::chrono::sys_days{dates.back()}
+                   ? "oldest"
+                   : "newest",
                jobs, force ? ", --force: every task" : "");
   }
   for (Date d : dates) {
@@ -75,8 +78,9 @@ int print_dry_run(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
       continue;
     }
     if (todo.empty()) {
-      fmt::print("\n{}: nothing to run (every task already succeeded for it; --force runs them again)\n",
-                 format_date(d));
+      fmt::print(
+          "\n{}: nothing to run (every task already succeeded for it; --force runs them again)\n",
+          format_date(d));
       continue;
     }
     fmt::print("\n{}: would run {} task(s)\n", format_date(d), todo.size());
@@ -87,7 +91,8 @@ int print_dry_run(const Pipeline& p, const std::vector<const TaskSpec*>& tasks,
     }
   }
   if (json) {
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a["date"] < b["date"]; });
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a["date"] < b["date"]; });
     fmt::print("{}\n", nlohmann::json{{"dry_run", true}, {"dates", rows}, {"ok", true}}.dump());
   }
   return exit_code::kOk;
@@ -112,7 +117,8 @@ void print_json(std::vector<DateRow> rows, bool ok) {
 
 }  // namespace
 
-int run_backfill(const GlobalOptions& global, const RunOptions& options, const std::string& range_text) {
+int run_backfill(const GlobalOptions& global, const RunOptions& options,
+                 const std::string& range_text) {
   const SystemClock system_clock(global.now);
   auto in = load_schedule(global, system_clock, Schedule::Daily, options.tasks);
   if (!in) return exit_code::kUsage;
@@ -151,9 +157,10 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options,
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   int code = exit_code::kOk;
   DailyRunContext ctx{&global, &pipeline, session->store.get(), &processes, selected, jobs};
-  spdlog::info("Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
-               options.reverse ? "newest" : "oldest",
-               options.force ? ", --force: every task" : ", only the tasks not yet succeeded for each");
+  spdlog::info(
+      "Backfill {}: {} trading date(s) (daily_days), {} first{}", range_text, dates->size(),
+      options.reverse ? "newest" : "oldest",
+      options.force ? ", --force: every task" : ", only the tasks not yet succeeded for each");
   std::vector<DateRow> rows;
   const auto began = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < dates->size(); ++i) {
@@ -161,7 +168,8 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options,
       return finish_alerts(cfg, processes, exit_code::signal_exit(processes.stop_signal()));
     }
     const Date d = (*dates)[i];
-    const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+    const auto elapsed =
+        std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
     spdlog::info("Backfill: {}", date_progress(i, dates->size(), d, elapsed));
     const DailyRunOutcome ran = run_daily_date(ctx, d, DailyRunOptions{options.force, false});
     code = worse_exit_code(code, ran.code);
@@ -172,11 +180,13 @@ int run_backfill(const GlobalOptions& global, const RunOptions& options,
   for (const DateRow& r : rows) failed_dates += r.summary.failed + r.summary.skipped > 0 ? 1 : 0;
   const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
   if (failed_dates == 0 && code == exit_code::kOk) {
-    spdlog::info("Backfill {} done: {} date(s) in {}", range_text, rows.size(), format_duration(took));
+    spdlog::info("Backfill {} done: {} date(s) in {}", range_text, rows.size(),
+                 format_duration(took));
   } else {
-    spdlog::error("Backfill {} finished with problems: {} of {} date(s) had a failed or skipped "
-                  "task, in {} (run it again to redo only what did not succeed)",
-                  range_text, failed_dates, rows.size(), format_duration(took));
+    spdlog::error(
+        "Backfill {} finished with problems: {} of {} date(s) had a failed or skipped "
+        "task, in {} (run it again to redo only what did not succeed)",
+        range_text, failed_dates, rows.size(), format_duration(took));
   }
   code = finish_alerts(cfg, processes, code);  // the failures' alerts ran beside the dates
   if (options.json) print_json(rows, code == exit_code::kOk);

@@ -8,10 +8,10 @@
 #include "orchestrator/app/daily_run.h"
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/health_check.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
 #include "orchestrator/app/plan_report.h"
-#include "orchestrator/app/launch.h"
 #include "orchestrator/app/session.h"
 #include "orchestrator/exec/dispatch_process_runner.h"
 #include "orchestrator/sched/backfill.h"
@@ -48,19 +48,21 @@ Expected<std::vector<MissedDate>> catchup_dates(const Pipeline& p, const MarketC
   if (history->first_recorded) {
     if (auto d = parse_date(*history->first_recorded)) first = *d;
   }
-  auto missed = missed_dates(p.config.daily_days, calendar, today, n, first, tasks, history->succeeded);
+  auto missed =
+      missed_dates(p.config.daily_days, calendar, today, n, first, tasks, history->succeeded);
   if (missed.empty()) {
     spdlog::debug("catch-up (daily_catchup: {}): no missed trading date{}", n,
                   first ? "" : " (nothing recorded yet: a new database fills no history)");
   } else {
     std::string list;
     for (const auto& m : missed) {
-      list += (list.empty() ? "" : "; ") + format_date(m.date) + " (not yet succeeded: " +
-              joined(m.tasks) + ")";
+      list += (list.empty() ? "" : "; ") + format_date(m.date) +
+              " (not yet succeeded: " + joined(m.tasks) + ")";
     }
-    spdlog::info("Catching up {} missed trading date(s) of the last {} before today {} "
-                 "(daily_catchup: {}; none before the first recorded date {}): {}",
-                 missed.size(), n, format_date(today), n, *history->first_recorded, list);
+    spdlog::info(
+        "Catching up {} missed trading date(s) of the last {} before today {} "
+        "(daily_catchup: {}; none before the first recorded date {}): {}",
+        missed.size(), n, format_date(today), n, *history->first_recorded, list);
   }
   return missed;
 }
@@ -120,7 +122,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options, const Sche
         return exit_code::kStoreError;
       }
       for (const auto& m : *missed) {
-        fmt::print("Catch-up first: trading date {}: would run {}\n", format_date(m.date), joined(m.tasks));
+        fmt::print("Catch-up first: trading date {}: would run {}\n", format_date(m.date),
+                   joined(m.tasks));
       }
     }
     if (options.scheduled && !daily_day) {
@@ -151,7 +154,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options, const Sche
     const auto began = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < missed->size(); ++i) {
       const Date d = (*missed)[i].date;
-      const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+      const auto elapsed =
+          std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
       spdlog::info("Catch-up: {}", date_progress(i, missed->size(), d, elapsed));
       const DailyRunOutcome ran = run_daily_date(ctx, d, DailyRunOptions{false, true});
       code = worse_exit_code(code, ran.code);
@@ -162,7 +166,8 @@ int run_daily(const GlobalOptions& global, const RunOptions& options, const Sche
     not_a_daily_day();
     return finish_alerts(cfg, processes, code);
   }
-  const DailyRunOutcome ran = run_daily_date(ctx, day, DailyRunOptions{options.force, options.no_wait});
+  const DailyRunOutcome ran =
+      run_daily_date(ctx, day, DailyRunOptions{options.force, options.no_wait});
   // The alerts of the run's failures ran beside it; the mode ends when they have.
   return finish_alerts(cfg, processes, worse_exit_code(code, ran.code));
 }

@@ -23,7 +23,8 @@ std::vector<PlanTask> daily_plan(const Pipeline& p, const std::vector<const Task
                                  const std::set<std::string>& already_done) {
   std::vector<PlanTask> out = to_plan_tasks(p.config, tasks);
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i]->time && honour_times) out[i].not_before = p.zone.at(trading_date, *tasks[i]->time);
+    if (tasks[i]->time && honour_times)
+      out[i].not_before = p.zone.at(trading_date, *tasks[i]->time);
     out[i].already_done = already_done.contains(tasks[i]->name);
   }
   return out;
@@ -39,7 +40,8 @@ DailyRunOutcome store_failure(const std::string& message) {
 
 }  // namespace
 
-DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const DailyRunOptions& options) {
+DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day,
+                               const DailyRunOptions& options) {
   const Pipeline& pipeline = *ctx.pipeline;
   const PipelineConfig& cfg = pipeline.config;
   StatusStore& store = *ctx.store;
@@ -57,7 +59,8 @@ DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const Daily
   }
   std::vector<std::string> names;
   for (const auto& t : cfg.daily) names.push_back(t.name);
-  if (auto added = store.ensure_tasks(names, start); !added) return store_failure(added.error().message);
+  if (auto added = store.ensure_tasks(names, start); !added)
+    return store_failure(added.error().message);
   auto run_id = store.begin_run("daily", trading_date, start);
   if (!run_id) return store_failure(run_id.error().message);
 

@@ -25,7 +25,8 @@ std::vector<std::string> recent_daily_dates(const PipelineConfig& cfg, const Mar
                                             std::chrono::year_month_day today, int count) {
   const std::chrono::year_month_day tomorrow{std::chrono::sys_days{today} + std::chrono::days{1}};
   std::vector<std::string> out;
-  for (const auto& d : trading_dates_before(cfg.daily_days, cal, tomorrow, count)) out.push_back(format_date(d));
+  for (const auto& d : trading_dates_before(cfg.daily_days, cal, tomorrow, count))
+    out.push_back(format_date(d));
   return out;
 }
 
@@ -35,7 +36,8 @@ web::Timeline timeline_of(const Zone& zone, const std::string& date,
   t.trading_date = date;
   std::optional<WallTime> origin;
   for (const auto& a : rows) {
-    if (a.attempt > 0 && a.started_at && (!origin || *a.started_at < *origin)) origin = a.started_at;
+    if (a.attempt > 0 && a.started_at && (!origin || *a.started_at < *origin))
+      origin = a.started_at;
   }
   if (!origin) origin = now;
   t.origin_text = zone.local_datetime(*origin);
@@ -51,11 +53,13 @@ web::Timeline timeline_of(const Zone& zone, const std::string& date,
     b.task = a.task;
     b.attempt = a.attempt;
     b.status = live.shown(a.status, "daily");
-    WallTime end = a.ended_at ? *a.ended_at : (b.status == TaskStatus::Running ? now : *a.started_at);
+    WallTime end =
+        a.ended_at ? *a.ended_at : (b.status == TaskStatus::Running ? now : *a.started_at);
     b.start = seconds_between(*origin, *a.started_at);
     b.end = std::max(b.start, seconds_between(*origin, end));
     b.start_text = zone.local_clock(*a.started_at);
-    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at) : (b.status == TaskStatus::Running ? "now" : "?");
+    b.end_text = a.ended_at ? zone.local_clock(*a.ended_at)
+                            : (b.status == TaskStatus::Running ? "now" : "?");
     t.bars.push_back(std::move(b));
   }
   // A retry wait: from the end of one attempt to the start of the next of the same task and run.
@@ -100,8 +104,9 @@ void show_gone_as_interrupted(std::vector<TaskHealthRow>& rows,
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live) {
   auto rows = reader.read_task_health();
   if (!rows) return rows.error();
-  bool any_running = std::any_of(rows->begin(), rows->end(),
-                                 [](const TaskHealthRow& r) { return r.status == TaskStatus::Running; });
+  bool any_running = std::any_of(rows->begin(), rows->end(), [](const TaskHealthRow& r) {
+    return r.status == TaskStatus::Running;
+  });
   if (!any_running) return rows;
   auto modes = reader.running_task_modes();
   if (!modes) return modes.error();
@@ -109,17 +114,18 @@ Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Livene
   return rows;
 }
 
-Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const MarketCalendar& calendar,
-                                            StatusReader& reader, Liveness& live,
-                                            const std::vector<TaskHealthRow>& rows, WallTime now) {
+Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline,
+                                            const MarketCalendar& calendar, StatusReader& reader,
+                                            Liveness& live, const std::vector<TaskHealthRow>& rows,
+                                            WallTime now) {
   const PipelineConfig& cfg = pipeline.config;
   const Zone& zone = pipeline.zone;
   HealthReport report = build_report(cfg, calendar, rows, now);
-  auto filled = fill_missed_dates(pipeline, calendar, report, now,
-                                  [&](const std::vector<std::string>& tasks, const std::string& from,
-                                      const std::string& to) {
-                                    return reader.date_history(tasks, from, to);
-                                  });
+  auto filled = fill_missed_dates(
+      pipeline, calendar, report, now,
+      [&](const std::vector<std::string>& tasks, const std::string& from, const std::string& to) {
+        return reader.date_history(tasks, from, to);
+      });
   if (!filled) return filled.error();
   web::DashboardData d;
   d.missed_dates.emplace();
@@ -164,7 +170,8 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const Mark
       v.success_rate = static_cast<double>(r.total_successes) / static_cast<double>(r.total_runs);
     }
     v.average_runtime_seconds = r.average_runtime_seconds;
-    if (auto last = r.last_run_end ? r.last_run_end : r.last_run_start) v.last_run = zone.local_datetime(*last);
+    if (auto last = r.last_run_end ? r.last_run_end : r.last_run_start)
+      v.last_run = zone.local_datetime(*last);
     v.consecutive_failures = r.consecutive_failures;
     v.last_error = shorten(r.last_error, 200);
     for (const RuntimePoint& p : (*runtimes)[r.name]) {

@@ -24,13 +24,19 @@ class FullHost final : public SupervisorHost {
  public:
   FullHost(const GlobalOptions& global, const Pipeline& pipeline, StatusStore& store,
            ProcessRunner& processes, Millis interval)
-      : global_(global), p_(pipeline), store_(store), processes_(processes), interval_(interval),
-        self_(self_executable(global.argv0)), env_(current_environment()) {}
+      : global_(global),
+        p_(pipeline),
+        store_(store),
+        processes_(processes),
+        interval_(interval),
+        self_(self_executable(global.argv0)),
+        env_(current_environment()) {}
 
   ProcessId start_runner(RunnerRole which) override {
     const std::string role = to_string(which);
-    std::vector<std::string> argv{self_.string(), "-c", p_.config.file.string(),
-                                  "--db", p_.config.database.string(), "--no-color"};
+    std::vector<std::string> argv{
+        self_.string(), "-c", p_.config.file.string(), "--db", p_.config.database.string(),
+        "--no-color"};
     if (global_.now) argv.insert(argv.end(), {"--now", format_iso_utc(p_.clock->now())});
     if (global_.verbosity == Verbosity::Verbose) argv.emplace_back("-v");
     if (which == RunnerRole::Daily) {

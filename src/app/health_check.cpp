@@ -151,8 +151,7 @@ void submit_alerts(const Pipeline& pipeline, BackgroundProcesses& alerts,
         spdlog::info("on_failure alert ({}) not sent again: the same alert still runs",
                      alert_subject(alert));
         break;
-      case BackgroundProcesses::Submitted::Dropped:
-        break;  // log_alert_end said why
+      case BackgroundProcesses::Submitted::Dropped: break;  // log_alert_end said why
     }
   }
 }

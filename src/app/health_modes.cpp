@@ -36,7 +36,8 @@ constexpr auto kHealthLockWait = std::chrono::seconds(10);
 
 void wait_until_free(const PipelineConfig& cfg, const std::string& mode) {
   const auto deadline = std::chrono::steady_clock::now() + kHealthLockWait;
-  while (!InstanceLock::is_free(cfg.database, mode) && std::chrono::steady_clock::now() < deadline) {
+  while (!InstanceLock::is_free(cfg.database, mode) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
@@ -49,7 +50,7 @@ bool any_red(const HealthReport& report) {
 // "red, 3h 15m old" (" in market time" for market-hours sources)
 std::string state_of(const SourceFreshness& s) {
   std::string text(to_string(s.status));
-  text += s.age        ? ", " + human_age(*s.age) + " old"
+  text += s.age         ? ", " + human_age(*s.age) + " old"
           : s.in_future ? ", dated after the clock's now (age unknown)"
                         : ", never updated";
   if (s.market_time) text += " in market time";
@@ -68,7 +69,8 @@ void print_selection(const StaleSelection& sel, const std::string& min) {
   }
 }
 
-void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const std::string& min, int jobs) {
+void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const std::string& min,
+                   int jobs) {
   const PipelineConfig& cfg = pipeline.config;
   fmt::print("DRY RUN: nothing will be executed or written\n");
   print_selection(sel, min);
@@ -76,7 +78,8 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
     fmt::print("Nothing to run.\n");
     return;
   }
-  fmt::print("Would run {} task(s) now, in tier order, up to {} at once:\n", sel.tasks.size(), jobs);
+  fmt::print("Would run {} task(s) now, in tier order, up to {} at once:\n", sel.tasks.size(),
+             jobs);
   std::vector<int> tiers;
   for (const TaskSpec* t : sel.tasks) tiers.push_back(t->tier);
   for (const auto& group : group_by_tier(tiers)) {
@@ -93,7 +96,8 @@ void print_dry_run(const Pipeline& pipeline, const StaleSelection& sel, const st
         fmt::print("      would fail: {}\n", argv.error().message);
       }
       const WallTime now = pipeline.clock->now();
-      if (auto sbatch = submit_preview(cfg, t, "update-stale", format_date(pipeline.zone.date_of(now)), now)) {
+      if (auto sbatch = submit_preview(cfg, t, "update-stale",
+                                       format_date(pipeline.zone.date_of(now)), now)) {
         fmt::print("      as a Slurm job ({}): {}\n", t.executor, *sbatch);
       }
     }
@@ -121,8 +125,9 @@ std::vector<std::string> print_outcome(const StaleSelection& sel, const Plan& pl
       refreshed = refreshed || (sel.tasks[id]->data_source == s->name &&
                                 plan.state(static_cast<int>(id)) != PlanState::Elsewhere);
     }
-    if (now && refreshed && (now->status == Freshness::Red ||
-                (min == Freshness::Yellow && now->status == Freshness::Yellow))) {
+    if (now && refreshed &&
+        (now->status == Freshness::Red ||
+         (min == Freshness::Yellow && now->status == Freshness::Yellow))) {
       spdlog::warn("data source {} is still stale after the update ({})", s->name, state_of(*now));
       still_stale.push_back(s->name);
     }
@@ -146,11 +151,10 @@ int run_health(const GlobalOptions& global, bool json) {
   StatusStore& store = *session->store;
   auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
   if (report) {
-    if (auto filled = fill_missed_dates(*pipeline, *calendar, *report, report->checked_at,
-                                        [&](const std::vector<std::string>& tasks,
-                                            const std::string& from, const std::string& to) {
-                                          return read_date_history(store, tasks, from, to);
-                                        });
+    if (auto filled = fill_missed_dates(
+            *pipeline, *calendar, *report, report->checked_at,
+            [&](const std::vector<std::string>& tasks, const std::string& from,
+                const std::string& to) { return read_date_history(store, tasks, from, to); });
         !filled) {
       report = filled.error();
     }
@@ -242,10 +246,11 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   const StaleSelection sel = select_stale(cfg, *before, *min, options.tasks);
   if (sel.tasks.empty()) {
     const HealthSummary sum = summarize(before->sources);
-    fmt::print("Nothing is stale at or beyond {}{}: {} healthy, {} stale, {} critical, {} unknown "
-               "(unknown sources are never selected)\n",
-               min_staleness, options.tasks.empty() ? "" : " among the --task selection",
-               sum.healthy, sum.stale, sum.critical, sum.unknown);
+    fmt::print(
+        "Nothing is stale at or beyond {}{}: {} healthy, {} stale, {} critical, {} unknown "
+        "(unknown sources are never selected)\n",
+        min_staleness, options.tasks.empty() ? "" : " among the --task selection", sum.healthy,
+        sum.stale, sum.critical, sum.unknown);
     if (auto red = record_health(store, *before)) {
       alert_red_sources(pipeline, &processes, *red, "");
     } else {
@@ -261,8 +266,9 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
   for (const TaskSpec* t : sel.tasks) names.push_back(t->name);
   // The run claims no trading date: a refresh does not stand in for the scheduled daily run
   // (--daily still runs a task that --update-stale refreshed earlier that day).
-  auto run_id = store.ensure_tasks(names, start) ? store.begin_run("update-stale", "", start)
-                                                 : Expected<std::int64_t>(make_error("cannot add task rows"));
+  auto run_id = store.ensure_tasks(names, start)
+                    ? store.begin_run("update-stale", "", start)
+                    : Expected<std::int64_t>(make_error("cannot add task rows"));
   if (!run_id) {
     spdlog::error("{}", run_id.error().message);
     return exit_code::kStoreError;

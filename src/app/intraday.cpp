@@ -27,7 +27,12 @@ class IntradayRun final : public IntradayPass {
   IntradayRun(const Pipeline& pipeline, const MarketCalendar& calendar, const RunOptions& options,
               StatusStore& store, BackgroundProcesses& processes, StatusSink& sink,
               std::vector<std::string> base_env)
-      : pipeline_(pipeline), calendar_(calendar), options_(options), store_(store), processes_(processes), sink_(sink),
+      : pipeline_(pipeline),
+        calendar_(calendar),
+        options_(options),
+        store_(store),
+        processes_(processes),
+        sink_(sink),
         base_env_(std::move(base_env)) {}
 
   Result run(const std::vector<const TaskSpec*>& due, WallTime now) override {
@@ -55,8 +60,10 @@ class IntradayRun final : public IntradayPass {
   }
 
   void stepped_back(const std::string& task, WallTime last_start, WallTime now) override {
-    spdlog::warn("{}: its last start {} is after the clock's now {} (the clock was stepped back?): "
-                 "counted as due", task, format_iso_utc(last_start), format_iso_utc(now));
+    spdlog::warn(
+        "{}: its last start {} is after the clock's now {} (the clock was stepped back?): "
+        "counted as due",
+        task, format_iso_utc(last_start), format_iso_utc(now));
   }
 
   void idle(WallTime now) override {
@@ -108,7 +115,8 @@ int run_intraday(const GlobalOptions& global, const RunOptions& options, bool on
                  session_ok ? "due unless it ran within its interval (the database is not read)"
                             : "outside its session: not run");
       fmt::print("      would run: {}\n", argv ? format_command(*argv) : argv.error().message);
-      if (auto sbatch = submit_preview(pipeline.config, *t, "intraday", format_date(pipeline.zone.date_of(now)), now)) {
+      if (auto sbatch = submit_preview(pipeline.config, *t, "intraday",
+                                       format_date(pipeline.zone.date_of(now)), now)) {
         fmt::print("      as a Slurm job ({}): {}\n", t->executor, *sbatch);
       }
     }

@@ -12,9 +12,7 @@ extern char** environ;
 
 namespace orch {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> current_environment() {
   std::vector<std::string> env;
@@ -57,7 +55,8 @@ Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
               ? format_date(session_date(*ctx.calendar, task, scheduled_at))
               : ctx.trading_date);
   set_env(r.env, "ORCHESTRATOR_MODE", ctx.mode);
-  // The task's time limit, so that it can give up on a wait (a lock) and say why before it is killed.
+  // The task's time limit, so that it can give up on a wait (a lock) and say why before it is
+  // killed.
   set_env(r.env, "ORCHESTRATOR_MAX_RUNTIME_SECONDS", std::to_string(task.max_runtime.count()));
   if (const ExecutorSpec* ex = cfg.executor_for(task)) {
     RemoteSpec remote;

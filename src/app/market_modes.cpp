@@ -43,7 +43,8 @@ std::string_view weekday_name(std::chrono::year_month_day d) {
 std::string early_note(const MarketCalendar& cal, std::chrono::year_month_day day) {
   const auto early = cal.early_close(day);
   if (!early) return "";
-  return fmt::format(" (early close {}: {})", format_time_of_day(cal.regular_close(day)), early->name);
+  return fmt::format(" (early close {}: {})", format_time_of_day(cal.regular_close(day)),
+                     early->name);
 }
 
 }  // namespace
@@ -92,9 +93,8 @@ int run_market_status(const GlobalOptions& global, bool json) {
     } else if (state.session == MarketSession::Post) {
       why += " until " + format_time_of_day(cal.post_close(state.trading_date));
     }
-    fmt::print("Market CLOSED ({}) at {}; next open {}{}\n", why,
-               zone.local_datetime(now), format_local_minute(zone, next_open),
-               early_note(cal, zone.date_of(next_open)));
+    fmt::print("Market CLOSED ({}) at {}; next open {}{}\n", why, zone.local_datetime(now),
+               format_local_minute(zone, next_open), early_note(cal, zone.date_of(next_open)));
   }
   return open ? exit_code::kOk : exit_code::kFailed;
 }
@@ -115,12 +115,12 @@ int run_calendar(const GlobalOptions& global, int year, bool json) {
     nlohmann::ordered_json h = nlohmann::ordered_json::array(), e = nlohmann::ordered_json::array();
     for (const auto& d : holidays) h.push_back({{"date", format_date(d.date)}, {"name", d.name}});
     for (const auto& d : early) {
-      e.push_back({{"date", format_date(d.date)}, {"close", format_time_of_day(d.close)}, {"name", d.name}});
+      e.push_back({{"date", format_date(d.date)},
+                   {"close", format_time_of_day(d.close)},
+                   {"name", d.name}});
     }
-    nlohmann::ordered_json out = {{"year", year},
-                          {"calendar", cal.hours().calendar},
-                          {"holidays", h},
-                          {"early_closes", e}};
+    nlohmann::ordered_json out = {
+        {"year", year}, {"calendar", cal.hours().calendar}, {"holidays", h}, {"early_closes", e}};
     fmt::print("{}\n", out.dump(2));
     return exit_code::kOk;
   }

@@ -22,18 +22,22 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
     }
   }
   for (const auto& w : loaded.warnings) spdlog::warn("{}", w.format());
-  if (!loaded.config || (scripts_must_exist && !loaded.missing_scripts.empty())) return std::nullopt;
+  if (!loaded.config || (scripts_must_exist && !loaded.missing_scripts.empty()))
+    return std::nullopt;
 
   PipelineConfig config = std::move(*loaded.config);
   if (options.db) config.database = std::filesystem::absolute(*options.db).lexically_normal();
   if (config.database.empty()) {
-    spdlog::error("{}: a pipeline read from a pipe or device has no folder for the default "
-                  "database: give --db FILE or an absolute 'database:'", options.config.string());
+    spdlog::error(
+        "{}: a pipeline read from a pipe or device has no folder for the default "
+        "database: give --db FILE or an absolute 'database:'",
+        options.config.string());
     return std::nullopt;
   }
   // One file, one lock: a symlink or another spelling of the path must find the same lock.
   std::error_code ec;
-  if (auto real = std::filesystem::weakly_canonical(config.database, ec); !ec) config.database = real;
+  if (auto real = std::filesystem::weakly_canonical(config.database, ec); !ec)
+    config.database = real;
   if (options.db) {
     // The file's own settings were checked by the loader; --db may clash with them.
     const auto clashes = check_output_paths(config, options.config.string(), "--db");

@@ -52,7 +52,8 @@ void print_dry_run(const Pipeline& pipeline, const std::vector<const TaskSpec*>&
       } else {
         fmt::print("      would fail: {}\n", argv.error().message);
       }
-      if (auto sbatch = submit_preview(cfg, t, "daily", format_date(trading_day), pipeline.clock->now())) {
+      if (auto sbatch =
+              submit_preview(cfg, t, "daily", format_date(trading_day), pipeline.clock->now())) {
         fmt::print("      as a Slurm job ({}): {}\n", t.executor, *sbatch);
       }
     }

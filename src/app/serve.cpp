@@ -68,9 +68,10 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
     return exit_code::kUsage;
   }
   if (!web::is_loopback(listen->host) && !*token) {
-    spdlog::error("--listen {}: refusing to listen on a non-loopback address without a token "
-                  "(set serve_token_file: in {} or $ORCHESTRATOR_TOKEN, or listen on 127.0.0.1)",
-                  listen_text, cfg.file.filename().string());
+    spdlog::error(
+        "--listen {}: refusing to listen on a non-loopback address without a token "
+        "(set serve_token_file: in {} or $ORCHESTRATOR_TOKEN, or listen on 127.0.0.1)",
+        listen_text, cfg.file.filename().string());
     return exit_code::kUsage;
   }
 
@@ -103,9 +104,10 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
     spdlog::warn("status database {} does not exist yet: pages answer 503 until a run creates it",
                  cfg.database.string());
   }
-  const std::string shown_host = listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host;
-  spdlog::info("serving {} on http://{}:{}/ (control endpoints {})", cfg.database.string(), shown_host,
-               (*server)->port(), *token ? "enabled" : "disabled: no token");
+  const std::string shown_host =
+      listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host;
+  spdlog::info("serving {} on http://{}:{}/ (control endpoints {})", cfg.database.string(),
+               shown_host, (*server)->port(), *token ? "enabled" : "disabled: no token");
   // The listening URL on stdout too, for scripts that started us on port 0.
   fmt::print("http://{}:{}/\n", shown_host, (*server)->port());
   std::fflush(stdout);

@@ -77,7 +77,8 @@ web::Answer Memo::get(const Key& key, Build&& build) {
   return *fresh;
 }
 
-ServeState::ServeState(const GlobalOptions& global, const Pipeline& pipeline, MarketCalendar calendar)
+ServeState::ServeState(const GlobalOptions& global, const Pipeline& pipeline,
+                       MarketCalendar calendar)
     : global_(global), pipeline_(pipeline), calendar_(std::move(calendar)) {}
 
 web::Handlers ServeState::handlers() {
@@ -113,7 +114,8 @@ Expected<std::int64_t> ServeState::refresh_locked() {
     if (!rows) return rows.error();
     rows_ = std::move(*rows);
     running_modes_.clear();
-    if (std::any_of(rows_.begin(), rows_.end(), [](const TaskHealthRow& r) { return r.status == TaskStatus::Running; })) {
+    if (std::any_of(rows_.begin(), rows_.end(),
+                    [](const TaskHealthRow& r) { return r.status == TaskStatus::Running; })) {
       auto modes = reader_->running_task_modes();
       if (!modes) return modes.error();
       for (const auto& [task, mode] : *modes) {
@@ -150,13 +152,14 @@ Expected<HealthReport> ServeState::report(WallTime now) {
   Liveness live(pipeline_.config.database);
   show_gone_as_interrupted(rows, modes, live);
   HealthReport built = build_report(pipeline_.config, calendar_, rows, now);
-  auto filled = fill_missed_dates(pipeline_, calendar_, built, now,
-                                  [&](const std::vector<std::string>& tasks, const std::string& from,
-                                      const std::string& to) -> Expected<DateHistory> {
-                                    std::lock_guard lock(db_mutex_);
-                                    if (auto v = refresh_locked(); !v) return v.error();
-                                    return reader_->date_history(tasks, from, to);
-                                  });
+  auto filled =
+      fill_missed_dates(pipeline_, calendar_, built, now,
+                        [&](const std::vector<std::string>& tasks, const std::string& from,
+                            const std::string& to) -> Expected<DateHistory> {
+                          std::lock_guard lock(db_mutex_);
+                          if (auto v = refresh_locked(); !v) return v.error();
+                          return reader_->date_history(tasks, from, to);
+                        });
   if (!filled) return filled.error();
   return built;
 }
@@ -179,7 +182,8 @@ web::Answer ServeState::metrics() {
   const WallTime now = pipeline_.clock->now();
   auto built = report(now);
   if (!built) return store_error(built.error());
-  auto a = web::Answer::text(200, render_metrics(pipeline_.config, built->tasks, built->sources, now));
+  auto a =
+      web::Answer::text(200, render_metrics(pipeline_.config, built->tasks, built->sources, now));
   a.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return a;
 }
@@ -209,7 +213,8 @@ web::Answer ServeState::page() {
   const std::string alive = version ? liveness_key_locked() : "";
   lock.unlock();
   if (!version) {
-    return web::Answer::text(503, "The status database cannot be read: " + version.error().message + "\n");
+    return web::Answer::text(
+        503, "The status database cannot be read: " + version.error().message + "\n");
   }
   return page_memo_.get({*version, second_of(now) / kPageSeconds, alive}, [&] {
     auto data = dashboard(pipeline_.clock->now());
@@ -257,8 +262,10 @@ web::Answer ServeState::run(std::int64_t id) {
 
 web::Answer ServeState::log(const std::string& task) {
   const PipelineConfig& cfg = pipeline_.config;
-  const bool known = std::any_of(cfg.daily.begin(), cfg.daily.end(), [&](const TaskSpec& t) { return t.name == task; }) ||
-                     std::any_of(cfg.intraday.begin(), cfg.intraday.end(), [&](const TaskSpec& t) { return t.name == task; });
+  const bool known = std::any_of(cfg.daily.begin(), cfg.daily.end(),
+                                 [&](const TaskSpec& t) { return t.name == task; }) ||
+                     std::any_of(cfg.intraday.begin(), cfg.intraday.end(),
+                                 [&](const TaskSpec& t) { return t.name == task; });
   if (!known) return web::Answer::error(404, "no task named '" + task + "' in this pipeline");
   std::optional<std::string> path;
   {

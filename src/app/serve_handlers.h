@@ -31,8 +31,8 @@ class Memo {
 
  private:
   const std::chrono::seconds stale_limit_;
-  std::mutex mutex_;   // guards the fields below
-  std::mutex build_;   // one builder at a time
+  std::mutex mutex_;  // guards the fields below
+  std::mutex build_;  // one builder at a time
   std::optional<Key> key_;
   std::shared_ptr<const web::Answer> value_;
   std::chrono::steady_clock::time_point built_at_;
@@ -73,7 +73,7 @@ class ServeState {
   std::mutex db_mutex_;
   std::unique_ptr<StatusReader> reader_;
   std::optional<std::int64_t> rows_version_;
-  std::vector<TaskHealthRow> rows_;  // raw rows (RUNNING not yet checked for liveness)
+  std::vector<TaskHealthRow> rows_;         // raw rows (RUNNING not yet checked for liveness)
   std::vector<std::string> running_modes_;  // modes of the runs owning RUNNING rows
   Memo page_memo_{std::chrono::seconds(15)}, health_memo_{std::chrono::seconds(3)};
   // The page's queries take a while with a long history: they run on a connection of their

@@ -4,8 +4,8 @@
 
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/launch.h"
-#include "orchestrator/exec/slurm_process_runner.h"
 #include "orchestrator/exec/left_trees.h"
+#include "orchestrator/exec/slurm_process_runner.h"
 #include "orchestrator/ui/logging.h"
 
 namespace orch {

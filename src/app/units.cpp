@@ -4,16 +4,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <date/tz.h>
 #include <pwd.h>
 #include <unistd.h>
+#include <cstdlib>
 
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/pipeline.h"
-#include "orchestrator/units/unit_templates.h"
 #include "orchestrator/exec/self_path.h"
+#include "orchestrator/units/unit_templates.h"
 
 namespace orch {
 
@@ -32,7 +32,8 @@ Zone machine_zone(const Zone& fallback) {
       if (auto z = Zone::locate(current->name())) return *z;
     }
   } catch (const std::exception& e) {
-    spdlog::warn("cannot tell this machine's time zone ({}); assuming {}", e.what(), fallback.name());
+    spdlog::warn("cannot tell this machine's time zone ({}); assuming {}", e.what(),
+                 fallback.name());
   }
   return fallback;
 }
@@ -52,8 +53,9 @@ int run_print_units(const GlobalOptions& global, const std::string& kind_name) {
     return exit_code::kUsage;
   }
   if (global.db) {
-    spdlog::error("--print-units: --db is not written into the units; set `database:` in {} instead",
-                  global.config.string());
+    spdlog::error(
+        "--print-units: --db is not written into the units; set `database:` in {} instead",
+        global.config.string());
     return exit_code::kUsage;
   }
   const SystemClock system_clock(global.now);

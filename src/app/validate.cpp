@@ -6,10 +6,10 @@
 #include <unordered_map>
 
 #include "orchestrator/app/exit_codes.h"
+#include "orchestrator/app/launch.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/app/plan_report.h"
 #include "orchestrator/calendar/zone.h"
-#include "orchestrator/app/launch.h"
 #include "orchestrator/config/loader.h"
 #include "orchestrator/exec/slurm_process_runner.h"
 
@@ -68,8 +68,11 @@ int run_validate(const GlobalOptions& global, bool json) {
   }
   const bool ok = errors.empty();
   if (json) {
-    nlohmann::json out = {{"ok", ok},         {"errors", errors},   {"warnings", warnings},
-                          {"tiers", daily},   {"intraday_tiers", intraday}};
+    nlohmann::json out = {{"ok", ok},
+                          {"errors", errors},
+                          {"warnings", warnings},
+                          {"tiers", daily},
+                          {"intraday_tiers", intraday}};
     fmt::print("{}\n", out.dump(2));
     return ok ? exit_code::kOk : exit_code::kUsage;
   }

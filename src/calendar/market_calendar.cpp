@@ -48,10 +48,12 @@ std::vector<Holiday> MarketCalendar::holidays(int year) const {
   auto out = nyse::holidays(year);
   for (const auto& d : hours_.extra_closures) {
     if (year_of(d) != year || is_weekend(d)) continue;
-    const bool known = std::any_of(out.begin(), out.end(), [&](const Holiday& h) { return h.date == d; });
+    const bool known =
+        std::any_of(out.begin(), out.end(), [&](const Holiday& h) { return h.date == d; });
     if (!known) out.push_back({d, kExtraClosure});
   }
-  std::sort(out.begin(), out.end(), [](const Holiday& l, const Holiday& r) { return l.date < r.date; });
+  std::sort(out.begin(), out.end(),
+            [](const Holiday& l, const Holiday& r) { return l.date < r.date; });
   return out;
 }
 
@@ -70,7 +72,8 @@ std::vector<EarlyClose> MarketCalendar::early_closes(int year) const {
   for (const auto& [day, close] : hours_.extra_early_closes) {
     const year_month_day d{day};
     if (year_of(d) != year || is_weekend(d) || is_closed(d)) continue;
-    auto it = std::find_if(out.begin(), out.end(), [&](const EarlyClose& e) { return e.date == d; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const EarlyClose& e) { return e.date == d; });
     if (it != out.end()) {
       it->close = close;
     } else {
@@ -134,9 +137,13 @@ TimeOfDay MarketCalendar::post_close_of(const DayInfo& info) const {
   return std::max(close_of(info), std::min(hours_.post_market_close, kEarlyPostClose));
 }
 
-TimeOfDay MarketCalendar::regular_close(year_month_day day) const { return close_of(day_info(day)); }
+TimeOfDay MarketCalendar::regular_close(year_month_day day) const {
+  return close_of(day_info(day));
+}
 
-TimeOfDay MarketCalendar::post_close(year_month_day day) const { return post_close_of(day_info(day)); }
+TimeOfDay MarketCalendar::post_close(year_month_day day) const {
+  return post_close_of(day_info(day));
+}
 
 std::optional<WallTime> MarketCalendar::data_instant(std::string_view text) const {
   if (auto with_offset = parse_iso8601(text)) return *with_offset;
@@ -252,11 +259,13 @@ Millis daily_time_between(DailyDays days, const MarketCalendar& calendar, WallTi
   Millis total = to - from;
   const Zone& zone = calendar.zone();
   const auto last = std::chrono::sys_days{zone.date_of(to)};
-  for (auto day = std::chrono::sys_days{zone.date_of(from)}; day <= last; day += std::chrono::days{1}) {
+  for (auto day = std::chrono::sys_days{zone.date_of(from)}; day <= last;
+       day += std::chrono::days{1}) {
     const std::chrono::year_month_day ymd{day};
     if (is_daily_day(days, calendar, ymd)) continue;
     const WallTime start = std::max(from, zone.at(ymd, TimeOfDay{}));
-    const WallTime end = std::min(to, zone.at(std::chrono::year_month_day{day + std::chrono::days{1}}, TimeOfDay{}));
+    const WallTime end =
+        std::min(to, zone.at(std::chrono::year_month_day{day + std::chrono::days{1}}, TimeOfDay{}));
     if (end > start) total -= end - start;
   }
   return total;

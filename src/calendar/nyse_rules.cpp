@@ -80,7 +80,8 @@ std::vector<Holiday> holidays(int y) {
   } else if (weekday{new_year} != Saturday) {
     out.push_back({year_month_day{new_year}, "New Year's Day"});
   }
-  if (y >= 1998) out.push_back({year_month_day{nth(y, January, Monday, 3)}, "Martin Luther King, Jr. Day"});
+  if (y >= 1998)
+    out.push_back({year_month_day{nth(y, January, Monday, 3)}, "Martin Luther King, Jr. Day"});
   out.push_back({year_month_day{nth(y, February, Monday, 3)}, "Washington's Birthday"});
   out.push_back({year_month_day{sys_days{easter(y)} - days{2}}, "Good Friday"});
   out.push_back({year_month_day{last(y, May, Monday)}, "Memorial Day"});
@@ -103,7 +104,8 @@ std::vector<EarlyClose> early_closes(int y) {
   const auto closed = holidays(y);
   std::vector<EarlyClose> out;
   auto add = [&](sys_days d, const char* name) {
-    if (!is_weekend(d) && !is_holiday(closed, d)) out.push_back({year_month_day{d}, kEarlyClose, name});
+    if (!is_weekend(d) && !is_holiday(closed, d))
+      out.push_back({year_month_day{d}, kEarlyClose, name});
   };
   // July 3, when Independence Day falls Tuesday to Friday (July 3 is then Monday to
   // Thursday). When July 4 is a Saturday, July 3 is the observed holiday and July 2 trades

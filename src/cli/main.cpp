@@ -1,16 +1,16 @@
 // Command-line wiring only (CLI11): parse, pick exactly one mode, map errors to exit codes.
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
 #include <utility>
-#include <csignal>
-#include <fcntl.h>
-#include <poll.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/market_modes.h"
@@ -44,8 +44,9 @@ int check_stdout(int rc, int write_errno) {
   pollfd out{STDOUT_FILENO, POLLOUT, 0};
   if (write_errno == 0 && ::poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) write_errno = EPIPE;
   if (write_errno == EPIPE) return orch::exit_code::signal_exit(SIGPIPE);
-  spdlog::error("cannot write the output to stdout: {}; the result is incomplete",
-                write_errno != 0 ? std::strerror(write_errno) : "a write failed (disk full or I/O error)");
+  spdlog::error(
+      "cannot write the output to stdout: {}; the result is incomplete",
+      write_errno != 0 ? std::strerror(write_errno) : "a write failed (disk full or I/O error)");
   return orch::exit_code::kStoreError;
 }
 
@@ -86,9 +87,11 @@ int main(int argc, char** argv) {
   std::string config = env_or("ORCHESTRATOR_CONFIG", "dependency_graph.yaml");
   std::string db, now_text = env_or("ORCHESTRATOR_NOW", "");
   bool verbose = false, quiet = false, no_color = false, color = false;
-  app.add_option("-c,--config", config, "the pipeline file ($ORCHESTRATOR_CONFIG, else ./dependency_graph.yaml)");
+  app.add_option("-c,--config", config,
+                 "the pipeline file ($ORCHESTRATOR_CONFIG, else ./dependency_graph.yaml)");
   app.add_option("--db", db, "the SQLite database (overrides `database:`)");
-  app.add_option("--now", now_text, "run as if the clock read TIME (ISO 8601 with Z or an offset; $ORCHESTRATOR_NOW)");
+  app.add_option("--now", now_text,
+                 "run as if the clock read TIME (ISO 8601 with Z or an offset; $ORCHESTRATOR_NOW)");
   app.add_flag("-v,--verbose", verbose, "more detail");
   app.add_flag("-q,--quiet", quiet, "warnings and errors only");
   app.add_flag("--no-color", no_color, "no colour or emoji");
@@ -131,7 +134,8 @@ int main(int argc, char** argv) {
   app.add_option("-j,--jobs", run.jobs, "most tasks running at once")->check(CLI::Range(1, 10000));
   app.add_flag("--json", run.json, "machine-readable output");
   app.add_option("--listen", listen, "serve: ADDR:PORT to listen on (default 127.0.0.1:8787)");
-  app.add_option("--date", run.date, "daily: run for this past or current trading date (YYYY-MM-DD)");
+  app.add_option("--date", run.date,
+                 "daily: run for this past or current trading date (YYYY-MM-DD)");
   app.add_flag("--reverse", run.reverse, "backfill: newest date first");
 
   try {
@@ -167,12 +171,18 @@ int main(int argc, char** argv) {
   // Each mode option applies to some modes only (docs/manual.md, "Modes"); elsewhere it is a
   // mistake worth saying, not something to ignore.
   const bool backfill_mode = modes->count("--backfill") > 0;
-  const std::string mode_name = daily ? "--daily" : intraday ? "--intraday" : full ? "--full"
-                                : health ? "--health" : update_stale ? "--update-stale"
-                                : validate ? "--validate" : market_status ? "--market-status"
-                                : calendar_year ? "--calendar" : serve ? "--serve"
-                                : !report.empty() ? "--report" : backfill_mode ? "--backfill"
-                                : "--print-units";
+  const std::string mode_name = daily             ? "--daily"
+                                : intraday        ? "--intraday"
+                                : full            ? "--full"
+                                : health          ? "--health"
+                                : update_stale    ? "--update-stale"
+                                : validate        ? "--validate"
+                                : market_status   ? "--market-status"
+                                : calendar_year   ? "--calendar"
+                                : serve           ? "--serve"
+                                : !report.empty() ? "--report"
+                                : backfill_mode   ? "--backfill"
+                                                  : "--print-units";
   const std::vector<std::pair<std::string, std::vector<std::string>>> applies{
       {"--dry-run", {"--daily", "--intraday", "--update-stale", "--backfill"}},
       {"--once", {"--intraday"}},

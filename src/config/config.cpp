@@ -31,7 +31,8 @@ std::string snake_case(std::string_view name) {
 
 Seconds RetryPolicy::backoff_before(int attempt) const {
   if (backoff.empty() || attempt < 2) return Seconds{0};
-  const auto index = std::min<std::size_t>(static_cast<std::size_t>(attempt - 2), backoff.size() - 1);
+  const auto index =
+      std::min<std::size_t>(static_cast<std::size_t>(attempt - 2), backoff.size() - 1);
   return backoff[index];
 }
 

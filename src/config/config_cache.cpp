@@ -30,7 +30,8 @@ constexpr char kMagic[8] = {'O', 'R', 'C', 'H', 'C', 'F', 'G', '\0'};
 #if defined(__GLIBCXX__) && defined(__x86_64__)
 static_assert(sizeof(TaskSpec) == 392, "TaskSpec changed: update the pipeline-file cache");
 static_assert(sizeof(ExecutorSpec) == 216, "ExecutorSpec changed: update the pipeline-file cache");
-static_assert(sizeof(PipelineConfig) == 824, "PipelineConfig changed: update the pipeline-file cache");
+static_assert(sizeof(PipelineConfig) == 824,
+              "PipelineConfig changed: update the pipeline-file cache");
 static_assert(sizeof(MarketHours) == 136, "MarketHours changed: update the pipeline-file cache");
 #endif
 
@@ -393,7 +394,8 @@ int find_build_id(dl_phdr_info* info, std::size_t, void* data) {
       const char* desc = name + ((note.n_namesz + 3) & ~3U);
       const char* next = desc + ((note.n_descsz + 3) & ~3U);
       if (next > end) break;
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
+          std::memcmp(name, "GNU", 4) == 0) {
         static constexpr char kHex[] = "0123456789abcdef";
         for (std::uint32_t b = 0; b < note.n_descsz; ++b) {
           const auto byte = static_cast<unsigned char>(desc[b]);

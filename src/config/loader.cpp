@@ -32,8 +32,8 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "loader_internal.h"
-#include "orchestrator/util/text.h"
 #include "orchestrator/config/output_paths.h"
+#include "orchestrator/util/text.h"
 
 namespace orch {
 using namespace config_detail;
@@ -70,14 +70,16 @@ constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 // file has none (read from a pipe or device: /dev/stdin would put the database under /dev).
 std::optional<fs::path> config_detail::resolve_path(Diagnostics& diag, const Field& field,
                                                     const PipelineConfig& config,
-                                                    const std::string& text, const std::string& task) {
+                                                    const std::string& text,
+                                                    const std::string& task) {
   const fs::path path{text};
   if (path.is_absolute()) return path.lexically_normal();
   if (!config.folder_known) {
-    diag.error(field.line, task,
-               field.name + ": relative path '" + text + "' in a pipeline read from a pipe or device",
-               "such a file has no folder to be relative to: give an absolute path, or save the "
-               "pipeline to a file");
+    diag.error(
+        field.line, task,
+        field.name + ": relative path '" + text + "' in a pipeline read from a pipe or device",
+        "such a file has no folder to be relative to: give an absolute path, or save the "
+        "pipeline to a file");
     return std::nullopt;
   }
   return (config.base_dir / path).lexically_normal();
@@ -85,8 +87,8 @@ std::optional<fs::path> config_detail::resolve_path(Diagnostics& diag, const Fie
 
 namespace {
 
-std::optional<fs::path> read_path(Diagnostics& diag, const Field& field, const PipelineConfig& config,
-                                  std::string_view example) {
+std::optional<fs::path> read_path(Diagnostics& diag, const Field& field,
+                                  const PipelineConfig& config, std::string_view example) {
   const auto text = read_string(diag, field, example);
   if (!text) return std::nullopt;
   return resolve_path(diag, field, config, *text, "");
@@ -99,24 +101,26 @@ std::optional<std::string> read_timezone(Diagnostics& diag, const Field& field) 
   try {
     (void)date::locate_zone(*name);
     return name;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   std::optional<std::string> suggestion;
   try {
     std::vector<std::string> zones;
     for (const auto& zone : date::get_tzdb().zones) zones.emplace_back(zone.name());
     suggestion = closest_match(*name, zones);
-  } catch (const std::exception&) {
-  }
-  diag.error(field.line, "", "unknown time zone " + in_quotes(*name),
-             suggestion ? did_you_mean(suggestion)
-                        : "use an IANA zone name such as America/New_York");
+  } catch (const std::exception&) {}
+  diag.error(
+      field.line, "", "unknown time zone " + in_quotes(*name),
+      suggestion ? did_you_mean(suggestion) : "use an IANA zone name such as America/New_York");
   return std::nullopt;
 }
 
 void read_market_hours(Diagnostics& diag, const Field& field, MarketHours& hours) {
-  static constexpr std::string_view kKeys[] = {"calendar", "open", "close", "pre_market_open",
-                                               "post_market_close", "extra_closures",
+  static constexpr std::string_view kKeys[] = {"calendar",
+                                               "open",
+                                               "close",
+                                               "pre_market_open",
+                                               "post_market_close",
+                                               "extra_closures",
                                                "extra_early_closes"};
   const auto fields = read_fields(diag, field.value, field.line, kKeys, "market_hours", "");
   if (!fields) return;
@@ -156,7 +160,8 @@ void read_market_hours(Diagnostics& diag, const Field& field, MarketHours& hours
         if (date) {
           hours.extra_closures.push_back(*date);
         } else {
-          diag.error(item.line, "", "bad date in market_hours.extra_closures: " + date.error().message,
+          diag.error(item.line, "",
+                     "bad date in market_hours.extra_closures: " + date.error().message,
                      "write dates as \"YYYY-MM-DD\", e.g. \"2027-01-09\"");
         }
       }
@@ -168,7 +173,8 @@ void read_market_hours(Diagnostics& diag, const Field& field, MarketHours& hours
     for (const auto& [date_item, value] : *entries) {
       const auto date = parse_date(date_item.text);
       if (!date) {
-        diag.error(date_item.line, "", "bad date in market_hours.extra_early_closes: " + date.error().message,
+        diag.error(date_item.line, "",
+                   "bad date in market_hours.extra_early_closes: " + date.error().message,
                    "write dates as \"YYYY-MM-DD\", e.g. \"2027-11-26\": \"13:00\"");
         continue;
       }
@@ -288,9 +294,11 @@ void warn_unwritten_sources(Diagnostics& diag, const std::map<std::string, int>&
   for (const auto& [source, line] : source_lines) {
     if (written.count(source)) continue;
     const auto suggestion = closest_match(source, sources);
-    diag.warning(line, "", "freshness threshold for data source " + in_quotes(source) + ", which no task writes",
-                 suggestion ? did_you_mean(suggestion)
-                            : "set a task's data_source to it, or remove the threshold");
+    diag.warning(
+        line, "",
+        "freshness threshold for data source " + in_quotes(source) + ", which no task writes",
+        suggestion ? did_you_mean(suggestion)
+                   : "set a task's data_source to it, or remove the threshold");
   }
 }
 
@@ -303,15 +311,40 @@ std::vector<TaskSpec> specs_of(std::vector<ParsedTask>& tasks) {
 
 void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& config,
                    LoadResult& result) {
-  static constexpr std::string_view kKeys[] = {
-      "timezone", "database", "log_dir", "max_parallel", "kill_grace_seconds", "daily_days",
-      "daily_catchup", "metrics_file", "on_failure", "serve_token_file", "serve_allowed_hosts",
-      "market_hours", "retry_policy", "freshness_thresholds", "executors", "default_executor",
-      "daily_schedule", "intraday_schedule"};
-  static constexpr std::string_view kTaskKeys[] = {
-      "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-      "critical", "data_source", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
-      "session"};
+  static constexpr std::string_view kKeys[] = {"timezone",
+                                               "database",
+                                               "log_dir",
+                                               "max_parallel",
+                                               "kill_grace_seconds",
+                                               "daily_days",
+                                               "daily_catchup",
+                                               "metrics_file",
+                                               "on_failure",
+                                               "serve_token_file",
+                                               "serve_allowed_hosts",
+                                               "market_hours",
+                                               "retry_policy",
+                                               "freshness_thresholds",
+                                               "executors",
+                                               "default_executor",
+                                               "daily_schedule",
+                                               "intraday_schedule"};
+  static constexpr std::string_view kTaskKeys[] = {"name",
+                                                   "script",
+                                                   "args",
+                                                   "env",
+                                                   "time",
+                                                   "tier",
+                                                   "dependencies",
+                                                   "max_runtime_seconds",
+                                                   "critical",
+                                                   "data_source",
+                                                   "executor",
+                                                   "resources",
+                                                   "interval_minutes",
+                                                   "interval_seconds",
+                                                   "market_hours_only",
+                                                   "session"};
   if (root.IsNull()) {
     diag.error(1, "", "the pipeline file is empty",
                "start from the shipped dependency_graph.yaml; docs/manual.md, The pipeline file, "
@@ -319,12 +352,14 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     return;
   }
   if (!root.IsMap()) {
-    diag.error(line_of(root, 1), "", "the top level must be a map of settings, not a list or a value",
+    diag.error(line_of(root, 1), "",
+               "the top level must be a map of settings, not a list or a value",
                "start with keys such as 'timezone:' and 'daily_schedule:'");
     return;
   }
   const MisplacedHint task_key_hint = [](std::string_view key) -> std::optional<std::string> {
-    if (std::find(std::begin(kTaskKeys), std::end(kTaskKeys), key) == std::end(kTaskKeys)) return std::nullopt;
+    if (std::find(std::begin(kTaskKeys), std::end(kTaskKeys), key) == std::end(kTaskKeys))
+      return std::nullopt;
     return in_quotes(key) + " belongs inside a task of daily_schedule or intraday_schedule";
   };
   const auto fields = read_fields(diag, root, 1, kKeys, "", "", task_key_hint);
@@ -340,27 +375,33 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     if (key == "timezone") {
       if (auto zone = read_timezone(diag, *f)) config.timezone = *zone;
     } else if (key == "database") {
-      if (auto path = read_path(diag, *f, config, "database: data/pipeline.db")) config.database = *path;
+      if (auto path = read_path(diag, *f, config, "database: data/pipeline.db"))
+        config.database = *path;
     } else if (key == "log_dir") {
       if (auto path = read_path(diag, *f, config, "log_dir: logs")) config.log_dir = *path;
     } else if (key == "metrics_file") {
       config.metrics_file = read_path(diag, *f, config, "metrics_file: metrics/orchestrator.prom");
     } else if (key == "max_parallel") {
-      if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4")) config.max_parallel = static_cast<int>(*n);
+      if (auto n = read_integer(diag, *f, 1, 10'000, "max_parallel: 4"))
+        config.max_parallel = static_cast<int>(*n);
     } else if (key == "kill_grace_seconds") {
       if (auto grace = read_duration(diag, *f, /*allow_zero=*/false)) config.kill_grace = *grace;
     } else if (key == "daily_days") {
       static constexpr std::string_view kDays[] = {"trading", "weekdays", "all"};
-      static constexpr DailyDays kValues[] = {DailyDays::Trading, DailyDays::Weekdays, DailyDays::All};
+      static constexpr DailyDays kValues[] = {DailyDays::Trading, DailyDays::Weekdays,
+                                              DailyDays::All};
       if (auto i = read_choice(diag, *f, kDays)) config.daily_days = kValues[*i];
     } else if (key == "daily_catchup") {
-      if (auto n = read_integer(diag, *f, 0, 366, "daily_catchup: 5")) config.daily_catchup = static_cast<int>(*n);
+      if (auto n = read_integer(diag, *f, 0, 366, "daily_catchup: 5"))
+        config.daily_catchup = static_cast<int>(*n);
     } else if (key == "on_failure") {
       read_on_failure(diag, *f, config);
     } else if (key == "serve_token_file") {
-      config.serve_token_file = read_path(diag, *f, config, "serve_token_file: secrets/serve.token");
+      config.serve_token_file =
+          read_path(diag, *f, config, "serve_token_file: secrets/serve.token");
     } else if (key == "serve_allowed_hosts") {
-      if (auto hosts = read_scalar_list(diag, *f, "serve_allowed_hosts: [\"dashboard.example.com\"]")) {
+      if (auto hosts =
+              read_scalar_list(diag, *f, "serve_allowed_hosts: [\"dashboard.example.com\"]")) {
         for (const auto& h : *hosts) config.serve_allowed_hosts.push_back(h.text);
       }
     } else if (key == "market_hours") {
@@ -373,7 +414,8 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
       read_executors(diag, *f, config);
     } else if (key == "default_executor") {
       default_executor_line = f->line;
-      if (auto name = read_string(diag, *f, "default_executor: local")) config.default_executor = *name;
+      if (auto name = read_string(diag, *f, "default_executor: local"))
+        config.default_executor = *name;
     }
   }
 
@@ -429,10 +471,10 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
       root = YAML::Load(text);
     } catch (const YAML::DeepRecursion& e) {
       // yaml-cpp stops at a fixed depth (its message is only "bad file")
-      diag.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
-                 "YAML nesting is too deep (the parser stops at " + std::to_string(e.depth()) +
-                     " levels)",
-                 "a pipeline file nests a few levels; check for runaway brackets");
+      diag.error(
+          e.mark.line >= 0 ? e.mark.line + 1 : 0, "",
+          "YAML nesting is too deep (the parser stops at " + std::to_string(e.depth()) + " levels)",
+          "a pipeline file nests a few levels; check for runaway brackets");
       return result;
     } catch (const YAML::Exception& e) {
       diag.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg,
@@ -441,8 +483,9 @@ LoadResult load_config_text(const std::string& text, const std::filesystem::path
     }
     load_document(diag, root, config, result);
     if (result.config && result.config->log_dir.empty()) {
-      diag.error(0, "", "log_dir is required (an absolute path) in a pipeline read from a pipe or device",
-                 "such a file has no folder for the default 'logs'; or save the pipeline to a file");
+      diag.error(
+          0, "", "log_dir is required (an absolute path) in a pipeline read from a pipe or device",
+          "such a file has no folder for the default 'logs'; or save the pipeline to a file");
       result.config.reset();
     }
   } catch (const std::exception& e) {

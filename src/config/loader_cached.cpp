@@ -64,7 +64,8 @@ std::optional<LoadResult> result_from_cache(CachedConfig cached, const fs::path&
 LoadResult load_regular_file(const std::string& text, const fs::path& file, mode_t file_mode,
                              std::uintmax_t max_file_bytes) {
   const std::string& binary = config_binary_identity();
-  if (text.size() < kConfigCacheMinBytes || binary.empty()) return load_config_text(text, file, true);
+  if (text.size() < kConfigCacheMinBytes || binary.empty())
+    return load_config_text(text, file, true);
   std::error_code ec;
   const fs::path absolute = fs::absolute(file, ec).lexically_normal();
   if (ec) return load_config_text(text, file, true);
@@ -82,6 +83,5 @@ LoadResult load_regular_file(const std::string& text, const fs::path& file, mode
   }
   return result;
 }
-
 
 }  // namespace orch::config_detail

@@ -31,22 +31,25 @@ std::optional<std::string> read_memory(Diagnostics& diag, const Field& field) {
   std::size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   const std::string suffix = text.substr(digits);
-  const bool suffix_ok = suffix.empty() || (suffix.size() == 1 && std::string_view("KMGTkmgt").find(suffix[0]) != std::string_view::npos);
-  const bool positive = digits > 0 && digits <= 12 &&
-                        text.find_first_not_of('0') < digits;  // some digit is not 0
+  const bool suffix_ok =
+      suffix.empty() || (suffix.size() == 1 &&
+                         std::string_view("KMGTkmgt").find(suffix[0]) != std::string_view::npos);
+  const bool positive =
+      digits > 0 && digits <= 12 && text.find_first_not_of('0') < digits;  // some digit is not 0
   if (!suffix_ok || !positive) {
     diag.error(field.line, field.task, "bad " + field.name + " " + in_quotes(text), hint);
     return std::nullopt;
   }
-  if (!suffix.empty()) text.back() = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+  if (!suffix.empty())
+    text.back() = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
   return text;
 }
 
 void read_one_executor(Diagnostics& diag, const std::string& name, const Field& field,
                        PipelineConfig& config) {
-  static constexpr std::string_view kKeys[] = {"type",         "partition",    "account",
-                                               "cpus",         "memory",       "extra_args",
-                                               "poll_seconds", "max_pending_seconds"};
+  static constexpr std::string_view kKeys[] = {
+      "type",   "partition",  "account",      "cpus",
+      "memory", "extra_args", "poll_seconds", "max_pending_seconds"};
   const std::string section = "executors." + name;
   const auto fields = read_fields(diag, field.value, field.line, kKeys, section, "");
   if (!fields) return;
@@ -63,13 +66,15 @@ void read_one_executor(Diagnostics& diag, const std::string& name, const Field& 
     const auto type = read_string(diag, *f, "type: slurm");
     if (type && std::find(std::begin(kTypes), std::end(kTypes), *type) == std::end(kTypes)) {
       const auto suggestion = closest_match(*type, kTypes);
-      diag.error(f->line, "", "unknown executor type " + in_quotes(*type) + " for " + in_quotes(name),
+      diag.error(f->line, "",
+                 "unknown executor type " + in_quotes(*type) + " for " + in_quotes(name),
                  suggestion ? did_you_mean(suggestion) : "the only type is slurm");
       ok = false;
     }
     ok = ok && type.has_value();
   } else {
-    diag.error(field.key_line, "", "executor " + in_quotes(name) + " has no 'type'", "add type: slurm");
+    diag.error(field.key_line, "", "executor " + in_quotes(name) + " has no 'type'",
+               "add type: slurm");
     ok = false;
   }
   if (const Field* f = fields->find("partition")) {
@@ -169,8 +174,9 @@ void resolve_executors(Diagnostics& diag, PipelineConfig& config, int default_li
   const auto unknown = [&](int line, const std::string& task, const std::string& name) {
     const auto suggestion = closest_match(name, names);
     diag.error(line, task, "unknown executor " + in_quotes(name),
-               suggestion ? did_you_mean(suggestion)
-                          : "use local, or define it under executors: (e.g. cluster: {type: slurm})");
+               suggestion
+                   ? did_you_mean(suggestion)
+                   : "use local, or define it under executors: (e.g. cluster: {type: slurm})");
   };
   if (!known(config.default_executor)) {
     unknown(default_line, "", config.default_executor);

@@ -73,7 +73,8 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
                                   const MisplacedHint& misplaced = {});
 
 // Typed readers: each reports a wrong type or range at the field's line.
-std::optional<std::string> read_string(Diagnostics& diag, const Field& field, std::string_view example);
+std::optional<std::string> read_string(Diagnostics& diag, const Field& field,
+                                       std::string_view example);
 std::optional<long long> read_integer(Diagnostics& diag, const Field& field, long long min,
                                       long long max, std::string_view example);
 // A duration given in `unit_seconds` (60 for minutes); zero refused unless `allow_zero`.
@@ -109,10 +110,10 @@ std::optional<RetryPolicy> read_retry_policy(Diagnostics& diag, const Field& fie
 struct ParsedTask {
   TaskSpec spec;
   bool has_name = false;
-  bool duplicate = false;      // same name as an earlier task: left out of the graph
+  bool duplicate = false;             // same name as an earlier task: left out of the graph
   std::vector<int> dependency_lines;  // parallel to spec.dependencies
   int tier_line = 0;
-  int executor_line = 0;       // 0: no `executor:` key, the default applies
+  int executor_line = 0;  // 0: no `executor:` key, the default applies
 };
 
 // executors: (top level) into config.executors; default_executor: checked against them later.

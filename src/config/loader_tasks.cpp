@@ -28,16 +28,32 @@ std::optional<std::string> first_control(std::string_view name) {
 }
 
 constexpr std::string_view kDailyKeys[] = {
-    "name", "script", "args", "env", "time", "tier", "dependencies", "max_runtime_seconds",
-    "critical", "data_source", "retry_policy", "executor", "resources"};
-constexpr std::string_view kIntradayKeys[] = {
-    "name", "script", "args", "env", "tier", "dependencies", "max_runtime_seconds", "critical",
-    "data_source", "retry_policy", "executor", "resources", "interval_minutes", "interval_seconds", "market_hours_only",
-    "session"};
+    "name",     "script",      "args",         "env",
+    "time",     "tier",        "dependencies", "max_runtime_seconds",
+    "critical", "data_source", "retry_policy", "executor",
+    "resources"};
+constexpr std::string_view kIntradayKeys[] = {"name",
+                                              "script",
+                                              "args",
+                                              "env",
+                                              "tier",
+                                              "dependencies",
+                                              "max_runtime_seconds",
+                                              "critical",
+                                              "data_source",
+                                              "retry_policy",
+                                              "executor",
+                                              "resources",
+                                              "interval_minutes",
+                                              "interval_seconds",
+                                              "market_hours_only",
+                                              "session"};
 constexpr std::string_view kIntradayOnly[] = {"interval_minutes", "interval_seconds",
                                               "market_hours_only", "session"};
 
-const char* schedule_key(Schedule s) { return s == Schedule::Daily ? "daily_schedule" : "intraday_schedule"; }
+const char* schedule_key(Schedule s) {
+  return s == Schedule::Daily ? "daily_schedule" : "intraday_schedule";
+}
 const char* schedule_adjective(Schedule s) { return s == Schedule::Daily ? "daily" : "intraday"; }
 
 // A key of the other schedule gets a hint saying where it belongs.
@@ -46,7 +62,8 @@ MisplacedHint misplaced_for(Schedule schedule) {
     const bool intraday_key = std::find(std::begin(kIntradayOnly), std::end(kIntradayOnly), key) !=
                               std::end(kIntradayOnly);
     if (schedule == Schedule::Daily && intraday_key) {
-      return in_quotes(key) + " is only for intraday_schedule tasks; daily tasks run once per trading date";
+      return in_quotes(key) +
+             " is only for intraday_schedule tasks; daily tasks run once per trading date";
     }
     if (schedule == Schedule::Intraday && key == "time") {
       return "'time' is only for daily_schedule tasks; intraday tasks run every interval_minutes "
@@ -68,7 +85,8 @@ void read_env(Diagnostics& diag, const Field& field, TaskSpec& spec) {
   if (!entries) return;
   for (const auto& [key, value] : *entries) {
     if (!valid_env_name(key.text)) {
-      diag.error(key.line, field.task, "bad environment variable name " + in_quotes(key.text) + " in env",
+      diag.error(key.line, field.task,
+                 "bad environment variable name " + in_quotes(key.text) + " in env",
                  "use letters, digits and '_', not starting with a digit, e.g. API_KEY");
       continue;
     }
@@ -91,8 +109,8 @@ void read_interval(Diagnostics& diag, const Fields& fields, int task_line, TaskS
                "e.g. interval_minutes: 5, or interval_seconds: 30 for sub-minute collectors");
     return;
   }
-  const auto interval = minutes ? read_duration(diag, *minutes, false, 60)
-                                : read_duration(diag, *seconds, false, 1);
+  const auto interval =
+      minutes ? read_duration(diag, *minutes, false, 60) : read_duration(diag, *seconds, false, 1);
   if (interval) spec.interval = *interval;
 }
 
@@ -114,7 +132,8 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
   const std::span<const std::string_view> known =
       schedule == Schedule::Daily ? std::span<const std::string_view>(kDailyKeys)
                                   : std::span<const std::string_view>(kIntradayKeys);
-  const auto fields = read_fields(diag, node, spec.line, known, "", spec.name, misplaced_for(schedule));
+  const auto fields =
+      read_fields(diag, node, spec.line, known, "", spec.name, misplaced_for(schedule));
   if (!fields) return task;
 
   if (const Field* f = fields->find("name")) {
@@ -167,7 +186,8 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
   spec.data_source = snake_case(spec.name);
   if (spec.data_source.empty()) spec.data_source = spec.name;
   if (const Field* f = fields->find("data_source")) {
-    if (const auto source = read_string(diag, *f, "data_source: price_data")) spec.data_source = *source;
+    if (const auto source = read_string(diag, *f, "data_source: price_data"))
+      spec.data_source = *source;
   }
   if (const Field* f = fields->find("retry_policy")) {
     spec.retry = read_retry_policy(diag, *f, config.retry_policy);
@@ -186,10 +206,11 @@ ParsedTask read_task(Diagnostics& diag, const YAML::Node& node, Schedule schedul
       }
     }
   }
-  spec.max_runtime = schedule == Schedule::Intraday && spec.interval > Seconds{0} ? spec.interval
-                                                                                   : Seconds{3600};
+  spec.max_runtime =
+      schedule == Schedule::Intraday && spec.interval > Seconds{0} ? spec.interval : Seconds{3600};
   if (const Field* f = fields->find("max_runtime_seconds")) {
-    if (const auto runtime = read_duration(diag, *f, /*allow_zero=*/false)) spec.max_runtime = *runtime;
+    if (const auto runtime = read_duration(diag, *f, /*allow_zero=*/false))
+      spec.max_runtime = *runtime;
   }
   return task;
 }
@@ -204,9 +225,12 @@ struct TaskRef {
 std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<ParsedTask>& daily,
                                               std::vector<ParsedTask>& intraday) {
   std::vector<TaskRef> order;
-  for (std::size_t i = 0; i < daily.size(); ++i) order.push_back({Schedule::Daily, i, daily[i].spec.line});
-  for (std::size_t i = 0; i < intraday.size(); ++i) order.push_back({Schedule::Intraday, i, intraday[i].spec.line});
-  std::stable_sort(order.begin(), order.end(), [](const TaskRef& a, const TaskRef& b) { return a.line < b.line; });
+  for (std::size_t i = 0; i < daily.size(); ++i)
+    order.push_back({Schedule::Daily, i, daily[i].spec.line});
+  for (std::size_t i = 0; i < intraday.size(); ++i)
+    order.push_back({Schedule::Intraday, i, intraday[i].spec.line});
+  std::stable_sort(order.begin(), order.end(),
+                   [](const TaskRef& a, const TaskRef& b) { return a.line < b.line; });
   std::map<std::string, TaskRef> names;
   std::map<std::string, const ParsedTask*> snake_names;  // log folders are named by snake_case
   for (const TaskRef& ref : order) {
@@ -215,9 +239,10 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
     const auto [first, inserted] = names.emplace(task.spec.name, ref);
     if (!inserted) {
       task.duplicate = true;
-      diag.error(ref.line, task.spec.name,
-                 "duplicate task name (first defined on line " + std::to_string(first->second.line) + ")",
-                 "task names must be unique across daily_schedule and intraday_schedule");
+      diag.error(
+          ref.line, task.spec.name,
+          "duplicate task name (first defined on line " + std::to_string(first->second.line) + ")",
+          "task names must be unique across daily_schedule and intraday_schedule");
       continue;
     }
     if (const auto bad = first_control(task.spec.name)) {
@@ -234,8 +259,10 @@ std::map<std::string, TaskRef> register_names(Diagnostics& diag, std::vector<Par
     }
     if (snake.size() > kMaxTaskFolderName) {
       diag.error(ref.line, task.spec.name,
-                 "task name is too long (" + std::to_string(snake.size()) + " characters as a "
-                 "folder name; at most " + std::to_string(kMaxTaskFolderName) + ")",
+                 "task name is too long (" + std::to_string(snake.size()) +
+                     " characters as a "
+                     "folder name; at most " +
+                     std::to_string(kMaxTaskFolderName) + ")",
                  "its log folder is named after it: use a shorter name");
       continue;
     }
@@ -260,8 +287,8 @@ struct ScheduleGraph {
 };
 
 // Resolves dependencies by name, reporting unknown ones and ones of the other schedule.
-ScheduleGraph build_graph(Diagnostics& diag, const std::vector<ParsedTask>& tasks, Schedule schedule,
-                          const std::map<std::string, TaskRef>& names) {
+ScheduleGraph build_graph(Diagnostics& diag, const std::vector<ParsedTask>& tasks,
+                          Schedule schedule, const std::map<std::string, TaskRef>& names) {
   ScheduleGraph graph;
   std::map<std::string, int> node_of_name;
   std::vector<std::string> same_schedule_names;
@@ -288,11 +315,12 @@ ScheduleGraph build_graph(Diagnostics& diag, const std::vector<ParsedTask>& task
         graph.nodes[n].deps.push_back(it->second);
         graph.dep_lines[n].push_back(line);
       } else if (const auto other = names.find(dep); other != names.end()) {
-        diag.error(line, task.spec.name,
-                   "depends on " + in_quotes(dep) + ", a task of " + schedule_key(other->second.schedule),
-                   std::string("a ") + schedule_adjective(schedule) +
-                       " task can depend only on tasks of " + schedule_key(schedule) +
-                       "; remove the dependency");
+        diag.error(
+            line, task.spec.name,
+            "depends on " + in_quotes(dep) + ", a task of " + schedule_key(other->second.schedule),
+            std::string("a ") + schedule_adjective(schedule) +
+                " task can depend only on tasks of " + schedule_key(schedule) +
+                "; remove the dependency");
       } else {
         auto suggestion = closest_match(dep, same_schedule_names);
         if (!suggestion) suggestion = closest_match(dep, all_names);
@@ -314,7 +342,8 @@ void report_cycle(Diagnostics& diag, ScheduleGraph& graph) {
   const auto& deps = graph.nodes[first].deps;
   const auto edge = std::find(deps.begin(), deps.end(), (*cycle)[1]);
   const int line = graph.dep_lines[first][static_cast<std::size_t>(edge - deps.begin())];
-  diag.error(line, graph.nodes[first].name, "dependency cycle: " + format_cycle(graph.nodes, *cycle),
+  diag.error(line, graph.nodes[first].name,
+             "dependency cycle: " + format_cycle(graph.nodes, *cycle),
              "each task depends on the next; remove one of these dependencies");
 }
 
@@ -354,9 +383,10 @@ std::vector<ParsedTask> read_schedule(Diagnostics& diag, const Field& field, Sch
   }
   for (const auto& item : field.value) {
     if (!item.IsMap()) {
-      diag.error(line_of(item, field.line), "",
-                 std::string("each task of ") + schedule_key(schedule) + " must be a map of key: value",
-                 "write each task as '- name: ...' followed by its keys, indented");
+      diag.error(
+          line_of(item, field.line), "",
+          std::string("each task of ") + schedule_key(schedule) + " must be a map of key: value",
+          "write each task as '- name: ...' followed by its keys, indented");
       continue;
     }
     tasks.push_back(read_task(diag, item, schedule, config));
@@ -382,10 +412,12 @@ void check_script(Diagnostics& diag, const TaskSpec& task) {
   const auto status = fs::status(task.script_path, ec);
   const std::string path = task.script_path.string();
   if (!fs::exists(status)) {
-    diag.missing_script(task.script_line, task.name, "script " + in_quotes(path) + " does not exist",
-                        "create it or fix 'script'; relative paths start at the pipeline file's folder");
+    diag.missing_script(
+        task.script_line, task.name, "script " + in_quotes(path) + " does not exist",
+        "create it or fix 'script'; relative paths start at the pipeline file's folder");
   } else if (fs::is_directory(status)) {
-    diag.missing_script(task.script_line, task.name, "script " + in_quotes(path) + " is a directory",
+    diag.missing_script(task.script_line, task.name,
+                        "script " + in_quotes(path) + " is a directory",
                         "point 'script' at the program to run");
   }
 }

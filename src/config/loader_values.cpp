@@ -37,7 +37,8 @@ bool require_scalar(Diagnostics& diag, const Field& field, std::string_view exam
     diag.error(field.line, field.task, in_quotes(field.name) + " has no value", hint);
   } else {
     diag.error(field.line, field.task,
-               in_quotes(field.name) + " must be a single value, not " + kind_of(field.value), hint);
+               in_quotes(field.name) + " must be a single value, not " + kind_of(field.value),
+               hint);
   }
   return false;
 }
@@ -56,8 +57,10 @@ void Diagnostics::error(int line, std::string task, std::string message, std::st
 void Diagnostics::warning(int line, std::string task, std::string message, std::string hint) {
   result_.warnings.push_back(make(line, std::move(task), std::move(message), std::move(hint)));
 }
-void Diagnostics::missing_script(int line, std::string task, std::string message, std::string hint) {
-  result_.missing_scripts.push_back(make(line, std::move(task), std::move(message), std::move(hint)));
+void Diagnostics::missing_script(int line, std::string task, std::string message,
+                                 std::string hint) {
+  result_.missing_scripts.push_back(
+      make(line, std::move(task), std::move(message), std::move(hint)));
 }
 ConfigDiagnostic Diagnostics::make(int line, std::string task, std::string message,
                                    std::string hint) const {
@@ -89,7 +92,8 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
       diag.error(line, task, "a task must be a map of key: value, not " + kind_of(node),
                  "write each task as '- name: ...' followed by its keys, indented");
     } else {
-      diag.error(line, task, in_quotes(section) + " must be a map of key: value, not " + kind_of(node),
+      diag.error(line, task,
+                 in_quotes(section) + " must be a map of key: value, not " + kind_of(node),
                  "indent its keys under '" + section + ":'");
     }
     return std::nullopt;
@@ -100,7 +104,8 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
     Field field{"", task, entry.first, entry.second, line_of(entry.first, line), 0};
     field.line = line_of(field.value, field.key_line);
     if (!field.key.IsScalar()) {
-      diag.error(field.key_line, task, "a key must be a plain name, not " + kind_of(field.key) + where,
+      diag.error(field.key_line, task,
+                 "a key must be a plain name, not " + kind_of(field.key) + where,
                  "known keys: " + joined(known));
       continue;
     }
@@ -136,11 +141,13 @@ std::optional<Fields> read_fields(Diagnostics& diag, const YAML::Node& node, int
   return fields;
 }
 
-std::optional<std::string> read_string(Diagnostics& diag, const Field& field, std::string_view example) {
+std::optional<std::string> read_string(Diagnostics& diag, const Field& field,
+                                       std::string_view example) {
   if (!require_scalar(diag, field, example)) return std::nullopt;
   const std::string& text = field.value.Scalar();
   if (text.find_first_not_of(" \t") == std::string::npos) {
-    diag.error(field.line, field.task, in_quotes(field.name) + " is empty", "e.g. " + std::string(example));
+    diag.error(field.line, field.task, in_quotes(field.name) + " is empty",
+               "e.g. " + std::string(example));
     return std::nullopt;
   }
   return text;
@@ -160,13 +167,14 @@ std::optional<long long> read_integer(Diagnostics& diag, const Field& field, lon
     case IntParse::TooLarge:
       diag.error(field.line, field.task,
                  in_quotes(field.name) + " is out of range: " + text + " (at most " +
-                     std::to_string(max) + ")", hint);
+                     std::to_string(max) + ")",
+                 hint);
       return std::nullopt;
     case IntParse::Ok: break;
   }
   if (value < min || value > max) {
-    const std::string range = value < min ? "at least " + std::to_string(min)
-                                          : "at most " + std::to_string(max);
+    const std::string range =
+        value < min ? "at least " + std::to_string(min) : "at most " + std::to_string(max);
     diag.error(field.line, field.task,
                in_quotes(field.name) + " must be " + range + ", got " + text, hint);
     return std::nullopt;
@@ -177,34 +185,42 @@ std::optional<long long> read_integer(Diagnostics& diag, const Field& field, lon
 std::optional<Seconds> read_duration(Diagnostics& diag, const Field& field, bool allow_zero,
                                      long long unit_seconds) {
   const std::string unit = unit_seconds == 60 ? "minutes" : "seconds";
-  // "retry_policy.backoff_seconds[1]" -> "backoff_seconds: [10, 30]"; "x.timeout_seconds" -> "timeout_seconds: 30"
+  // "retry_policy.backoff_seconds[1]" -> "backoff_seconds: [10, 30]"; "x.timeout_seconds" ->
+  // "timeout_seconds: 30"
   std::string key = field.name.substr(field.name.rfind('.') + 1);
   const bool list_item = !key.empty() && key.back() == ']';
   if (list_item) key = key.substr(0, key.find('['));
-  const std::string example =
-      key + ": " + (list_item ? "[10, 30]" : unit_seconds == 60 ? "5" : "30");
-  const std::string hint = "a whole number of " + unit + (allow_zero ? "" : " greater than 0") +
-                           ", e.g. " + example;
+  const std::string example = key + ": " +
+                              (list_item            ? "[10, 30]"
+                               : unit_seconds == 60 ? "5"
+                                                    : "30");
+  const std::string hint =
+      "a whole number of " + unit + (allow_zero ? "" : " greater than 0") + ", e.g. " + example;
   if (!require_scalar(diag, field, example)) return std::nullopt;
   const std::string& text = field.value.Scalar();
   long long value = 0;
   const IntParse parsed = parse_integer(text, value);
   if (parsed == IntParse::NotNumber) {
-    diag.error(field.line, field.task,
-               in_quotes(field.name) + " must be a whole number of " + unit + ", got " + in_quotes(text), hint);
+    diag.error(
+        field.line, field.task,
+        in_quotes(field.name) + " must be a whole number of " + unit + ", got " + in_quotes(text),
+        hint);
     return std::nullopt;
   }
   const long long max = kMaxDurationSeconds / unit_seconds;
   if (parsed == IntParse::TooLarge || value > max) {
     diag.error(field.line, field.task,
-               in_quotes(field.name) + " is too large: " + text + " (at most " + std::to_string(max) +
-                   " " + unit + ", ten years)", hint);
+               in_quotes(field.name) + " is too large: " + text + " (at most " +
+                   std::to_string(max) + " " + unit + ", ten years)",
+               hint);
     return std::nullopt;
   }
   if (value < 0 || (value == 0 && !allow_zero)) {
     diag.error(field.line, field.task,
-               in_quotes(field.name) + (allow_zero ? " must not be negative" : " must be greater than 0") +
-                   ", got " + text, hint);
+               in_quotes(field.name) +
+                   (allow_zero ? " must not be negative" : " must be greater than 0") + ", got " +
+                   text,
+               hint);
     return std::nullopt;
   }
   return Seconds{value * unit_seconds};
@@ -213,13 +229,15 @@ std::optional<Seconds> read_duration(Diagnostics& diag, const Field& field, bool
 std::optional<bool> read_bool(Diagnostics& diag, const Field& field) {
   if (!require_scalar(diag, field, field.name + ": true")) return std::nullopt;
   std::string text = field.value.Scalar();
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
   if (text == "true" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "no" || text == "off") return false;
-  diag.error(field.line, field.task,
-             in_quotes(field.name) + " must be true or false, got " + in_quotes(field.value.Scalar()),
-             "e.g. " + field.name + ": true");
+  diag.error(
+      field.line, field.task,
+      in_quotes(field.name) + " must be true or false, got " + in_quotes(field.value.Scalar()),
+      "e.g. " + field.name + ": true");
   return std::nullopt;
 }
 
@@ -228,7 +246,8 @@ std::optional<TimeOfDay> read_time_of_day(Diagnostics& diag, const Field& field)
   if (!require_scalar(diag, field, "\"09:30\"")) return std::nullopt;
   auto parsed = parse_time_of_day(field.value.Scalar());
   if (!parsed) {
-    diag.error(field.line, field.task, "bad time in " + in_quotes(field.name) + ": " + parsed.error().message, hint);
+    diag.error(field.line, field.task,
+               "bad time in " + in_quotes(field.name) + ": " + parsed.error().message, hint);
     return std::nullopt;
   }
   return *parsed;
@@ -242,9 +261,10 @@ std::optional<std::size_t> read_choice(Diagnostics& diag, const Field& field,
   const auto it = std::find(choices.begin(), choices.end(), text);
   if (it != choices.end()) return static_cast<std::size_t>(it - choices.begin());
   const auto suggestion = closest_match(text, choices);
-  diag.error(field.line, field.task,
-             in_quotes(field.name) + " must be one of " + joined(choices) + ", got " + in_quotes(text),
-             suggestion ? did_you_mean(suggestion) : "e.g. " + example);
+  diag.error(
+      field.line, field.task,
+      in_quotes(field.name) + " must be one of " + joined(choices) + ", got " + in_quotes(text),
+      suggestion ? did_you_mean(suggestion) : "e.g. " + example);
   return std::nullopt;
 }
 
@@ -254,7 +274,8 @@ std::optional<std::vector<ListItem>> read_scalar_list(Diagnostics& diag, const F
   if (field.value.IsNull()) return items;
   const std::string hint = "e.g. " + std::string(example);
   if (!field.value.IsSequence()) {
-    diag.error(field.line, field.task, in_quotes(field.name) + " must be a list, not " + kind_of(field.value), hint);
+    diag.error(field.line, field.task,
+               in_quotes(field.name) + " must be a list, not " + kind_of(field.value), hint);
     return std::nullopt;
   }
   bool ok = true;
@@ -264,7 +285,8 @@ std::optional<std::vector<ListItem>> read_scalar_list(Diagnostics& diag, const F
     if (!item.IsScalar()) {
       diag.error(line, field.task,
                  "item " + std::to_string(index + 1) + " of " + in_quotes(field.name) +
-                     " must be a single value, not " + kind_of(item), hint);
+                     " must be a single value, not " + kind_of(item),
+                 hint);
       ok = false;
     } else {
       items.push_back(ListItem{item.Scalar(), line});
@@ -280,7 +302,8 @@ std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnosti
   std::vector<std::pair<ListItem, Field>> entries;
   if (field.value.IsNull()) return entries;
   if (!field.value.IsMap()) {
-    diag.error(field.line, field.task, in_quotes(field.name) + " must be a map of key: value, not " + kind_of(field.value),
+    diag.error(field.line, field.task,
+               in_quotes(field.name) + " must be a map of key: value, not " + kind_of(field.value),
                "e.g. " + field.name.substr(field.name.rfind('.') + 1) + ": { key: value }");
     return std::nullopt;
   }
@@ -289,22 +312,28 @@ std::optional<std::vector<std::pair<ListItem, Field>>> read_scalar_map(Diagnosti
   for (const auto& entry : field.value) {
     const int key_line = line_of(entry.first, field.line);
     if (!entry.first.IsScalar()) {
-      diag.error(key_line, field.task, "a key of " + in_quotes(field.name) + " must be a plain name, not " + kind_of(entry.first),
+      diag.error(key_line, field.task,
+                 "a key of " + in_quotes(field.name) + " must be a plain name, not " +
+                     kind_of(entry.first),
                  "write it as name: value");
       ok = false;
       continue;
     }
     const std::string& key = entry.first.Scalar();
-    Field value{field.name + "." + key, field.task, entry.first, entry.second, key_line, line_of(entry.second, key_line)};
+    Field value{field.name + "." + key, field.task, entry.first,
+                entry.second,           key_line,   line_of(entry.second, key_line)};
     const auto [first, inserted] = seen.emplace(key, key_line);
     if (!inserted) {
-      diag.error(key_line, field.task, "duplicate key " + in_quotes(key) + " in " + field.name + " (first on line " + std::to_string(first->second) + ")",
+      diag.error(key_line, field.task,
+                 "duplicate key " + in_quotes(key) + " in " + field.name + " (first on line " +
+                     std::to_string(first->second) + ")",
                  "keep only one of them");
       ok = false;
       continue;
     }
     if (!entry.second.IsScalar() && !entry.second.IsNull()) {
-      diag.error(value.line, field.task, in_quotes(value.name) + " must be a single value, not " + kind_of(entry.second),
+      diag.error(value.line, field.task,
+                 in_quotes(value.name) + " must be a single value, not " + kind_of(entry.second),
                  "write it as " + key + ": value (quote text with special characters)");
       ok = false;
       continue;
@@ -336,8 +365,12 @@ std::optional<RetryPolicy> read_retry_policy(Diagnostics& diag, const Field& fie
     }
     std::size_t index = 0;
     for (const auto& item : f->value) {
-      const Field entry{f->name + "[" + std::to_string(index++) + "]", f->task, f->key, item,
-                        f->key_line, line_of(item, f->line)};
+      const Field entry{f->name + "[" + std::to_string(index++) + "]",
+                        f->task,
+                        f->key,
+                        item,
+                        f->key_line,
+                        line_of(item, f->line)};
       const auto wait = read_duration(diag, entry, /*allow_zero=*/true);
       if (wait) policy.backoff.push_back(*wait);
       ok = ok && wait.has_value();

@@ -33,7 +33,7 @@ struct Output {
   std::string setting;  // "metrics_file", "log_dir", "database" or a command-line option
   std::string what;     // how the message names it: "the database", "the log folder", ...
   fs::path path;
-  int line = 0;         // the setting's line, 0 when it is the default or the command line
+  int line = 0;  // the setting's line, 0 when it is the default or the command line
 };
 
 // The database's own files: the file, its -wal, -shm and -journal, and the
@@ -60,18 +60,18 @@ std::vector<ConfigDiagnostic> check_output_paths(const PipelineConfig& config,
     const auto it = config.setting_lines.find(key);
     return it == config.setting_lines.end() ? 0 : it->second;
   };
-  const Output db{database_from, database_from == "database"
-                                     ? std::string("the status database")
-                                     : "the status database given by " + database_from,
-                  config.database,
-                  database_from == "database" ? line_of("database") : 0};
+  const Output db{database_from,
+                  database_from == "database" ? std::string("the status database")
+                                              : "the status database given by " + database_from,
+                  config.database, database_from == "database" ? line_of("database") : 0};
   const Output logs{"log_dir", "the log folder", config.log_dir, line_of("log_dir")};
   const Output log_file{"log_dir", "the log folder's orchestrator.log",
                         config.log_dir.empty() ? fs::path() : config.log_dir / "orchestrator.log",
                         line_of("log_dir")};
   std::optional<Output> metrics;
   if (config.metrics_file) {
-    metrics = Output{"metrics_file", "the metrics file", *config.metrics_file, line_of("metrics_file")};
+    metrics =
+        Output{"metrics_file", "the metrics file", *config.metrics_file, line_of("metrics_file")};
   }
 
   std::vector<ConfigDiagnostic> out;

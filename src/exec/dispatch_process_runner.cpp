@@ -52,7 +52,8 @@ std::vector<ProcessCompletion> DispatchProcessRunner::stop_all() {
   std::vector<ProcessCompletion> done;
   if (slurm_) done = translate(slurm_->stop_all(), true);  // one scancel, returns at once
   auto local = translate(local_.stop_all(), false);
-  done.insert(done.end(), std::make_move_iterator(local.begin()), std::make_move_iterator(local.end()));
+  done.insert(done.end(), std::make_move_iterator(local.begin()),
+              std::make_move_iterator(local.end()));
   return done;
 }
 

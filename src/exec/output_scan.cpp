@@ -20,7 +20,7 @@ namespace orch {
 namespace {
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
-constexpr std::size_t kLineCap = 4096;       // bytes of one line kept; the rest is only counted
+constexpr std::size_t kLineCap = 4096;  // bytes of one line kept; the rest is only counted
 constexpr std::size_t kLastLineMax = 500;
 constexpr std::string_view kRecordsKey = "RECORDS_PROCESSED=";
 constexpr std::string_view kDataAsOfKey = "DATA_AS_OF=";
@@ -100,9 +100,10 @@ class LineScanner {
         report_.data_as_of = to_valid_utf8(value);
         report_.data_as_of_problem.reset();
       } else {
-        report_.data_as_of_problem = "ignored DATA_AS_OF=" + to_valid_utf8(truncate_utf8(value, 100)) +
-                                     ": expected ISO 8601 (2026-11-18T15:07:00Z, an offset, or a "
-                                     "local time in the pipeline's zone) or a date (YYYY-MM-DD)";
+        report_.data_as_of_problem =
+            "ignored DATA_AS_OF=" + to_valid_utf8(truncate_utf8(value, 100)) +
+            ": expected ISO 8601 (2026-11-18T15:07:00Z, an offset, or a "
+            "local time in the pipeline's zone) or a date (YYYY-MM-DD)";
       }
     }
   }

@@ -38,11 +38,11 @@ volatile sig_atomic_t g_continued = 0;
 volatile sig_atomic_t g_again_signal = 0;
 
 constexpr int kSignals[5] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGCONT};
-constexpr Millis kKillRepeat{1000};        // SIGKILL re-sent while a process refuses to go
-constexpr Millis kStopGiveUp{2000};        // stop_all stops waiting this long after the last SIGKILL
-constexpr Millis kLingerPoll{50};          // stop_all re-checks groups it may get no SIGCHLD for
-constexpr Millis kTrackEvery{1000};        // /proc walk for the tasks' descendants while they run
-constexpr Millis kReapSlack{200};          // a SIGKILLed main process not reaped by then is abandoned
+constexpr Millis kKillRepeat{1000};  // SIGKILL re-sent while a process refuses to go
+constexpr Millis kStopGiveUp{2000};  // stop_all stops waiting this long after the last SIGKILL
+constexpr Millis kLingerPoll{50};    // stop_all re-checks groups it may get no SIGCHLD for
+constexpr Millis kTrackEvery{1000};  // /proc walk for the tasks' descendants while they run
+constexpr Millis kReapSlack{200};    // a SIGKILLed main process not reaped by then is abandoned
 
 void on_signal(int sig) {
   if (sig == SIGCONT) {
@@ -144,7 +144,8 @@ Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
 
 std::optional<OsProcess> PosixProcessRunner::os_process(ProcessId id) const {
   for (const auto& [pid, p] : procs_) {
-    if (p.id == id) return OsProcess{pid, p.start_ticks != 0 ? p.start_ticks : detail::process_start(pid)};
+    if (p.id == id)
+      return OsProcess{pid, p.start_ticks != 0 ? p.start_ticks : detail::process_start(pid)};
   }
   return std::nullopt;
 }

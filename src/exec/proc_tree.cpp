@@ -31,8 +31,8 @@ std::string read_small(const std::string& path, std::size_t limit) {
   return out;
 }
 
-// Parses /proc/<pid>/stat (false for a zombie, which only waits to be reaped): the command (field 2) may hold spaces and ')', so the fields are
-// counted from the last ')'.
+// Parses /proc/<pid>/stat (false for a zombie, which only waits to be reaped): the command (field
+// 2) may hold spaces and ')', so the fields are counted from the last ')'.
 bool parse_stat(pid_t pid, ProcInfo& info) {
   const std::string text = read_small("/proc/" + std::to_string(pid) + "/stat", 4096);
   const std::size_t close = text.rfind(')');
@@ -44,7 +44,7 @@ bool parse_stat(pid_t pid, ProcInfo& info) {
   unsigned long long fields[20] = {};
   while (*p == ' ') ++p;
   if (*p == '\0' || *p == 'Z' || *p == 'X') return false;  // a zombie has ended already
-  ++p;  // the state letter
+  ++p;                                                     // the state letter
   for (int i = 0; i < 19; ++i) {
     fields[i] = std::strtoull(p, &end, 10);
     if (end == p) return false;

@@ -6,7 +6,8 @@ namespace orch::slurm {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
   return s;
 }
@@ -23,7 +24,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t end = s.find(sep, start);
-    parts.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    parts.push_back(
+        s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     if (end == std::string_view::npos) return parts;
     start = end + 1;
   }
@@ -63,15 +65,22 @@ ExitFile parse_exit_file(std::string_view text) {
 bool ended_cleanly(const ExitFile& f) { return f.status == "exit 0" && !f.signalled; }
 
 long long time_limit_minutes(Millis timeout, Millis kill_grace) {
-  const long long ms = std::max<long long>(0, timeout.count()) + std::max<long long>(0, kill_grace.count());
+  const long long ms =
+      std::max<long long>(0, timeout.count()) + std::max<long long>(0, kill_grace.count());
   return std::max<long long>(1, (ms + 59'999) / 60'000);
 }
 
-std::vector<std::string> sbatch_argv(const ProcessRequest& r, const std::filesystem::path& wrapper) {
+std::vector<std::string> sbatch_argv(const ProcessRequest& r,
+                                     const std::filesystem::path& wrapper) {
   const RemoteSpec spec = r.remote.value_or(RemoteSpec{});
-  std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=" + spec.job_name,
-                                   "--chdir=" + r.cwd.string(), "--output=" + r.log_path.string(),
-                                   "--open-mode=truncate", "--export=ALL", "--no-requeue"};
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "--job-name=" + spec.job_name,
+                                   "--chdir=" + r.cwd.string(),
+                                   "--output=" + r.log_path.string(),
+                                   "--open-mode=truncate",
+                                   "--export=ALL",
+                                   "--no-requeue"};
   if (r.timeout > Millis::zero()) {
     argv.push_back("--time=" + std::to_string(time_limit_minutes(r.timeout, r.kill_grace)));
   }
@@ -136,7 +145,8 @@ std::map<std::string, JobState> parse_squeue(std::string_view output) {
       const auto code = split(trim(fields[4]), ':');
       if (const auto n = to_number(code[0])) s.exit_code = static_cast<int>(*n);
       if (code.size() > 1) {
-        if (const auto sig = to_number(code[1]); sig && *sig != 0) s.signal = static_cast<int>(*sig);
+        if (const auto sig = to_number(code[1]); sig && *sig != 0)
+          s.signal = static_cast<int>(*sig);
       }
     }
     jobs[std::string(trim(fields[0]))] = std::move(s);

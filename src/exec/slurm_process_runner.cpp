@@ -18,9 +18,9 @@ namespace orch {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr Millis kCommandTimeout{60000};   // sbatch/squeue/scancel on a busy controller
-constexpr Millis kExitFileWait{10000};     // a shared folder may show the exit file late
-constexpr int kMissingPolls = 2;           // polls without the job before it counts as lost
+constexpr Millis kCommandTimeout{60000};  // sbatch/squeue/scancel on a busy controller
+constexpr Millis kExitFileWait{10000};    // a shared folder may show the exit file late
+constexpr int kMissingPolls = 2;          // polls without the job before it counts as lost
 // How often the exit files of open jobs are looked for between polls: a task that ended by
 // itself with exit 0 is done at once instead of at the next poll, so what waits for it (a
 // dependent, a queued task) is submitted within this much of its end.
@@ -39,7 +39,8 @@ std::string seconds_text(Millis d) { return std::to_string((d.count() + 999) / 1
 
 }  // namespace
 
-SlurmProcessRunner::SlurmProcessRunner(std::filesystem::path wrapper_dir, std::vector<std::string> env)
+SlurmProcessRunner::SlurmProcessRunner(std::filesystem::path wrapper_dir,
+                                       std::vector<std::string> env)
     : wrapper_dir_(std::move(wrapper_dir)), env_(std::move(env)) {}
 
 SlurmProcessRunner::~SlurmProcessRunner() {
@@ -78,7 +79,8 @@ Status SlurmProcessRunner::ensure_wrapper() {
   }
   ::chmod(tmp.c_str(), 0755);
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return make_error("cannot write the Slurm job wrapper " + path.string() + ": " + ec.message());
+  if (ec)
+    return make_error("cannot write the Slurm job wrapper " + path.string() + ": " + ec.message());
   wrapper_ = path;
   return ok();
 }
@@ -192,8 +194,8 @@ void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done
     for (auto& [id, j] : jobs_) j.last_query_error = why;
     return;
   }
-  const auto states = none_known ? std::map<std::string, slurm::JobState>{}
-                                 : slurm::parse_squeue(r->out);
+  const auto states =
+      none_known ? std::map<std::string, slurm::JobState>{} : slurm::parse_squeue(r->out);
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& j = it->second;
     auto next = std::next(it);
@@ -210,11 +212,13 @@ void SlurmProcessRunner::poll(MonoTime now, std::vector<ProcessCompletion>& done
       ProcessCompletion c;
       const std::string exit_text = slurm::parse_exit_file(read_small_file(exit_file)).status;
       if (!exit_text.empty()) {
-        slurm::apply_final_state(c, j.job_id, exit_text.starts_with("exit 0") ? "COMPLETED" : "FAILED", exit_text);
+        slurm::apply_final_state(
+            c, j.job_id, exit_text.starts_with("exit 0") ? "COMPLETED" : "FAILED", exit_text);
       } else {
         c.kind = ExitKind::Exited;
         c.exit_code = 1;
-        c.detail = "Slurm job " + j.job_id + ": job state lost (Slurm no longer knows it and no final state was seen)";
+        c.detail = "Slurm job " + j.job_id +
+                   ": job state lost (Slurm no longer knows it and no final state was seen)";
       }
       finish(it, std::move(c), now, done);
       it = next;
@@ -277,7 +281,8 @@ void SlurmProcessRunner::enforce(MonoTime now, std::vector<ProcessCompletion>& d
       ProcessCompletion c;
       c.exit_code = 1;
       c.detail = "Slurm job " + j.job_id + ": state unknown for " +
-                 seconds_text(std::chrono::duration_cast<Millis>(now - j.last_seen.value_or(j.submitted))) +
+                 seconds_text(
+                     std::chrono::duration_cast<Millis>(now - j.last_seen.value_or(j.submitted))) +
                  " (" + j.last_query_error + ")";
       finish(it, std::move(c), now, done);
     }
@@ -308,7 +313,8 @@ void SlurmProcessRunner::finish(std::map<ProcessId, Job>::iterator it, ProcessCo
   c.data_as_of = std::move(report.data_as_of);
   c.last_output_line = std::move(report.last_line);
   if (report.data_as_of_problem) {  // said in the attempt's log too, as for a local task
-    std::ofstream(j.log_path, std::ios::app) << "orchestrator: warning: " << *report.data_as_of_problem << "\n";
+    std::ofstream(j.log_path, std::ios::app)
+        << "orchestrator: warning: " << *report.data_as_of_problem << "\n";
     c.warning = std::move(report.data_as_of_problem);
   }
   std::filesystem::remove(exit_file, ec);
@@ -325,7 +331,9 @@ std::vector<ProcessCompletion> SlurmProcessRunner::stop_all() {
   while (!jobs_.empty()) {
     ProcessCompletion c;
     c.kind = ExitKind::Stopped;
-    if (error) c.detail = "stopped by the orchestrator; cancelling Slurm job " + jobs_.begin()->second.job_id + " failed: " + *error;
+    if (error)
+      c.detail = "stopped by the orchestrator; cancelling Slurm job " +
+                 jobs_.begin()->second.job_id + " failed: " + *error;
     finish(jobs_.begin(), std::move(c), now, done);
   }
   return done;

@@ -25,8 +25,8 @@
 #include <system_error>
 #include <vector>
 
-#include "orchestrator/util/fd.h"
 #include "orchestrator/exec/process_policy.h"
+#include "orchestrator/util/fd.h"
 #include "orchestrator/util/path_search.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -56,7 +56,7 @@ struct ChildPlan {
   int error_fd = -1;                       // fork: the pipe the failure is written to
   ChildFailure* shared_failure = nullptr;  // clone(CLONE_VM): where the failure is stored
   int max_fd = 0;
-  const int* caught = nullptr;             // signals with a handler of ours, to reset
+  const int* caught = nullptr;  // signals with a handler of ours, to reset
   int caught_count = 0;
   pid_t parent = 0;
   mode_t umask = 022;  // the umask the orchestrator was started with (it runs tighter)
@@ -85,8 +85,7 @@ std::string errno_text(int err) { return std::generic_category().message(err); }
   if (plan.shared_failure != nullptr) {
     *plan.shared_failure = failure;  // read by the parent once we are gone (vfork semantics)
   } else {
-    while (::write(plan.error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {
-    }
+    while (::write(plan.error_fd, &failure, sizeof failure) < 0 && errno == EINTR) {}
   }
   ::_exit(127);
 }
@@ -122,8 +121,7 @@ ORCH_CHILD_CODE void close_inherited(const ChildPlan& plan) {
   ::umask(plan.umask);
 
   // The sources are all >= 3, so no dup2 clobbers another; dup2 clears CLOEXEC on 0-2.
-  if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 ||
-      ::dup2(plan.log_fd, 2) < 0) {
+  if (::dup2(plan.devnull_fd, 0) < 0 || ::dup2(plan.log_fd, 1) < 0 || ::dup2(plan.log_fd, 2) < 0) {
     child_fail(plan, Stage::Redirect, errno);
   }
   if (plan.cwd != nullptr && ::chdir(plan.cwd) != 0) {
@@ -223,8 +221,8 @@ Expected<std::string> find_program(const ProcessRequest& req) {
   const PathLookup lookup = find_in_path(name, path, req.cwd);
   if (lookup.found) return lookup.found->string();
   if (lookup.not_executable) {
-    return make_error("cannot execute " + name + ": Permission denied (found in PATH, not executable)",
-                      false);
+    return make_error(
+        "cannot execute " + name + ": Permission denied (found in PATH, not executable)", false);
   }
   return make_error("cannot execute " + name + ": not found in PATH=" + path, false);
 }
@@ -247,7 +245,8 @@ std::string shebang_hint(const std::string& file) {
   return " (bad interpreter in its #! line: " + std::string(line) + " not found)";
 }
 
-Error describe_failure(const ChildFailure& f, const ProcessRequest& req, const std::string& exec_path) {
+Error describe_failure(const ChildFailure& f, const ProcessRequest& req,
+                       const std::string& exec_path) {
   const std::string what = errno_text(f.error);
   switch (static_cast<Stage>(f.stage)) {
     case Stage::ProcessGroup:
@@ -257,10 +256,8 @@ Error describe_failure(const ChildFailure& f, const ProcessRequest& req, const s
     case Stage::Chdir:
       return make_error("cannot change to working directory " + req.cwd.string() + ": " + what,
                         f.error != ENOENT && f.error != ENOTDIR && f.error != EACCES);
-    case Stage::Exec:
-      break;
-    default:
-      return make_error("cannot start " + exec_path + ": unexpected failure", true);
+    case Stage::Exec: break;
+    default: return make_error("cannot start " + exec_path + ": unexpected failure", true);
   }
   std::filesystem::path file(exec_path);
   if (file.is_relative() && !req.cwd.empty()) file = req.cwd / file;
@@ -313,7 +310,8 @@ SpawnShared& spawn_shared() {
 }  // namespace
 
 Expected<Spawned> spawn_process(const ProcessRequest& req) {
-  if (req.argv.empty()) return make_error("cannot start " + req.task_name + ": empty command", false);
+  if (req.argv.empty())
+    return make_error("cannot start " + req.task_name + ": empty command", false);
   Expected<std::string> exec_path = find_program(req);
   if (!exec_path) return exec_path.error();
 
@@ -374,7 +372,8 @@ Expected<Spawned> spawn_process(const ProcessRequest& req) {
   if (failure.stage == 0) {  // execve succeeded
     // The child's start lies between the two readings: the same tick, so that is its start.
     const long long after = boot_ticks();
-    const unsigned long long start = before >= 0 && after == before ? static_cast<unsigned long long>(before) : 0;
+    const unsigned long long start =
+        before >= 0 && after == before ? static_cast<unsigned long long>(before) : 0;
     return Spawned{pid, std::move(log), start};
   }
 #else
@@ -400,8 +399,7 @@ Expected<Spawned> spawn_process(const ProcessRequest& req) {
 #endif
 
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (failure.stage == 0) {
     return make_error("cannot start " + exec_path.value() + ": lost track of the child", true);
   }

@@ -4,8 +4,8 @@
 // async-signal-safe calls and never allocates.
 #include <sys/types.h>
 
-#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch::detail {
 

@@ -63,7 +63,8 @@ std::optional<std::vector<int>> find_cycle(const std::vector<GraphNode>& nodes) 
       nodes, [](int, const std::vector<Visit>&) {},
       [&](const Path& path, int dep) {
         // dep is on the path: the cycle is the path from dep to here, back to dep.
-        auto it = std::find_if(path.begin(), path.end(), [&](const auto& p) { return p.first == dep; });
+        auto it =
+            std::find_if(path.begin(), path.end(), [&](const auto& p) { return p.first == dep; });
         for (; it != path.end(); ++it) cycle.push_back(it->first);
         // Start at the node that comes first in the file, so the report is stable.
         std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());

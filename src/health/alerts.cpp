@@ -60,8 +60,7 @@ Expected<ProcessRequest> alert_request(const PipelineConfig& config, const Alert
   r.log_path = config.log_dir / "alerts" /
                (format_compact_utc(now) + "-" + std::to_string(++sequence) + "-" +
                 std::string(to_string(alert.kind)) + "-" +
-                file_part(alert.kind == AlertKind::SourceRed ? alert.source : alert.task) +
-                ".log");
+                file_part(alert.kind == AlertKind::SourceRed ? alert.source : alert.task) + ".log");
   r.env = base_env;
   set_env(r.env, "ORCHESTRATOR_ALERT_KIND", std::string(to_string(alert.kind)));
   set_env(r.env, "ORCHESTRATOR_ALERT_TASK", alert.task);
@@ -95,8 +94,7 @@ Status alert_outcome(const ProcessRequest& request, const ProcessCompletion& c) 
       return make_error(what + " timed out after " + format_duration(request.timeout));
     case ExitKind::Signaled:
       return make_error(what + " was killed by signal " + std::to_string(c.signal));
-    case ExitKind::Stopped:
-      return make_error(what + " was ended by a stop signal");
+    case ExitKind::Stopped: return make_error(what + " was ended by a stop signal");
   }
   return ok();
 }

@@ -108,7 +108,8 @@ std::vector<SourceFreshness> compute_freshness(const PipelineConfig& config,
       if (it == by_name.end()) continue;
       const TaskHealthRow& row = *it->second;
       std::optional<WallTime> success = row.success_ended_at;
-      if (row.last_success && (!success || *row.last_success > *success)) success = row.last_success;
+      if (row.last_success && (!success || *row.last_success > *success))
+        success = row.last_success;
       if (success && (!s.last_success || *success > *s.last_success)) s.last_success = success;
       const TaskReference ref = task_reference(row, calendar);
       if (ref.at && (!s.reference || *ref.at > *s.reference)) {

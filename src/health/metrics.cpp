@@ -35,9 +35,9 @@ void add(Family& f, const std::string& labels, const std::string& value) {
   f.samples.push_back(f.name + "{" + labels + "} " + value);
 }
 
-constexpr TaskStatus kStatuses[] = {TaskStatus::Pending, TaskStatus::Running, TaskStatus::Success,
-                                    TaskStatus::Failed,  TaskStatus::Timeout, TaskStatus::Skipped,
-                                    TaskStatus::Interrupted};
+constexpr TaskStatus kStatuses[] = {
+    TaskStatus::Pending, TaskStatus::Running, TaskStatus::Success,    TaskStatus::Failed,
+    TaskStatus::Timeout, TaskStatus::Skipped, TaskStatus::Interrupted};
 
 }  // namespace
 
@@ -57,25 +57,42 @@ std::string escape_label_value(std::string_view value) {
 
 std::string render_metrics(const PipelineConfig& config, const std::vector<TaskHealthRow>& rows,
                            const std::vector<SourceFreshness>& sources, WallTime now) {
-  Family success{"orchestrator_task_last_success_timestamp_seconds", "gauge",
-                 "Unix time of the task's latest successful run.", {}};
-  Family duration{"orchestrator_task_last_duration_seconds", "gauge",
-                  "Duration of the task's latest finished attempt.", {}};
-  Family failures{"orchestrator_task_consecutive_failures", "gauge",
-                  "Runs of the task that failed in a row since its last success.", {}};
-  Family status{"orchestrator_task_status", "gauge",
-                "1 for the task's current status in data_pipeline_status, 0 for the others.", {}};
-  Family runs{"orchestrator_task_runs_total", "counter",
-              "Scheduled runs of the task (a run counts once, however many attempts).", {}};
-  Family failed{"orchestrator_task_failures_total", "counter",
-                "Runs of the task that failed or timed out for good.", {}};
-  Family age{"orchestrator_source_age_seconds", "gauge",
+  Family success{"orchestrator_task_last_success_timestamp_seconds",
+                 "gauge",
+                 "Unix time of the task's latest successful run.",
+                 {}};
+  Family duration{"orchestrator_task_last_duration_seconds",
+                  "gauge",
+                  "Duration of the task's latest finished attempt.",
+                  {}};
+  Family failures{"orchestrator_task_consecutive_failures",
+                  "gauge",
+                  "Runs of the task that failed in a row since its last success.",
+                  {}};
+  Family status{"orchestrator_task_status",
+                "gauge",
+                "1 for the task's current status in data_pipeline_status, 0 for the others.",
+                {}};
+  Family runs{"orchestrator_task_runs_total",
+              "counter",
+              "Scheduled runs of the task (a run counts once, however many attempts).",
+              {}};
+  Family failed{"orchestrator_task_failures_total",
+                "counter",
+                "Runs of the task that failed or timed out for good.",
+                {}};
+  Family age{"orchestrator_source_age_seconds",
+             "gauge",
              "Age of the data source's latest data (market time for market-hours-only sources).",
              {}};
-  Family colour{"orchestrator_source_status", "gauge",
-                "Freshness of the data source: 0 green, 1 yellow, 2 red, 3 unknown.", {}};
-  Family checked{"orchestrator_health_checked_timestamp_seconds", "gauge",
-                 "Unix time this file was computed.", {}};
+  Family colour{"orchestrator_source_status",
+                "gauge",
+                "Freshness of the data source: 0 green, 1 yellow, 2 red, 3 unknown.",
+                {}};
+  Family checked{"orchestrator_health_checked_timestamp_seconds",
+                 "gauge",
+                 "Unix time this file was computed.",
+                 {}};
 
   std::map<std::string, const TaskHealthRow*> by_name;
   for (const auto& r : rows) by_name[r.name] = &r;
@@ -103,8 +120,8 @@ std::string render_metrics(const PipelineConfig& config, const std::vector<TaskH
   checked.samples.push_back(checked.name + " " + epoch_seconds(now));
 
   std::string out;
-  for (const Family* f : {&success, &duration, &failures, &status, &runs, &failed, &age, &colour,
-                          &checked}) {
+  for (const Family* f :
+       {&success, &duration, &failures, &status, &runs, &failed, &age, &colour, &checked}) {
     out += "# HELP " + f->name + " " + f->help + "\n";
     out += "# TYPE " + f->name + " " + f->type + "\n";
     for (const auto& line : f->samples) out += line + "\n";

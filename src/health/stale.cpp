@@ -12,7 +12,8 @@ StaleSelection select_stale(const PipelineConfig& config, const HealthReport& re
   StaleSelection sel;
   std::set<std::string> stale;
   for (const auto& s : report.sources) {
-    const bool pick = s.status == Freshness::Red || (min == Freshness::Yellow && s.status == Freshness::Yellow);
+    const bool pick =
+        s.status == Freshness::Red || (min == Freshness::Yellow && s.status == Freshness::Yellow);
     if (!pick) continue;
     sel.sources.push_back(&s);
     stale.insert(s.name);

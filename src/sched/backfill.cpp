@@ -28,8 +28,10 @@ std::string or_none(const std::optional<Date>& d) { return d ? format_date(*d) :
 
 Expected<DateRange> parse_date_range(std::string_view text) {
   const auto dots = text.find("..");
-  const std::string usage = "expected FROM..TO as YYYY-MM-DD..YYYY-MM-DD, e.g. "
-                            "2026-11-23..2026-11-27, not '" + std::string(text) + "'";
+  const std::string usage =
+      "expected FROM..TO as YYYY-MM-DD..YYYY-MM-DD, e.g. "
+      "2026-11-23..2026-11-27, not '" +
+      std::string(text) + "'";
   if (dots == std::string_view::npos) return make_error(ErrorKind::Usage, usage);
   auto from = parse_date(text.substr(0, dots));
   auto to = parse_date(text.substr(dots + 2));
@@ -40,9 +42,10 @@ Expected<DateRange> parse_date_range(std::string_view text) {
 
 Status check_run_date(DailyDays days, const MarketCalendar& calendar, Date day, Date today) {
   if (std::chrono::sys_days{day} > std::chrono::sys_days{today}) {
-    return make_error(ErrorKind::Usage, format_date(day) + " is after today (" + format_date(today) +
-                      "); the latest trading date up to today is " +
-                      or_none(trading_date_up_to(days, calendar, today)));
+    return make_error(ErrorKind::Usage, format_date(day) + " is after today (" +
+                                            format_date(today) +
+                                            "); the latest trading date up to today is " +
+                                            or_none(trading_date_up_to(days, calendar, today)));
   }
   if (is_daily_day(days, calendar, day)) return ok();
   auto after = trading_date_after(days, calendar, day);
@@ -51,8 +54,9 @@ Status check_run_date(DailyDays days, const MarketCalendar& calendar, Date day, 
   nearest += after && std::chrono::sys_days{*after} <= std::chrono::sys_days{today}
                  ? format_date(*after) + " after it"
                  : "none after it up to today (" + format_date(today) + ")";
-  return make_error(ErrorKind::Usage, date_with_reason(calendar, day) + " is not a trading date (daily_days: " +
-                    daily_days_name(days) + "); " + nearest);
+  return make_error(ErrorKind::Usage, date_with_reason(calendar, day) +
+                                          " is not a trading date (daily_days: " +
+                                          daily_days_name(days) + "); " + nearest);
 }
 
 Expected<std::vector<Date>> backfill_dates(DailyDays days, const MarketCalendar& calendar,
@@ -60,22 +64,26 @@ Expected<std::vector<Date>> backfill_dates(DailyDays days, const MarketCalendar&
   using std::chrono::sys_days;
   const std::string span = format_date(range.from) + ".." + format_date(range.to);
   if (sys_days{range.from} > sys_days{range.to}) {
-    return make_error(ErrorKind::Usage, "--backfill " + span + ": FROM is after TO; write the older date first");
+    return make_error(ErrorKind::Usage,
+                      "--backfill " + span + ": FROM is after TO; write the older date first");
   }
   if (sys_days{range.to} > sys_days{today}) {
-    return make_error(ErrorKind::Usage, "--backfill " + span + ": TO is after today (" + format_date(today) +
-                      "); the latest trading date up to today is " +
-                      or_none(trading_date_up_to(days, calendar, today)));
+    return make_error(ErrorKind::Usage, "--backfill " + span + ": TO is after today (" +
+                                            format_date(today) +
+                                            "); the latest trading date up to today is " +
+                                            or_none(trading_date_up_to(days, calendar, today)));
   }
   auto dates = trading_dates_in(days, calendar, range.from, range.to);
   if (dates.empty()) {
     auto after = trading_date_after(days, calendar, range.to);
-    return make_error(ErrorKind::Usage, "--backfill " + span + " holds no trading date (daily_days: " +
-                      daily_days_name(days) + "); the nearest are " +
-                      or_none(trading_date_before(days, calendar, range.from)) + " before it and " +
-                      (after && sys_days{*after} <= sys_days{today} ? format_date(*after)
-                                                                     : std::string("none")) +
-                      " after it");
+    return make_error(
+        ErrorKind::Usage,
+        "--backfill " + span + " holds no trading date (daily_days: " + daily_days_name(days) +
+            "); the nearest are " + or_none(trading_date_before(days, calendar, range.from)) +
+            " before it and " +
+            (after && sys_days{*after} <= sys_days{today} ? format_date(*after)
+                                                          : std::string("none")) +
+            " after it");
   }
   if (reverse) std::reverse(dates.begin(), dates.end());
   return dates;
@@ -97,8 +105,8 @@ std::vector<std::string> tasks_to_run(const std::vector<std::string>& tasks,
   return out;
 }
 
-std::optional<DateRange> look_back_range(DailyDays days, const MarketCalendar& calendar,
-                                         Date today, int look_back) {
+std::optional<DateRange> look_back_range(DailyDays days, const MarketCalendar& calendar, Date today,
+                                         int look_back) {
   auto dates = trading_dates_before(days, calendar, today, look_back);
   if (dates.empty()) return std::nullopt;
   return DateRange{dates.front(), dates.back()};

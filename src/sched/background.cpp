@@ -54,8 +54,8 @@ void BackgroundProcesses::start_queued() {
 bool BackgroundProcesses::sort(std::vector<ProcessCompletion> done) {
   bool task_ended = false;
   for (ProcessCompletion& c : done) {
-    auto it = std::find_if(running_.begin(), running_.end(),
-                           [&](const Job& j) { return j.id == c.id; });
+    auto it =
+        std::find_if(running_.begin(), running_.end(), [&](const Job& j) { return j.id == c.id; });
     if (it == running_.end()) {
       pending_.push_back(std::move(c));
       task_ended = true;

@@ -9,14 +9,16 @@ namespace orch {
 bool in_session(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
   if (!t.market_hours_only) return true;
   const MarketSession s = cal.session_at(now).session;
-  return t.session == SessionKind::Regular ? s == MarketSession::Regular : s != MarketSession::Closed;
+  return t.session == SessionKind::Regular ? s == MarketSession::Regular
+                                           : s != MarketSession::Closed;
 }
 
 WallTime next_session_start(const MarketCalendar& cal, const TaskSpec& t, WallTime now) {
   if (t.session == SessionKind::Regular) return cal.next_open(now);
   auto day = std::chrono::sys_days{cal.zone().date_of(now)};
   for (int i = 0; i < 30; ++i, day += std::chrono::days{1}) {
-    if (auto w = cal.window(std::chrono::year_month_day{day}, SessionKind::Extended); w && w->start > now) {
+    if (auto w = cal.window(std::chrono::year_month_day{day}, SessionKind::Extended);
+        w && w->start > now) {
       return w->start;
     }
   }
@@ -38,19 +40,23 @@ std::chrono::year_month_day session_date(const MarketCalendar& cal, const TaskSp
 IntradayScheduler::IntradayScheduler(const MarketCalendar& calendar,
                                      std::vector<const TaskSpec*> tasks,
                                      std::map<std::string, WallTime> last_starts, Cadence cadence)
-    : calendar_(calendar), tasks_(std::move(tasks)), last_start_(std::move(last_starts)),
+    : calendar_(calendar),
+      tasks_(std::move(tasks)),
+      last_start_(std::move(last_starts)),
       cadence_(cadence) {}
 
 std::vector<const TaskSpec*> IntradayScheduler::due(WallTime now) {
   for (auto& [name, last] : last_start_) last = clamp_last_start(last, now);
   std::vector<const TaskSpec*> out;
   for (const TaskSpec* t : tasks_) {
-    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now, cadence_)) out.push_back(t);
+    if (in_session(calendar_, *t, now) && is_due(last_start(t->name), t->interval, now, cadence_))
+      out.push_back(t);
   }
   return out;
 }
 
-std::vector<std::pair<std::string, WallTime>> IntradayScheduler::forget_future_starts(WallTime now) {
+std::vector<std::pair<std::string, WallTime>> IntradayScheduler::forget_future_starts(
+    WallTime now) {
   std::vector<std::pair<std::string, WallTime>> forgotten;
   for (auto it = last_start_.begin(); it != last_start_.end();) {
     if (it->second > now) {

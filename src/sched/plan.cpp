@@ -34,10 +34,8 @@ bool Plan::terminal(int id) const {
   switch (states_[id]) {
     case PlanState::Waiting:
     case PlanState::Running:
-    case PlanState::BackingOff:
-      return false;
-    default:
-      return true;
+    case PlanState::BackingOff: return false;
+    default: return true;
   }
 }
 
@@ -113,9 +111,9 @@ void Plan::settle(int id, PlanState final_state) {
 void Plan::skip_dependents(int id) {
   for (int dep : dependents_[id]) {
     if (states_[dep] != PlanState::Waiting) continue;
-    const char* what = states_[id] == PlanState::TimedOut ? "timed out"
+    const char* what = states_[id] == PlanState::TimedOut  ? "timed out"
                        : states_[id] == PlanState::Skipped ? "was skipped"
-                                                            : "failed";
+                                                           : "failed";
     states_[dep] = PlanState::Skipped;
     --unfinished_;
     skips_.push_back({dep, "dependency '" + tasks_[id].name + "' " + what});
@@ -138,7 +136,8 @@ void Plan::hold_back_dependents(int id, const std::string& origin) {
     if (states_[dep] != PlanState::Waiting) continue;
     states_[dep] = PlanState::Elsewhere;
     --unfinished_;
-    held_back_.push_back({dep, "not run: upstream '" + origin + "' is running under another orchestrator"});
+    held_back_.push_back(
+        {dep, "not run: upstream '" + origin + "' is running under another orchestrator"});
     hold_back_dependents(dep, origin);
   }
 }

@@ -8,7 +8,8 @@ namespace {
 
 AttemptOutcome outcome_of(const ProcessCompletion& c) {
   switch (c.kind) {
-    case ExitKind::Exited: return c.exit_code == 0 ? AttemptOutcome::Success : AttemptOutcome::Failure;
+    case ExitKind::Exited:
+      return c.exit_code == 0 ? AttemptOutcome::Success : AttemptOutcome::Failure;
     case ExitKind::Signaled: return AttemptOutcome::Failure;
     case ExitKind::TimedOut: return AttemptOutcome::Timeout;
     case ExitKind::Stopped: return AttemptOutcome::Interrupted;
@@ -134,8 +135,10 @@ std::optional<Runner::Starting> Runner::record_start(int id) {
   const int attempt = plan_.attempts(id) + 1;
   Starting s{id, 0, launch_(id, attempt)};
   plan_.mark_started(id);
-  AttemptStart start{run_id_, plan_.task(id).name, attempt, s.launch.scheduled_at, clock_.now(),
-                     s.launch.request.log_path.string(), s.launch.command};
+  AttemptStart start{run_id_,         plan_.task(id).name,
+                     attempt,         s.launch.scheduled_at,
+                     clock_.now(),    s.launch.request.log_path.string(),
+                     s.launch.command};
   auto row = recorder_.attempt_started(start);
   if (!row && row.error().kind == ErrorKind::Elsewhere) {
     // Another orchestrator runs it now: leave it (and what depends on it) to that one.

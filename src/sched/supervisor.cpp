@@ -18,7 +18,8 @@ TimeOfDay earliest_daily_time(const PipelineConfig& config) {
 
 WallTime next_daily_start(const MarketCalendar& cal, DailyDays days, TimeOfDay daily_time,
                           WallTime after) {
-  if (auto d = trading_date_after(days, cal, cal.zone().date_of(after))) return cal.zone().at(*d, daily_time);
+  if (auto d = trading_date_after(days, cal, cal.zone().date_of(after)))
+    return cal.zone().at(*d, daily_time);
   return after + std::chrono::hours(24);
 }
 
@@ -29,7 +30,11 @@ std::string describe_exit(const ProcessCompletion& c) {
 
 Supervisor::Supervisor(const Clock& clock, ProcessRunner& processes, SupervisorHost& host,
                        const MarketCalendar& calendar, DailyDays days, TimeOfDay daily_time)
-    : clock_(clock), processes_(processes), host_(host), calendar_(calendar), days_(days),
+    : clock_(clock),
+      processes_(processes),
+      host_(host),
+      calendar_(calendar),
+      days_(days),
       daily_time_(daily_time) {}
 
 void Supervisor::start(Slot& slot) {

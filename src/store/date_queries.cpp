@@ -104,7 +104,8 @@ Expected<DateHistory> read_date_history_readonly(const std::filesystem::path& pa
     return make_error(ErrorKind::Store, "cannot read status database " + path.string() + ": " +
                                             e.what() + store_detail::hint_for(e.getErrorCode()));
   } catch (const std::exception& e) {
-    return make_error(ErrorKind::Store, "cannot read status database " + path.string() + ": " + e.what());
+    return make_error(ErrorKind::Store,
+                      "cannot read status database " + path.string() + ": " + e.what());
   }
 }
 

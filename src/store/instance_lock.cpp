@@ -20,17 +20,17 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
 #include <cerrno>
-#include <cstdint>
-#include <optional>
-#include <utility>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <sys/stat.h>
 #include <thread>
+#include <utility>
 
 #include "schema.h"
 
@@ -99,7 +99,8 @@ std::optional<pid_t> identity_holder(int fd, const std::string& mode) {
 }
 
 Error io_error(const std::string& what, const std::filesystem::path& path) {
-  return make_error(ErrorKind::Store, what + " " + path.string() + ": " + std::strerror(errno), false);
+  return make_error(ErrorKind::Store, what + " " + path.string() + ": " + std::strerror(errno),
+                    false);
 }
 
 // A descriptor on the database file, kept for the life of the process (see the top): one

@@ -10,10 +10,10 @@
 namespace orch {
 namespace {
 
-using store_detail::Stmt;
 using store_detail::db_error;
-using store_detail::text_col;
 using store_detail::status_col;
+using store_detail::Stmt;
+using store_detail::text_col;
 using store_detail::time_col;
 
 // One read transaction around a multi-statement read: one snapshot and one WAL read lock for
@@ -26,8 +26,7 @@ class ReadSnapshot {
   ~ReadSnapshot() {
     try {
       db_.exec("RELEASE health_read");
-    } catch (...) {
-    }
+    } catch (...) {}
   }
   ReadSnapshot(const ReadSnapshot&) = delete;
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;

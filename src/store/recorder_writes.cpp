@@ -11,10 +11,10 @@
 namespace orch {
 namespace {
 
-using store_detail::Connection;
-using store_detail::Stmt;
 using store_detail::bind_opt;
 using store_detail::bind_text;
+using store_detail::Connection;
+using store_detail::Stmt;
 
 double seconds(Millis d) { return static_cast<double>(d.count()) / 1000.0; }
 
@@ -136,44 +136,47 @@ Status StatusStore::attempt_process(std::int64_t attempt_id, std::int64_t pgid,
 Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
   const std::string started = format_db_time(start.started_at);
   Connection& c = *conn_;
-  return store_detail::write<std::int64_t>(c, "cannot record the start of " + start.task_name, [&]() -> Expected<std::int64_t> {
-    // In the transaction that marks it RUNNING: a task RUNNING under another run whose
-    // mode's lock a live process holds (another mode: ours is held by us alone) is running
-    // now; a second copy would write beside it.
-    {
-      Stmt other(c, R"sql(
+  return store_detail::write<std::int64_t>(
+      c, "cannot record the start of " + start.task_name, [&]() -> Expected<std::int64_t> {
+        // In the transaction that marks it RUNNING: a task RUNNING under another run whose
+        // mode's lock a live process holds (another mode: ours is held by us alone) is running
+        // now; a second copy would write beside it.
+        {
+          Stmt other(c, R"sql(
           SELECT r.mode, r.pid FROM data_pipeline_status s JOIN runs r ON r.id = s.run_id
           WHERE s.task_name = :task AND s.status = 'RUNNING' AND s.run_id <> :run)sql");
-      other->bind(":task", start.task_name);
-      other->bind(":run", start.run_id);
-      if (other->executeStep()) {
-        const std::string mode = other->getColumn(0).getString();
-        const std::int64_t pid = other->getColumn(1).getInt64();
-        if (pid != static_cast<std::int64_t>(::getpid()) && !InstanceLock::is_free(c.path, mode)) {
-          return make_error(ErrorKind::Elsewhere,
-                            "already running in " + mode + " (pid " + std::to_string(pid) + ")", false);
+          other->bind(":task", start.task_name);
+          other->bind(":run", start.run_id);
+          if (other->executeStep()) {
+            const std::string mode = other->getColumn(0).getString();
+            const std::int64_t pid = other->getColumn(1).getInt64();
+            if (pid != static_cast<std::int64_t>(::getpid()) &&
+                !InstanceLock::is_free(c.path, mode)) {
+              return make_error(ErrorKind::Elsewhere,
+                                "already running in " + mode + " (pid " + std::to_string(pid) + ")",
+                                false);
+            }
+          }
         }
-      }
-    }
-    // mode and trading_date are the run's, copied so history queries need no join.
-    Stmt ins(c, R"sql(
+        // mode and trading_date are the run's, copied so history queries need no join.
+        Stmt ins(c, R"sql(
         INSERT INTO task_runs (run_id, task_name, attempt, mode, trading_date, scheduled_at,
                                started_at, status, log_path, command)
         VALUES (:run, :task, :attempt, (SELECT mode FROM runs WHERE id = :run),
                 (SELECT trading_date FROM runs WHERE id = :run), :scheduled, :started,
                 'RUNNING', :log, :command))sql");
-    ins->bind(":run", start.run_id);
-    ins->bind(":task", start.task_name);
-    ins->bind(":attempt", start.attempt);
-    ins->bind(":scheduled", format_db_time(start.scheduled_at));
-    ins->bind(":started", started);
-    bind_text(*ins, ":log", start.log_path);
-    bind_text(*ins, ":command", start.command);
-    ins->exec();
-    const std::int64_t id = c.db().getLastInsertRowid();
+        ins->bind(":run", start.run_id);
+        ins->bind(":task", start.task_name);
+        ins->bind(":attempt", start.attempt);
+        ins->bind(":scheduled", format_db_time(start.scheduled_at));
+        ins->bind(":started", started);
+        bind_text(*ins, ":log", start.log_path);
+        bind_text(*ins, ":command", start.command);
+        ins->exec();
+        const std::int64_t id = c.db().getLastInsertRowid();
 
-    // The first attempt of a run is the one that counts in total_runs.
-    Stmt up(c, R"sql(
+        // The first attempt of a run is the one that counts in total_runs.
+        Stmt up(c, R"sql(
         INSERT INTO data_pipeline_status (task_name, status, last_run_start, run_id, total_runs,
                                           created_at, updated_at)
         VALUES (:task, 'RUNNING', :started, :run, :counted, :started, :started)
@@ -181,13 +184,13 @@ Expected<std::int64_t> StatusStore::attempt_started(const AttemptStart& start) {
             status = 'RUNNING', last_run_start = excluded.last_run_start,
             run_id = excluded.run_id, updated_at = excluded.updated_at,
             total_runs = COALESCE(total_runs, 0) + excluded.total_runs)sql");
-    up->bind(":task", start.task_name);
-    up->bind(":started", started);
-    up->bind(":run", start.run_id);
-    up->bind(":counted", start.attempt == 1 ? 1 : 0);
-    up->exec();
-    return Expected<std::int64_t>(id);
-  });
+        up->bind(":task", start.task_name);
+        up->bind(":started", started);
+        up->bind(":run", start.run_id);
+        up->bind(":counted", start.attempt == 1 ? 1 : 0);
+        up->exec();
+        return Expected<std::int64_t>(id);
+      });
 }
 
 Status StatusStore::attempt_submitted(std::int64_t attempt_id, const std::string& job_id) {
@@ -238,12 +241,10 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
     auto apply = [&]() -> int {
       if (!end.final) return apply_retrying(c, task_name, run_id, end, when);
       switch (end.status) {
-        case TaskStatus::Success:
-          return apply_success(c, task_name, run_id, end, when);
+        case TaskStatus::Success: return apply_success(c, task_name, run_id, end, when);
         case TaskStatus::Interrupted:
           return apply_interrupted(c, task_name, run_id, when, end.error, when);
-        default:
-          return apply_failure(c, task_name, run_id, end.status, when, end.error, when);
+        default: return apply_failure(c, task_name, run_id, end.status, when, end.error, when);
       }
     };
     if (apply() == 0) {  // the row was deleted while the task ran: made again, then updated
@@ -258,10 +259,10 @@ Status StatusStore::run_abandoned(std::int64_t run_id, const std::string& task_n
                                   TaskStatus status, const std::string& reason, WallTime when) {
   if (status != TaskStatus::Failed && status != TaskStatus::Timeout &&
       status != TaskStatus::Interrupted) {
-    return make_error(ErrorKind::Store,
-                      "cannot abandon the run of " + task_name + " with status " +
-                          std::string(to_string(status)),
-                      false);
+    return make_error(
+        ErrorKind::Store,
+        "cannot abandon the run of " + task_name + " with status " + std::string(to_string(status)),
+        false);
   }
   const std::string at = format_db_time(when);
   Connection& c = *conn_;

@@ -70,8 +70,9 @@ Expected<int> StatusStore::recover_interrupted(
       }
       for (const auto& [id, pid] : runs) {
         if (left != nullptr) {
-          Stmt gq(c, "SELECT task_name, pgid, pgid_start FROM task_runs "
-                     "WHERE run_id = :id AND status = 'RUNNING' AND pgid IS NOT NULL");
+          Stmt gq(c,
+                  "SELECT task_name, pgid, pgid_start FROM task_runs "
+                  "WHERE run_id = :id AND status = 'RUNNING' AND pgid IS NOT NULL");
           gq->bind(":id", id);
           while (gq->executeStep()) {
             left->push_back(LeftGroup{id, gq->getColumn(0).getString(), gq->getColumn(1).getInt64(),
@@ -93,9 +94,8 @@ Expected<int> StatusStore::recover_interrupted(
                 last_error_message = :why
             WHERE run_id = :id AND status = 'RUNNING')sql");
         tasks->bind(":now", at);
-        tasks->bind(":why", "orchestrator (--" + mode + ", PID " + std::to_string(pid) +
-                                ", run " + std::to_string(id) +
-                                ") stopped before the task finished");
+        tasks->bind(":why", "orchestrator (--" + mode + ", PID " + std::to_string(pid) + ", run " +
+                                std::to_string(id) + ") stopped before the task finished");
         tasks->bind(":id", id);
         changed += tasks->exec();
 

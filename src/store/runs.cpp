@@ -1,7 +1,7 @@
 // StatusStore's lifetime and the runs it records: opening the database, one runs row per
 // invocation (begin_run/end_run), and the --full supervisor's events.
-#include <tuple>
 #include <unistd.h>
+#include <tuple>
 
 #include "connection.h"
 #include "schema.h"

@@ -87,11 +87,21 @@ CREATE TABLE IF NOT EXISTS source_freshness (
 )sql";
 
 // Its documented columns; a data_pipeline_status found without one of them is refused.
-constexpr const char* kRequiredColumns[] = {
-    "task_name",          "last_run_start",         "last_run_end",   "last_success",
-    "last_failure",       "consecutive_failures",   "total_runs",     "total_successes",
-    "total_failures",     "last_error_message",     "last_records_processed",
-    "average_runtime_seconds", "status",            "created_at",     "updated_at"};
+constexpr const char* kRequiredColumns[] = {"task_name",
+                                            "last_run_start",
+                                            "last_run_end",
+                                            "last_success",
+                                            "last_failure",
+                                            "consecutive_failures",
+                                            "total_runs",
+                                            "total_successes",
+                                            "total_failures",
+                                            "last_error_message",
+                                            "last_records_processed",
+                                            "average_runtime_seconds",
+                                            "status",
+                                            "created_at",
+                                            "updated_at"};
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -113,7 +123,8 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   if (!existing.empty()) {
     for (const char* column : kRequiredColumns) {
       if (existing.count(column) == 0) {
-        return make_error(ErrorKind::Store, "status database " + path.string() +
+        return make_error(ErrorKind::Store,
+                          "status database " + path.string() +
                               ": table data_pipeline_status has no column " + column +
                               "; it was not made for this orchestrator",
                           false);
@@ -144,8 +155,7 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
 std::string hint_for(int code) {
   switch (code & 0xff) {
     case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      return " (not an SQLite database, or damaged; the file was left as it is)";
+    case SQLITE_CORRUPT: return " (not an SQLite database, or damaged; the file was left as it is)";
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:
@@ -155,8 +165,7 @@ std::string hint_for(int code) {
     case SQLITE_IOERR:
       return " (is the disk full, or a file-size limit reached? nothing more is started until "
              "the state can be recorded)";
-    default:
-      return "";
+    default: return "";
   }
 }
 
@@ -169,14 +178,16 @@ Status create_parent_folder(const std::filesystem::path& file) {
     std::error_code ec;
     if (std::filesystem::is_directory(partial, ec)) continue;
     if (::mkdir(partial.c_str(), 0775) != 0 && errno != EEXIST) {
-      return make_error(ErrorKind::Store, "cannot create folder " + partial.string() + " for database " +
+      return make_error(ErrorKind::Store,
+                        "cannot create folder " + partial.string() + " for database " +
                             file.string() + ": " + std::strerror(errno),
                         false);
     }
   }
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
-    return make_error(ErrorKind::Store, "cannot use " + folder.string() + " as the folder of database " +
+    return make_error(ErrorKind::Store,
+                      "cannot use " + folder.string() + " as the folder of database " +
                           file.string() + ": not a directory",
                       false);
   }
@@ -187,25 +198,28 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
   const std::string where = "status database " + path.string();
   if (auto made = create_parent_folder(path); !made) return made.error();
   try {
-    auto db = std::make_unique<SQLite::Database>(
-        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                 kBusyTimeoutMs);
     // The first statement only reads the header: a file that is not a database fails here,
     // and one written by a newer orchestrator is refused, both before anything is written to
     // them (not even the switch to WAL, which a newer version may not want).
     const int user_version = db->execAndGet("PRAGMA user_version").getInt();
     if (user_version > kSchemaVersion) {
-      return make_error(ErrorKind::Store, where + " has schema version " + std::to_string(user_version) +
-                            ", newer than this orchestrator's (" +
-                            std::to_string(kSchemaVersion) + "); upgrade the orchestrator (the "
+      return make_error(ErrorKind::Store,
+                        where + " has schema version " + std::to_string(user_version) +
+                            ", newer than this orchestrator's (" + std::to_string(kSchemaVersion) +
+                            "); upgrade the orchestrator (the "
                             "file is left as it is)",
                         false);
     }
     const std::string mode = lower(db->execAndGet("PRAGMA journal_mode = WAL").getString());
     if (sqlite3_db_readonly(db->getHandle(), "main") == 1) {
-      return make_error(ErrorKind::Store, where + " is read-only; the orchestrator needs to write to it", false);
+      return make_error(ErrorKind::Store,
+                        where + " is read-only; the orchestrator needs to write to it", false);
     }
     if (mode != "wal") {
-      return make_error(ErrorKind::Store, where + ": cannot switch to WAL mode (the journal mode stays '" + mode +
+      return make_error(ErrorKind::Store,
+                        where + ": cannot switch to WAL mode (the journal mode stays '" + mode +
                             "'; WAL needs a local file system)",
                         false);
     }
@@ -228,8 +242,8 @@ Expected<std::unique_ptr<SQLite::Database>> open_database(const std::filesystem:
     }
     return db;
   } catch (const SQLite::Exception& e) {
-    return make_error(ErrorKind::Store, "cannot open " + where + ": " + e.what() + hint_for(e.getErrorCode()),
-                      false);
+    return make_error(ErrorKind::Store,
+                      "cannot open " + where + ": " + e.what() + hint_for(e.getErrorCode()), false);
   } catch (const std::exception& e) {
     return make_error(ErrorKind::Store, "cannot open " + where + ": " + e.what(), false);
   }

@@ -75,8 +75,9 @@ std::vector<AttemptRow> attempts_from(SQLite::Statement& q) {
 }
 
 std::string attempt_columns(SQLite::Database& db) {
-  return std::string("run_id, task_name, attempt, status, started_at, ended_at, duration_seconds, "
-                     "exit_code, records_processed, error_message, ") +
+  return std::string(
+             "run_id, task_name, attempt, status, started_at, ended_at, duration_seconds, "
+             "exit_code, records_processed, error_message, ") +
          (has_column(db, "task_runs", "slurm_job_id") ? "slurm_job_id" : "NULL");
 }
 
@@ -101,7 +102,8 @@ Expected<std::unique_ptr<StatusReader>> StatusReader::open(const std::filesystem
   const std::string where = "status database " + path.string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return make_error(ErrorKind::Store, where + " does not exist yet (run a mode such as --daily first)", false);
+    return make_error(ErrorKind::Store,
+                      where + " does not exist yet (run a mode such as --daily first)", false);
   }
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
@@ -109,12 +111,14 @@ Expected<std::unique_ptr<StatusReader>> StatusReader::open(const std::filesystem
     // and the server keeps two connections for its whole life.
     db->exec("PRAGMA cache_size = -1024");
     // Reads the header and the schema: a file that is not a status database fails here.
-    SQLite::Statement q(*db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                             "('data_pipeline_status', 'runs', 'task_runs')");
+    SQLite::Statement q(*db,
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                        "('data_pipeline_status', 'runs', 'task_runs')");
     q.executeStep();
     if (q.getColumn(0).getInt() != 3) {
-      return make_error(ErrorKind::Store, where + " has no orchestrator tables (data_pipeline_status, runs, task_runs)",
-                        false);
+      return make_error(
+          ErrorKind::Store,
+          where + " has no orchestrator tables (data_pipeline_status, runs, task_runs)", false);
     }
     return std::unique_ptr<StatusReader>(new StatusReader(std::make_unique<Db>(Db{std::move(db)})));
   } catch (const std::exception& e) {
@@ -132,8 +136,9 @@ Expected<std::int64_t> StatusReader::data_version() {
 
 Expected<std::vector<RunRow>> StatusReader::runs(int limit) {
   try {
-    SQLite::Statement q(*db_->conn, std::string("SELECT ") + kRunColumns +
-                                  " FROM runs r ORDER BY r.started_at DESC, r.id DESC LIMIT ?");
+    SQLite::Statement q(*db_->conn,
+                        std::string("SELECT ") + kRunColumns +
+                            " FROM runs r ORDER BY r.started_at DESC, r.id DESC LIMIT ?");
     q.bind(1, limit);
     std::vector<RunRow> out;
     while (q.executeStep()) out.push_back(run_from(q));
@@ -145,7 +150,8 @@ Expected<std::vector<RunRow>> StatusReader::runs(int limit) {
 
 Expected<std::optional<RunRow>> StatusReader::run(std::int64_t id) {
   try {
-    SQLite::Statement q(*db_->conn, std::string("SELECT ") + kRunColumns + " FROM runs r WHERE r.id = ?");
+    SQLite::Statement q(*db_->conn,
+                        std::string("SELECT ") + kRunColumns + " FROM runs r WHERE r.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::optional<RunRow>();
     return std::optional<RunRow>(run_from(q));
@@ -157,18 +163,20 @@ Expected<std::optional<RunRow>> StatusReader::run(std::int64_t id) {
 Expected<std::vector<AttemptRow>> StatusReader::attempts_of_run(std::int64_t run_id) {
   try {
     SQLite::Statement q(*db_->conn, "SELECT " + attempt_columns(*db_->conn) +
-                                  " FROM task_runs WHERE run_id = ? ORDER BY id");
+                                        " FROM task_runs WHERE run_id = ? ORDER BY id");
     q.bind(1, run_id);
     return attempts_from(q);
   } catch (const std::exception& e) {
-    return store_detail::db_error(*db_->conn, "cannot read the attempts of run " + std::to_string(run_id), e);
+    return store_detail::db_error(*db_->conn,
+                                  "cannot read the attempts of run " + std::to_string(run_id), e);
   }
 }
 
 Expected<std::string> StatusReader::latest_daily_date() {
   try {
-    SQLite::Statement q(*db_->conn, "SELECT MAX(trading_date) FROM runs WHERE mode = 'daily' "
-                              "AND trading_date IS NOT NULL AND trading_date <> ''");
+    SQLite::Statement q(*db_->conn,
+                        "SELECT MAX(trading_date) FROM runs WHERE mode = 'daily' "
+                        "AND trading_date IS NOT NULL AND trading_date <> ''");
     q.executeStep();
     return text_col(q.getColumn(0));
   } catch (const std::exception& e) {
@@ -178,9 +186,10 @@ Expected<std::string> StatusReader::latest_daily_date() {
 
 Expected<std::vector<AttemptRow>> StatusReader::daily_attempts_on(const std::string& trading_date) {
   try {
-    SQLite::Statement q(*db_->conn, "SELECT " + attempt_columns(*db_->conn) +
-                                  " FROM task_runs WHERE run_id IN (SELECT id FROM runs WHERE "
-                                  "mode = 'daily' AND trading_date = ?) ORDER BY id");
+    SQLite::Statement q(*db_->conn,
+                        "SELECT " + attempt_columns(*db_->conn) +
+                            " FROM task_runs WHERE run_id IN (SELECT id FROM runs WHERE "
+                            "mode = 'daily' AND trading_date = ?) ORDER BY id");
     q.bind(1, trading_date);
     return attempts_from(q);
   } catch (const std::exception& e) {
@@ -272,11 +281,12 @@ Expected<std::map<std::string, std::string>> StatusReader::running_task_modes() 
 }
 
 Expected<DateHistory> StatusReader::date_history(const std::vector<std::string>& tasks,
-                                                const std::string& from, const std::string& to) {
+                                                 const std::string& from, const std::string& to) {
   try {
     return store_detail::date_history(*db_->conn, tasks, from, to);
   } catch (const std::exception& e) {
-    return store_detail::db_error(*db_->conn, "cannot read the successes of " + from + ".." + to, e);
+    return store_detail::db_error(*db_->conn, "cannot read the successes of " + from + ".." + to,
+                                  e);
   }
 }
 

@@ -17,7 +17,8 @@ namespace orch::store_detail {
 SQLite::Statement& Connection::statement(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
-    it = cache_.emplace(std::string(sql), std::make_unique<SQLite::Statement>(*db_, std::string(sql)))
+    it = cache_
+             .emplace(std::string(sql), std::make_unique<SQLite::Statement>(*db_, std::string(sql)))
              .first;
   }
   return *it->second;
@@ -27,8 +28,7 @@ Stmt::~Stmt() {
   st_.tryReset();
   try {
     st_.clearBindings();  // sqlite3_clear_bindings: always SQLITE_OK
-  } catch (...) {
-  }
+  } catch (...) {}
 }
 
 Error db_error(SQLite::Database& db, const std::string& what, const std::exception& e) {
@@ -47,10 +47,11 @@ void rollback(Connection& c) noexcept {
 Expected<std::pair<std::uint64_t, std::uint64_t>> file_identity(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return make_error(ErrorKind::Store, "cannot stat status database " + path.string() + ": " +
-                                            std::strerror(errno));
+    return make_error(ErrorKind::Store,
+                      "cannot stat status database " + path.string() + ": " + std::strerror(errno));
   }
-  return std::make_pair(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
+  return std::make_pair(static_cast<std::uint64_t>(st.st_dev),
+                        static_cast<std::uint64_t>(st.st_ino));
 }
 
 Status check_identity(const Connection& c) {

@@ -20,7 +20,8 @@ void ConsoleStatus::task_started(std::string_view name, int attempt, int max_att
                                  const std::vector<std::string>& argv, std::string_view job_id) {
   const std::string job = job_id.empty() ? "" : fmt::format(" [Slurm job {}]", job_id);
   if (attempt > 1) {
-    spdlog::info("{}  Running: {} (attempt {}/{}){}", mark("▶️", ">>"), name, attempt, max_attempts, job);
+    spdlog::info("{}  Running: {} (attempt {}/{}){}", mark("▶️", ">>"), name, attempt,
+                 max_attempts, job);
   } else {
     spdlog::info("{}  Running: {}{}", mark("▶️", ">>"), name, job);
   }
@@ -65,14 +66,17 @@ void ConsoleStatus::run_finished(const RunSummary& s) {
   const bool clean = !cut_short && s.failed == 0 && s.skipped == 0 && s.interrupted == 0;
   const std::string how = s.stop_signal == SIGINT    ? "stopped by SIGINT"
                           : s.stop_signal == SIGTERM ? "stopped by SIGTERM"
-                          : s.stop_signal != 0       ? "stopped by signal " + std::to_string(s.stop_signal)
-                          : s.store_failed           ? "aborted: the status database could not be written"
-                          : clean                    ? "completed"
-                                                     : "finished with problems";
+                          : s.stop_signal != 0
+                              ? "stopped by signal " + std::to_string(s.stop_signal)
+                          : s.store_failed ? "aborted: the status database could not be written"
+                          : clean          ? "completed"
+                                           : "finished with problems";
   const auto line = fmt::format(
       "{} {} {}: {} succeeded, {} failed, {} skipped, {} already done, {} interrupted{} in {}",
-      clean ? mark("✅", "DONE") : cut_short ? mark("⏹️", "STOPPED") : mark("❌", "DONE"), label_,
-      how, s.succeeded, s.failed, s.skipped, s.already_done, s.interrupted,
+      clean       ? mark("✅", "DONE")
+      : cut_short ? mark("⏹️", "STOPPED")
+                  : mark("❌", "DONE"),
+      label_, how, s.succeeded, s.failed, s.skipped, s.already_done, s.interrupted,
       (s.not_started > 0 ? fmt::format(", {} not started", s.not_started) : std::string()) +
           (s.elsewhere > 0 ? fmt::format(", {} left to another orchestrator", s.elsewhere)
                            : std::string()),

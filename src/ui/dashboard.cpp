@@ -92,15 +92,16 @@ std::string age_text(const SourceFreshness& s, const Zone& zone, WallTime now) {
   }
   text += human_age(*s.age);
   if (s.market_time) {
-    return text + (s.session == SessionKind::Extended ? " of extended-hours market time" : " of market time");
+    return text + (s.session == SessionKind::Extended ? " of extended-hours market time"
+                                                      : " of market time");
   }
   return text + (skips_time ? " old, counting only the days daily_days runs" : " ago");
 }
 
 // A reference after the clock's now: the age cannot be known.
 std::string future_text(const SourceFreshness& s) {
-  return std::string(s.from_data_as_of ? "data as of " : "updated ") + format_iso_utc(*s.reference) +
-         ", after the clock's now: clock stepped back? age unknown";
+  return std::string(s.from_data_as_of ? "data as of " : "updated ") +
+         format_iso_utc(*s.reference) + ", after the clock's now: clock stepped back? age unknown";
 }
 
 std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now,
@@ -110,7 +111,7 @@ std::string source_line(const SourceFreshness& s, const Zone& zone, WallTime now
     case Freshness::Green: what = "Fresh (" + age_text(s, zone, now) + ")"; break;
     case Freshness::Yellow: what = "Stale (" + age_text(s, zone, now) + ")"; break;
     case Freshness::Red:
-      what = s.age        ? "Critically stale (" + age_text(s, zone, now) + ")"
+      what = s.age         ? "Critically stale (" + age_text(s, zone, now) + ")"
              : s.in_future ? "Critically stale (" + future_text(s) + ")"
                            : "Critically stale";
       break;
@@ -152,23 +153,24 @@ std::string task_table(const HealthReport& report, const Zone& zone, const Paint
     std::vector<std::string> text;
     TaskStatus status = TaskStatus::Pending;
   };
-  const std::vector<std::string> head = {"Task", "Status", "Last run", "Fails", "Success",
-                                         "Avg time", "Records", "Last error"};
+  const std::vector<std::string> head = {"Task",    "Status",   "Last run", "Fails",
+                                         "Success", "Avg time", "Records",  "Last error"};
   std::vector<Cells> rows;
   for (const auto& r : report.tasks) {
     Cells c;
     c.status = r.status;
     const auto last = r.last_run_end ? r.last_run_end : r.last_run_start;
-    c.text = {r.name,
-              std::string(to_string(r.status)),
-              last ? format_local_minute(zone, *last) : "never",
-              std::to_string(r.consecutive_failures),
-              percent(r),
-              r.average_runtime_seconds
-                  ? format_duration(Millis{static_cast<long long>(*r.average_runtime_seconds * 1000)})
-                  : "-",
-              r.last_records ? std::to_string(*r.last_records) : "-",
-              r.last_error.empty() ? "-" : shorten(r.last_error, 60)};
+    c.text = {
+        r.name,
+        std::string(to_string(r.status)),
+        last ? format_local_minute(zone, *last) : "never",
+        std::to_string(r.consecutive_failures),
+        percent(r),
+        r.average_runtime_seconds
+            ? format_duration(Millis{static_cast<long long>(*r.average_runtime_seconds * 1000)})
+            : "-",
+        r.last_records ? std::to_string(*r.last_records) : "-",
+        r.last_error.empty() ? "-" : shorten(r.last_error, 60)};
     rows.push_back(std::move(c));
   }
   std::vector<std::size_t> widths(head.size());
@@ -243,11 +245,14 @@ std::string render_dashboard(const HealthReport& report, const Zone& zone, Conso
   for (const Section& section : kSections) {
     std::string lines;
     for (const auto& s : report.sources) {
-      if (s.status == section.level) lines += source_line(s, zone, report.checked_at, name_width, paint);
+      if (s.status == section.level)
+        lines += source_line(s, zone, report.checked_at, name_width, paint);
     }
     if (lines.empty()) continue;
-    out += "\n" + paint(colour_of(section.level), std::string(paint.mark(section.emoji, section.plain)) +
-                                                      " " + section.title) + "\n";
+    out += "\n" +
+           paint(colour_of(section.level),
+                 std::string(paint.mark(section.emoji, section.plain)) + " " + section.title) +
+           "\n";
     out += lines;
   }
   if (report.sources.empty()) out += "\n   (no data sources: the pipeline has no tasks)\n";
@@ -259,7 +264,8 @@ std::string render_dashboard(const HealthReport& report, const Zone& zone, Conso
     for (const MissedDate& m : report.missed_dates) {
       std::string names;
       for (const auto& t : m.tasks) names += (names.empty() ? "" : ", ") + t;
-      out += fmt::format("   {} {}: not succeeded: {}\n", paint.mark("•", "*"), format_date(m.date), names);
+      out += fmt::format("   {} {}: not succeeded: {}\n", paint.mark("•", "*"), format_date(m.date),
+                         names);
     }
   }
 
@@ -293,13 +299,14 @@ std::string render_health_json(const HealthReport& report) {
     }
     nlohmann::ordered_json avg = nullptr;
     if (r.average_runtime_seconds) avg = *r.average_runtime_seconds;
-    tasks.push_back({{"name", r.name},
-                     {"status", std::string(to_string(r.status))},
-                     {"consecutive_failures", r.consecutive_failures},
-                     {"success_rate", rate},
-                     {"average_runtime_seconds", avg},
-                     {"last_error_message",
-                      r.last_error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.last_error)}});
+    tasks.push_back(
+        {{"name", r.name},
+         {"status", std::string(to_string(r.status))},
+         {"consecutive_failures", r.consecutive_failures},
+         {"success_rate", rate},
+         {"average_runtime_seconds", avg},
+         {"last_error_message", r.last_error.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(r.last_error)}});
   }
   nlohmann::ordered_json missed = nlohmann::ordered_json::array();
   for (const MissedDate& m : report.missed_dates) {
@@ -307,15 +314,15 @@ std::string render_health_json(const HealthReport& report) {
   }
   const HealthSummary sum = summarize(report.sources);
   nlohmann::ordered_json out = {{"checked_at", format_iso_utc(report.checked_at)},
-                        {"sources", sources},
-                        {"tasks", tasks},
-                        {"missed_dates", missed},
-                        {"summary",
-                         {{"healthy", sum.healthy},
-                          {"stale", sum.stale},
-                          {"critical", sum.critical},
-                          {"unknown", sum.unknown},
-                          {"total", sum.total}}}};
+                                {"sources", sources},
+                                {"tasks", tasks},
+                                {"missed_dates", missed},
+                                {"summary",
+                                 {{"healthy", sum.healthy},
+                                  {"stale", sum.stale},
+                                  {"critical", sum.critical},
+                                  {"unknown", sum.unknown},
+                                  {"total", sum.total}}}};
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

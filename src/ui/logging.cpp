@@ -1,12 +1,12 @@
 #include "orchestrator/ui/logging.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <system_error>
 #include <unistd.h>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
 
 #include "orchestrator/util/terminal.h"
 

@@ -23,7 +23,9 @@ using std::chrono::year_month_day;
 
 constexpr long long kDay = 86400;
 
-long long floor_div(long long a, long long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+long long floor_div(long long a, long long b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 // "09:30:00": systemd calendar specs want the seconds.
 std::string hh_mm_ss(TimeOfDay t) {
@@ -31,7 +33,9 @@ std::string hh_mm_ss(TimeOfDay t) {
   return fmt::format("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
 }
 
-std::string hh_mm(long long seconds) { return fmt::format("{:02}:{:02}", seconds / 3600, seconds / 60 % 60); }
+std::string hh_mm(long long seconds) {
+  return fmt::format("{:02}:{:02}", seconds / 3600, seconds / 60 % 60);
+}
 
 // "1h", "25min", "1h 30min": a DST mismatch or a timeout, for people.
 std::string human_span(long long seconds) {
@@ -42,9 +46,8 @@ std::string human_span(long long seconds) {
 }
 
 bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // systemd: '%' starts a specifier everywhere; quoted words would need '"', '\' and '$'
@@ -63,7 +66,8 @@ Expected<std::string> systemd_value(const std::string& s) {
 
 Expected<std::string> xml_value(const std::string& s) {
   if (has_control(s)) {
-    return make_error("cannot write the path '" + s + "' into a plist (it contains a control character)");
+    return make_error("cannot write the path '" + s +
+                      "' into a plist (it contains a control character)");
   }
   return escape_markup(s);
 }
@@ -139,7 +143,8 @@ std::vector<UnitFile> unit_templates(UnitKind kind) {
   for (const auto& t : generated::kUnitTemplates) {
     if (want == t.kind) out.push_back({t.name, t.text});
   }
-  std::sort(out.begin(), out.end(), [](const UnitFile& a, const UnitFile& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(),
+            [](const UnitFile& a, const UnitFile& b) { return a.name < b.name; });
   return out;
 }
 
@@ -176,8 +181,8 @@ LocalFire local_fire_time(const Zone& pipeline_zone, const Zone& local_zone, Tim
     const sys_days local_day{local_zone.date_of(at)};
     const auto clock = parse_time_of_day(local_zone.local_clock(at));
     const long long local_seconds = clock ? clock->since_midnight.count() : 0;
-    const long long delta = (local_day - sys_days{day}).count() * kDay + local_seconds -
-                            daily.since_midnight.count();
+    const long long delta =
+        (local_day - sys_days{day}).count() * kDay + local_seconds - daily.since_midnight.count();
     lo = std::min(lo, delta);
     hi = std::max(hi, delta);
   }
@@ -203,7 +208,8 @@ LocalFire local_fire_time(const Zone& pipeline_zone, const Zone& local_zone, Tim
   } else {
     out.note = fmt::format(
         "{} falls between {} and {} in {} depending on the date (the two zones' daylight "
-        "saving time differs): the agent fires at the earliest, {}{}, up to {} early, and the daily "
+        "saving time differs): the agent fires at the earliest, {}{}, up to {} early, and the "
+        "daily "
         "run waits for the tasks' times",
         when, hh_mm(tod), hh_mm(tod + (hi - lo)), out.zone, hh_mm(tod), day_note,
         human_span(hi - lo));
@@ -229,7 +235,8 @@ UnitSettings unit_settings(const PipelineConfig& config, const Zone& pipeline_zo
   s.agent_log_dir = home / "Library" / "Logs" / "orchestrator";
   auto add_writable = [&](const std::filesystem::path& p) {
     const auto n = p.lexically_normal();
-    if (std::find(s.writable.begin(), s.writable.end(), n) == s.writable.end()) s.writable.push_back(n);
+    if (std::find(s.writable.begin(), s.writable.end(), n) == s.writable.end())
+      s.writable.push_back(n);
   };
   add_writable(config.base_dir);
   add_writable(config.database.parent_path());
@@ -303,14 +310,18 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
   std::string out = fmt::format("# orchestrator {}: {} for {}\n", ORCH_VERSION,
                                 kind == UnitKind::Launchd ? "launchd agents" : "systemd user units",
                                 s.config.string());
-  out += fmt::format("# Daily run: {} at {} {} (the earliest daily `time`); each task still waits "
-                     "for its own time.\n", days, hh_mm_ss(s.daily_time), s.timezone);
+  out += fmt::format(
+      "# Daily run: {} at {} {} (the earliest daily `time`); each task still waits "
+      "for its own time.\n",
+      days, hh_mm_ss(s.daily_time), s.timezone);
   if (s.daily_days == DailyDays::Trading) {
-    out += "# daily_days is `trading`: a timer cannot know exchange holidays, so it also fires on "
-           "weekday holidays.\n";
+    out +=
+        "# daily_days is `trading`: a timer cannot know exchange holidays, so it also fires on "
+        "weekday holidays.\n";
   }
-  out += "# Intraday: one resident `--intraday` process, restarted if it dies; it runs each task "
-         "when it is due.\n";
+  out +=
+      "# Intraday: one resident `--intraday` process, restarted if it dies; it runs each task "
+      "when it is due.\n";
   out += "# Web dashboard (optional): one resident `--serve` on 127.0.0.1:8787, read-only.\n";
   if (kind == UnitKind::Launchd) out += fmt::format("# {}.\n", s.local.note);
   out += "# Each file follows a line `# ==> NAME <==`. To install:\n";
@@ -324,7 +335,8 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
         "#   launchctl bootstrap gui/$(id -u) \"$D\"/local.orchestrator.intraday.plist\n"
         "#   launchctl bootstrap gui/$(id -u) \"$D\"/local.orchestrator.serve.plist   # dashboard\n"
         "# Check: launchctl print gui/$(id -u)/local.orchestrator.daily; logs in {}/.\n"
-        "# Render and bootstrap again (after launchctl bootout gui/$(id -u)/LABEL) when the times,\n"
+        "# Render and bootstrap again (after launchctl bootout gui/$(id -u)/LABEL) when the "
+        "times,\n"
         "# the pipeline's zone or the Mac's zone change.\n",
         shell_quote(s.agent_log_dir.string()), self, cfg, split, s.agent_log_dir.string());
   } else {
@@ -334,7 +346,8 @@ std::string units_preamble(UnitKind kind, const UnitSettings& s) {
         "#   systemctl --user daemon-reload\n"
         "#   systemctl --user enable --now orchestrator-daily.timer orchestrator-intraday.service\n"
         "#   systemctl --user enable --now orchestrator-serve.service   # the web dashboard\n"
-        "#   loginctl enable-linger \"$USER\"   # run them while you are logged out, and from boot\n"
+        "#   loginctl enable-linger \"$USER\"   # run them while you are logged out, and from "
+        "boot\n"
         "# Check: systemctl --user list-timers; journalctl --user -u orchestrator-daily -u "
         "orchestrator-intraday\n"
         "# The daily run may take up to {} (TimeoutStartSec=); render again when the pipeline's "

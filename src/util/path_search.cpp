@@ -11,9 +11,8 @@ PathLookup find_in_path(std::string_view name, std::string_view search_path,
   if (name.empty() || name.find('/') != std::string_view::npos) return result;
   for (std::size_t begin = 0;;) {
     const std::size_t colon = search_path.find(':', begin);
-    std::string_view dir = search_path.substr(begin, colon == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : colon - begin);
+    std::string_view dir = search_path.substr(
+        begin, colon == std::string_view::npos ? std::string_view::npos : colon - begin);
     if (dir.empty()) dir = ".";
     std::filesystem::path candidate = std::filesystem::path(dir) / name;
     if (candidate.is_relative() && !base.empty()) candidate = base / candidate;

@@ -18,7 +18,9 @@ std::string in_quotes(std::string_view text) {
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   // Three rows of the (n+1) x (m+1) table: two back for the transposition.
   const std::size_t m = b.size();
   std::vector<std::size_t> before(m + 1), prev(m + 1), cur(m + 1);
@@ -133,7 +135,10 @@ std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos) {
     return c;
   }
   // Length and the smallest code point of a lead byte; 0 marks an invalid lead.
-  const std::size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  const std::size_t len = c >= 0xF0 && c <= 0xF4  ? 4
+                          : c >= 0xE0 && c < 0xF0 ? 3
+                          : c >= 0xC2 && c < 0xE0 ? 2
+                                                  : 0;
   bool valid = len > 0 && pos + len <= s.size();
   char32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
   for (std::size_t k = 1; valid && k < len; ++k) {
@@ -160,7 +165,7 @@ std::string to_valid_utf8(std::string_view s) {
     const std::size_t start = i;
     const auto cp = next_code_point(s, i);
     if (!cp) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
+      out += "\xEF\xBF\xBD";                  // U+FFFD
     } else if (*cp >= 0x20 || *cp == '\t') {  // C0 controls but tab are dropped
       out.append(s.substr(start, i - start));
     }
@@ -188,7 +193,8 @@ std::string escape_controls(std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        std::snprintf(buf, sizeof buf, *cp < 0x100 ? "\\x%02x" : "\\u%04x", static_cast<unsigned>(*cp));
+        std::snprintf(buf, sizeof buf, *cp < 0x100 ? "\\x%02x" : "\\u%04x",
+                      static_cast<unsigned>(*cp));
         out += buf;
     }
   }
@@ -199,13 +205,13 @@ bool is_word_char(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   const auto in = [c](char32_t lo, char32_t hi) { return c >= lo && c <= hi; };
   return !(in(0x80, 0xBF) || c == 0xD7 || c == 0xF7 ||  // C1, Latin-1 punctuation, × ÷
-           in(0x2000, 0x2BFF) ||                          // punctuation, symbols, arrows, shapes
-           in(0x3000, 0x303F) ||                          // CJK symbols and punctuation
-           in(0xD800, 0xF8FF) ||                          // surrogates, private use
-           in(0xFE00, 0xFE6F) ||                          // variation selectors, small forms
-           in(0xFF00, 0xFF0F) || in(0xFF1A, 0xFF20) || in(0xFF3B, 0xFF40) ||
-           in(0xFF5B, 0xFF65) || in(0xFFF0, 0xFFFF) ||    // fullwidth punctuation, specials
-           in(0x1F000, 0x1FBFF));                         // emoji and other pictographs
+           in(0x2000, 0x2BFF) ||                        // punctuation, symbols, arrows, shapes
+           in(0x3000, 0x303F) ||                        // CJK symbols and punctuation
+           in(0xD800, 0xF8FF) ||                        // surrogates, private use
+           in(0xFE00, 0xFE6F) ||                        // variation selectors, small forms
+           in(0xFF00, 0xFF0F) || in(0xFF1A, 0xFF20) || in(0xFF3B, 0xFF40) || in(0xFF5B, 0xFF65) ||
+           in(0xFFF0, 0xFFFF) ||   // fullwidth punctuation, specials
+           in(0x1F000, 0x1FBFF));  // emoji and other pictographs
 }
 
 std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) {

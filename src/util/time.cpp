@@ -179,15 +179,13 @@ std::string format_iso_utc(WallTime t) {
   if (millis != 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()),
-                  static_cast<long long>(clock.hours().count()),
+                  static_cast<unsigned>(date.day()), static_cast<long long>(clock.hours().count()),
                   static_cast<long long>(clock.minutes().count()),
                   static_cast<long long>(clock.seconds().count()), millis);
   } else {
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ",
                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                  static_cast<unsigned>(date.day()),
-                  static_cast<long long>(clock.hours().count()),
+                  static_cast<unsigned>(date.day()), static_cast<long long>(clock.hours().count()),
                   static_cast<long long>(clock.minutes().count()),
                   static_cast<long long>(clock.seconds().count()));
   }
@@ -268,8 +266,7 @@ Expected<Millis> parse_seconds(std::string_view text, Millis least, Millis most)
   if (!number) return make_error(shown + " is not a number of seconds (e.g. 30 or 0.5)");
   auto plain = [](Millis m) {
     const long long ms = m.count();
-    return ms % 1000 == 0 ? std::to_string(ms / 1000)
-                          : fmt_millis_as_seconds(ms);
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) : fmt_millis_as_seconds(ms);
   };
   // Out-of-range text (1e400) parses as ±inf or overflows: out of range as well.
   if (ec == std::errc::result_out_of_range || !std::isfinite(value) ||

@@ -26,7 +26,8 @@ Expected<ListenAddress> parse_listen(std::string_view text) {
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return fail();
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return fail();
     out.host = std::string(text.substr(1, close - 1));
     port = text.substr(close + 2);
   } else {
@@ -56,7 +57,8 @@ bool is_loopback(std::string_view host) {
     const std::string_view part(h.data() + i, j - i);
     int value = -1;
     const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255) return false;
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255)
+      return false;
     ++parts;
     i = j + 1;
   }
@@ -81,7 +83,8 @@ bool host_allowed(std::string_view host_header, std::string_view listen_host,
   if (name.empty()) return false;
   if (name == "localhost" || name == "127.0.0.1" || name == "::1") return true;
   if (name == lower(listen_host)) return true;
-  return std::any_of(extra.begin(), extra.end(), [&](const std::string& e) { return lower(e) == name; });
+  return std::any_of(extra.begin(), extra.end(),
+                     [&](const std::string& e) { return lower(e) == name; });
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -99,7 +102,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 Auth check_bearer(std::string_view authorization, const std::optional<std::string>& token) {
   if (!token || token->empty()) return Auth::NoTokenConfigured;
   constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() || lower(authorization.substr(0, kScheme.size())) != kScheme) {
+  if (authorization.size() <= kScheme.size() ||
+      lower(authorization.substr(0, kScheme.size())) != kScheme) {
     return Auth::Denied;
   }
   std::string_view given = authorization.substr(kScheme.size());

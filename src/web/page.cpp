@@ -15,10 +15,10 @@ namespace orch::web {
 
 const StatusStyle& status_style(std::optional<TaskStatus> status) {
   static const StatusStyle kNone{"s-none", "", "did not run"};
-  static const StatusStyle kSuccess{"s-ok", "\u2713", "success"}, kFailed{"s-fail", "\u2717", "failed"},
-      kTimeout{"s-tout", "\u25D4", "timeout"}, kRunning{"s-run", "\u25B6", "running"},
-      kInterrupted{"s-int", "!", "interrupted"}, kSkipped{"s-skip", "\u2013", "skipped"},
-      kPending{"s-pend", "\u00B7", "pending"};
+  static const StatusStyle kSuccess{"s-ok", "\u2713", "success"},
+      kFailed{"s-fail", "\u2717", "failed"}, kTimeout{"s-tout", "\u25D4", "timeout"},
+      kRunning{"s-run", "\u25B6", "running"}, kInterrupted{"s-int", "!", "interrupted"},
+      kSkipped{"s-skip", "\u2013", "skipped"}, kPending{"s-pend", "\u00B7", "pending"};
   if (!status) return kNone;
   switch (*status) {
     case TaskStatus::Success: return kSuccess;
@@ -62,29 +62,34 @@ std::string seconds_text(const std::optional<double>& s) {
 
 void header(std::string& out, const DashboardData& d) {
   const MarketView& m = d.market;
-  std::string market = m.open ? "Market OPEN (regular session)"
-                              : "Market " + escape_html(m.session == "closed" ? "CLOSED" : m.session + "-market") +
-                                    (m.reason.empty() ? "" : " &middot; " + escape_html(m.reason));
+  std::string market =
+      m.open ? "Market OPEN (regular session)"
+             : "Market " + escape_html(m.session == "closed" ? "CLOSED" : m.session + "-market") +
+                   (m.reason.empty() ? "" : " &middot; " + escape_html(m.reason));
   out += fmt::format(
       "<header><div><h1>Pipeline dashboard</h1>"
       "<div class=\"meta\">{} &middot; checked {} ({})</div></div>"
-      "<div class=\"market\" id=\"market\">{} &middot; next open {} &middot; next close {}</div></header>",
+      "<div class=\"market\" id=\"market\">{} &middot; next open {} &middot; next close "
+      "{}</div></header>",
       escape_html(d.pipeline), escape_html(d.checked_at), escape_html(d.zone), market,
       escape_html(m.next_open), escape_html(m.next_close));
 }
 
 void tiles(std::string& out, const DashboardData& d) {
   out += "<div class=\"tiles\">";
-  const std::array<std::tuple<int, const char*, const char*>, 4> items{{
-      {d.healthy, "green", "healthy sources"},
-      {d.stale, "yellow", "stale sources"},
-      {d.critical, "red", "critical sources"},
-      {d.unknown, "unknown", "unknown sources"}}};
+  const std::array<std::tuple<int, const char*, const char*>, 4> items{
+      {{d.healthy, "green", "healthy sources"},
+       {d.stale, "yellow", "stale sources"},
+       {d.critical, "red", "critical sources"},
+       {d.unknown, "unknown", "unknown sources"}}};
   for (const auto& [n, status, label] : items) {
-    out += fmt::format("<div class=\"tile f-{}\"><b>{}</b><span class=\"badge\">{} {}</span> <span class=\"lbl\">{}</span></div>",
-                       status, n, freshness_glyph(status), freshness_word(status), label);
+    out += fmt::format(
+        "<div class=\"tile f-{}\"><b>{}</b><span class=\"badge\">{} {}</span> <span "
+        "class=\"lbl\">{}</span></div>",
+        status, n, freshness_glyph(status), freshness_word(status), label);
   }
-  out += fmt::format("<div class=\"tile\"><b>{}</b><span class=\"lbl\">tasks</span></div></div>", d.tasks.size());
+  out += fmt::format("<div class=\"tile\"><b>{}</b><span class=\"lbl\">tasks</span></div></div>",
+                     d.tasks.size());
 }
 
 void sources(std::string& out, const DashboardData& d) {
@@ -93,12 +98,16 @@ void sources(std::string& out, const DashboardData& d) {
     std::string writers;
     for (const auto& t : s.tasks) writers += (writers.empty() ? "" : ", ") + escape_html(t);
     out += fmt::format(
-        "<div class=\"source f-{}\"><span class=\"badge\">{} {}</span> <span class=\"name\">{}</span>"
+        "<div class=\"source f-{}\"><span class=\"badge\">{} {}</span> <span "
+        "class=\"name\">{}</span>"
         "<div class=\"detail\">{}</div><div class=\"detail\">written by {}</div></div>",
-        escape_html(s.status), freshness_glyph(s.status), freshness_word(s.status), escape_html(s.name),
-        s.age.empty() ? std::string("never updated")
-                      : "data " + escape_html(s.age) + " old" + (s.market_time ? " in market time" : "") +
-                            (s.last_success.empty() ? "" : " &middot; updated " + escape_html(s.last_success)),
+        escape_html(s.status), freshness_glyph(s.status), freshness_word(s.status),
+        escape_html(s.name),
+        s.age.empty()
+            ? std::string("never updated")
+            : "data " + escape_html(s.age) + " old" + (s.market_time ? " in market time" : "") +
+                  (s.last_success.empty() ? ""
+                                          : " &middot; updated " + escape_html(s.last_success)),
         writers);
   }
   if (d.sources.empty()) out += "<p class=\"note\">No data sources: the pipeline has no tasks.</p>";
@@ -106,16 +115,19 @@ void sources(std::string& out, const DashboardData& d) {
 }
 
 void tasks(std::string& out, const DashboardData& d, bool live) {
-  out += "<section id=\"tasks\"><h2>Tasks <span class=\"sub\">status, success rate, average runtime "
-         "of successes, runtime of the last 30 runs</span></h2><div class=\"scroll\"><table><thead><tr>"
-         "<th>Task</th><th class=\"hide-sm\">Schedule</th><th>Status</th><th>Success</th>"
-         "<th>Avg time</th><th class=\"hide-sm\">Last run</th><th>Fails</th>"
-         "<th>Last 30 runs</th><th>Last error</th></tr></thead><tbody>";
+  out +=
+      "<section id=\"tasks\"><h2>Tasks <span class=\"sub\">status, success rate, average runtime "
+      "of successes, runtime of the last 30 runs</span></h2><div "
+      "class=\"scroll\"><table><thead><tr>"
+      "<th>Task</th><th class=\"hide-sm\">Schedule</th><th>Status</th><th>Success</th>"
+      "<th>Avg time</th><th class=\"hide-sm\">Last run</th><th>Fails</th>"
+      "<th>Last 30 runs</th><th>Last error</th></tr></thead><tbody>";
   for (const auto& t : d.tasks) {
     const std::string name = escape_html(t.name);
     const std::string cell =
-        live ? fmt::format("<a href=\"/api/tasks/{}/log\" title=\"log of the newest attempt\">{}</a>",
-                           url_segment(t.name), name)
+        live ? fmt::format(
+                   "<a href=\"/api/tasks/{}/log\" title=\"log of the newest attempt\">{}</a>",
+                   url_segment(t.name), name)
              : name;
     out += fmt::format(
         "<tr data-task=\"{}\"><td class=\"name\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td>"
@@ -123,20 +135,24 @@ void tasks(std::string& out, const DashboardData& d, bool live) {
         "<td class=\"num\">{}</td><td>{}</td><td class=\"err\">{}</td></tr>",
         name, cell, t.schedule, badge(t.status),
         t.success_rate ? fmt::format("{:.0f}%", *t.success_rate * 100) : "&ndash;",
-        seconds_text(t.average_runtime_seconds), t.last_run.empty() ? "&ndash;" : escape_html(t.last_run),
-        t.consecutive_failures, runtime_svg(t.name, t.runtimes), escape_html(t.last_error));
+        seconds_text(t.average_runtime_seconds),
+        t.last_run.empty() ? "&ndash;" : escape_html(t.last_run), t.consecutive_failures,
+        runtime_svg(t.name, t.runtimes), escape_html(t.last_error));
   }
   out += "</tbody></table></div></section>";
 }
 
 std::string legend() {
   std::string out = "<ul class=\"legend\">";
-  for (TaskStatus s : {TaskStatus::Success, TaskStatus::Failed, TaskStatus::Timeout, TaskStatus::Running,
-                       TaskStatus::Interrupted, TaskStatus::Skipped}) {
+  for (TaskStatus s : {TaskStatus::Success, TaskStatus::Failed, TaskStatus::Timeout,
+                       TaskStatus::Running, TaskStatus::Interrupted, TaskStatus::Skipped}) {
     out += "<li>" + badge(s) + "</li>";
   }
-  return out + "<li><svg width=\"22\" height=\"10\" aria-hidden=\"true\"><rect width=\"22\" height=\"10\" "
-               "fill=\"#eef0f4\" stroke=\"#9aa3b5\" stroke-dasharray=\"2 2\"/></svg> retry wait</li></ul>";
+  return out +
+         "<li><svg width=\"22\" height=\"10\" aria-hidden=\"true\"><rect width=\"22\" "
+         "height=\"10\" "
+         "fill=\"#eef0f4\" stroke=\"#9aa3b5\" stroke-dasharray=\"2 2\"/></svg> retry "
+         "wait</li></ul>";
 }
 
 void timeline(std::string& out, const DashboardData& d) {
@@ -146,8 +162,10 @@ void timeline(std::string& out, const DashboardData& d) {
     out += "</h2><p class=\"note\">The daily DAG has not run on this database yet.</p></section>";
     return;
   }
-  out += fmt::format(" <span class=\"sub\">trading date {}, every attempt from {} (one bar per attempt)</span></h2>",
-                     escape_html(t.trading_date), escape_html(t.origin_text));
+  out += fmt::format(
+      " <span class=\"sub\">trading date {}, every attempt from {} (one bar per "
+      "attempt)</span></h2>",
+      escape_html(t.trading_date), escape_html(t.origin_text));
   out += "<div class=\"scroll\">" + timeline_svg(t) + "</div>" + legend();
   if (!t.skipped.empty()) {
     out += "<p class=\"note\">Skipped: ";
@@ -162,9 +180,10 @@ void timeline(std::string& out, const DashboardData& d) {
 }
 
 void grid(std::string& out, const DashboardData& d) {
-  out += fmt::format("<section id=\"grid\"><h2>Last {} trading dates <span class=\"sub\">daily tasks by "
-                     "outcome; an empty box: no run that date</span></h2>",
-                     d.grid.dates.size());
+  out += fmt::format(
+      "<section id=\"grid\"><h2>Last {} trading dates <span class=\"sub\">daily tasks by "
+      "outcome; an empty box: no run that date</span></h2>",
+      d.grid.dates.size());
   if (d.grid.tasks.empty()) {
     out += "<p class=\"note\">No daily tasks.</p></section>";
     return;
@@ -175,8 +194,9 @@ void grid(std::string& out, const DashboardData& d) {
 void missed(std::string& out, const DashboardData& d) {
   out += "<section id=\"missed\"><h2>Missed trading dates</h2>";
   if (!d.missed_dates) {
-    out += "<p class=\"note\">Not computed by this version: see the grid above for dates without a "
-           "successful run.</p>";
+    out +=
+        "<p class=\"note\">Not computed by this version: see the grid above for dates without a "
+        "successful run.</p>";
   } else if (d.missed_dates->empty()) {
     out += "<p class=\"note\">None: every daily task succeeded on each recent trading date.</p>";
   } else {
@@ -196,7 +216,8 @@ void missed(std::string& out, const DashboardData& d) {
 constexpr const char* kRefreshScript =
     "setInterval(function(){fetch(location.href,{cache:'no-store'}).then(function(r){"
     "return r.ok?r.text():null}).then(function(t){if(!t)return;var d=new DOMParser()"
-    ".parseFromString(t,'text/html');['header','main'].forEach(function(s){var n=d.querySelector(s),"
+    ".parseFromString(t,'text/html');['header','main'].forEach(function(s){var "
+    "n=d.querySelector(s),"
     "o=document.querySelector(s);if(n&&o)o.replaceWith(n)})}).catch(function(){})},";
 
 }  // namespace
@@ -204,19 +225,21 @@ constexpr const char* kRefreshScript =
 std::string render_page(const DashboardData& d, const PageOptions& options) {
   std::string out;
   out.reserve(64 * 1024 + d.tasks.size() * 3000 + d.grid.tasks.size() * d.grid.dates.size() * 120);
-  out += "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  out +=
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   if (options.live) {
     out += fmt::format("<noscript><meta http-equiv=\"refresh\" content=\"{}\"></noscript>",
                        options.refresh_seconds);
   } else {
     // A report file: nothing may be fetched, nothing run.
-    out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-           "style-src 'unsafe-inline'\">";
+    out +=
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">";
   }
-  out += fmt::format("<title>Pipeline dashboard: {}</title><style{}>{}</style>", escape_html(d.pipeline),
-                     options.script_nonce.empty() ? "" : " nonce=\"" + options.script_nonce + "\"",
-                     kPageCss);
+  out += fmt::format(
+      "<title>Pipeline dashboard: {}</title><style{}>{}</style>", escape_html(d.pipeline),
+      options.script_nonce.empty() ? "" : " nonce=\"" + options.script_nonce + "\"", kPageCss);
   if (options.live && !options.script_nonce.empty()) {
     out += fmt::format("<script nonce=\"{}\">", options.script_nonce);
     out += kRefreshScript + std::to_string(options.refresh_seconds * 1000) + ");";
@@ -233,10 +256,11 @@ std::string render_page(const DashboardData& d, const PageOptions& options) {
   missed(out, d);
   out += "</main><footer>";
   if (options.live) {
-    out += fmt::format("Updates every {} s &middot; <a href=\"/api/health\">/api/health</a> &middot; "
-                       "<a href=\"/api/runs\">/api/runs</a> &middot; <a href=\"/api/market\">/api/market</a>"
-                       " &middot; <a href=\"/metrics\">/metrics</a>",
-                       options.refresh_seconds);
+    out += fmt::format(
+        "Updates every {} s &middot; <a href=\"/api/health\">/api/health</a> &middot; "
+        "<a href=\"/api/runs\">/api/runs</a> &middot; <a href=\"/api/market\">/api/market</a>"
+        " &middot; <a href=\"/metrics\">/metrics</a>",
+        options.refresh_seconds);
   } else {
     out += "Report written " + escape_html(d.checked_at) + " by orchestrator --report";
   }

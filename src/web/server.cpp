@@ -4,9 +4,9 @@
 #include "orchestrator/web/server.h"
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 #include <zlib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -84,12 +84,11 @@ void send(httplib::Response& res, const Answer& a, bool gzip_ok = false) {
       body = a.gzip;
     }
   }
-  res.set_content_provider(
-      body->size(), a.content_type,
-      [body](size_t offset, size_t length, httplib::DataSink& sink) {
-        const size_t n = std::min(length, body->size() - offset);
-        return sink.write(body->data() + offset, n);
-      });
+  res.set_content_provider(body->size(), a.content_type,
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             const size_t n = std::min(length, body->size() - offset);
+                             return sink.write(body->data() + offset, n);
+                           });
 }
 
 // Wraps a handler: exceptions become 500, never a dropped connection or a crash.
@@ -104,11 +103,11 @@ void answer(const httplib::Request& req, httplib::Response& res, F&& f) {
 
 bool authorized(const Server::Impl& s, const httplib::Request& req, httplib::Response& res) {
   switch (check_bearer(req.get_header_value("Authorization"), s.settings.token)) {
-    case Auth::Ok:
-      return true;
+    case Auth::Ok: return true;
     case Auth::NoTokenConfigured:
-      send(res, Answer::error(403, "control endpoints are disabled: no token configured "
-                                   "(serve_token_file: in the pipeline file, or $ORCHESTRATOR_TOKEN)"));
+      send(res, Answer::error(403,
+                              "control endpoints are disabled: no token configured "
+                              "(serve_token_file: in the pipeline file, or $ORCHESTRATOR_TOKEN)"));
       return false;
     case Auth::Denied:
       res.set_header("WWW-Authenticate", "Bearer");
@@ -121,17 +120,27 @@ bool authorized(const Server::Impl& s, const httplib::Request& req, httplib::Res
 void routes(Server::Impl& s) {
   auto& http = s.http;
   http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
-    if (host_allowed(req.get_header_value("Host"), s.settings.listen.host, s.settings.allowed_hosts)) {
+    if (host_allowed(req.get_header_value("Host"), s.settings.listen.host,
+                     s.settings.allowed_hosts)) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
-    send(res, Answer::error(421, "this server does not answer to Host '" + req.get_header_value("Host") +
-                                     "' (add it to serve_allowed_hosts:)"));
+    send(res,
+         Answer::error(421, "this server does not answer to Host '" + req.get_header_value("Host") +
+                                "' (add it to serve_allowed_hosts:)"));
     return httplib::Server::HandlerResponse::Handled;
   });
-  http.Get("/", [&s](const httplib::Request& req, httplib::Response& res) { answer(req, res, s.handlers.page); });
-  http.Get("/api/health", [&s](const httplib::Request& req, httplib::Response& res) { answer(req, res, s.handlers.health); });
-  http.Get("/api/market", [&s](const httplib::Request& req, httplib::Response& res) { answer(req, res, s.handlers.market); });
-  http.Get("/metrics", [&s](const httplib::Request& req, httplib::Response& res) { answer(req, res, s.handlers.metrics); });
+  http.Get("/", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(req, res, s.handlers.page);
+  });
+  http.Get("/api/health", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(req, res, s.handlers.health);
+  });
+  http.Get("/api/market", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(req, res, s.handlers.market);
+  });
+  http.Get("/metrics", [&s](const httplib::Request& req, httplib::Response& res) {
+    answer(req, res, s.handlers.metrics);
+  });
   http.Get("/api/runs", [&s](const httplib::Request& req, httplib::Response& res) {
     int limit = 50;
     if (req.has_param("limit")) {
@@ -181,7 +190,9 @@ Expected<std::unique_ptr<Server>> Server::bind(ServerSettings settings, Handlers
   impl->settings = std::move(settings);
   impl->handlers = std::move(handlers);
   const int threads = std::max(1, impl->settings.threads);
-  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  impl->http.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   impl->http.set_keep_alive_max_count(10000);
   impl->http.set_keep_alive_timeout(5);
   impl->http.set_read_timeout(10, 0);

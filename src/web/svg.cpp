@@ -27,8 +27,8 @@ std::string seconds_text(double s) {
 
 // A step for axis ticks giving about 6-10 ticks over `span` seconds.
 double tick_step(double span) {
-  static constexpr double kSteps[] = {1,    2,    5,    10,   15,    30,    60,    120,  300,
-                                      600,  900,  1800, 3600, 7200,  10800, 21600, 43200, 86400};
+  static constexpr double kSteps[] = {1,   2,   5,    10,   15,   30,    60,    120,   300,
+                                      600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
   for (double s : kSteps) {
     if (span / s <= 10) return s;
   }
@@ -63,9 +63,10 @@ std::string timeline_svg(const Timeline& t) {
       kChartWidth, height, kChartWidth, height, escape_html(t.trading_date));
   const double step = tick_step(span);
   for (double s = 0; s <= span + 1e-9; s += step) {
-    out += fmt::format("<line class=\"grid-line\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\"/>"
-                       "<text class=\"tick\" x=\"{0:.1f}\" y=\"14\">{3}</text>",
-                       x_of(s), top - 4, height - 4, tick_label(s));
+    out += fmt::format(
+        "<line class=\"grid-line\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\"/>"
+        "<text class=\"tick\" x=\"{0:.1f}\" y=\"14\">{3}</text>",
+        x_of(s), top - 4, height - 4, tick_label(s));
   }
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
     const double y = top + row_h * static_cast<double>(i);
@@ -92,10 +93,11 @@ std::string timeline_svg(const Timeline& t) {
         "<g class=\"bar {}\" data-task=\"{}\" data-attempt=\"{}\"><rect x=\"{:.1f}\" y=\"{:.1f}\" "
         "width=\"{:.1f}\" height=\"16\" rx=\"2\"/><title>{}: attempt {}, {} ({} to {}, {})</title>",
         st.css, escape_html(b.task), b.attempt, x_of(b.start), y, w, escape_html(b.task), b.attempt,
-        to_string(b.status), escape_html(b.start_text), escape_html(b.end_text), seconds_text(b.end - b.start));
+        to_string(b.status), escape_html(b.start_text), escape_html(b.end_text),
+        seconds_text(b.end - b.start));
     if (w >= 14) {
-      out += fmt::format("<text class=\"glyph\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x_of(b.start) + 3,
-                         y + 12, st.glyph);
+      out += fmt::format("<text class=\"glyph\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>",
+                         x_of(b.start) + 3, y + 12, st.glyph);
     }
     out += "</g>";
   }
@@ -109,7 +111,8 @@ std::string runtime_svg(const std::string& task, const std::vector<RuntimeSample
   double max = 0;
   for (const auto& s : samples) max = std::max(max, s.seconds);
   std::string out = fmt::format(
-      "<svg class=\"chart spark\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" role=\"img\" "
+      "<svg class=\"chart spark\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" "
+      "role=\"img\" "
       "aria-label=\"Runtime of {2} over its last {3} runs\" xmlns=\"http://www.w3.org/2000/svg\">"
       "<line class=\"base\" x1=\"0\" x2=\"{0}\" y1=\"{1}\" y2=\"{1}\"/>",
       kSlots * kW, kH, escape_html(task), samples.size());
@@ -118,10 +121,11 @@ std::string runtime_svg(const std::string& task, const std::vector<RuntimeSample
   for (std::size_t i = first; i < samples.size(); ++i) {
     const auto& s = samples[i];
     const double h = max > 0 ? std::max(2.0, (kH - 2) * s.seconds / max) : 2.0;
-    out += fmt::format("<rect class=\"{}\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"4\" height=\"{:.1f}\">"
-                       "<title>{}: {} {}, {}</title></rect>",
-                       status_style(s.status).css, static_cast<double>(i - first) * kW, kH - h, h,
-                       name, escape_html(s.when), to_string(s.status), seconds_text(s.seconds));
+    out += fmt::format(
+        "<rect class=\"{}\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"4\" height=\"{:.1f}\">"
+        "<title>{}: {} {}, {}</title></rect>",
+        status_style(s.status).css, static_cast<double>(i - first) * kW, kH - h, h, name,
+        escape_html(s.when), to_string(s.status), seconds_text(s.seconds));
   }
   out += "</svg>";
   return out;
@@ -140,8 +144,9 @@ std::string grid_svg(const OutcomeGrid& g) {
     const double x = kLabelWidth + kCell * static_cast<double>(d) + kCell / 2;
     // "11-20" rotated: month-day of each column.
     const std::string md = g.dates[d].size() >= 10 ? g.dates[d].substr(5) : g.dates[d];
-    out += fmt::format("<text class=\"col-label\" transform=\"translate({:.1f} {}) rotate(-60)\">{}</text>",
-                       x + 4, kTop - 6, escape_html(md));
+    out += fmt::format(
+        "<text class=\"col-label\" transform=\"translate({:.1f} {}) rotate(-60)\">{}</text>", x + 4,
+        kTop - 6, escape_html(md));
   }
   for (std::size_t r = 0; r < g.tasks.size(); ++r) {
     const std::string& task = g.tasks[r];
@@ -157,12 +162,13 @@ std::string grid_svg(const OutcomeGrid& g) {
         if (auto c = row->second.find(g.dates[d]); c != row->second.end()) status = c->second;
       }
       const StatusStyle& st = status_style(status);
-      out += fmt::format("<g class=\"cell {}\"><rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"15\" height=\"15\" "
-                         "rx=\"2\"/><title>{} on {}: {}</title>",
-                         st.css, x, y, name, g.dates[d], status ? to_string(*status) : "did not run");
+      out += fmt::format(
+          "<g class=\"cell {}\"><rect x=\"{:.0f}\" y=\"{:.0f}\" width=\"15\" height=\"15\" "
+          "rx=\"2\"/><title>{} on {}: {}</title>",
+          st.css, x, y, name, g.dates[d], status ? to_string(*status) : "did not run");
       if (status && *status != TaskStatus::Success) {
-        out += fmt::format("<text class=\"glyph\" x=\"{:.0f}\" y=\"{:.0f}\">{}</text>", x + 7.5, y + 12,
-                           st.glyph);
+        out += fmt::format("<text class=\"glyph\" x=\"{:.0f}\" y=\"{:.0f}\">{}</text>", x + 7.5,
+                           y + 12, st.glyph);
       }
       out += "</g>";
     }

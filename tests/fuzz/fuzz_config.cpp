@@ -32,7 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)calendar->early_closes(2027);
   for (const auto& day : cfg.market_hours.extra_closures) (void)calendar->closure_reason(day);
   for (const auto& task : cfg.daily) {
-    if (task.time) (void)zone->at(std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{20'520}}}, *task.time);
+    if (task.time)
+      (void)zone->at(std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{20'520}}},
+                     *task.time);
   }
   return 0;
 }

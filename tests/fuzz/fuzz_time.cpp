@@ -80,7 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::string_view> lines;
   for (std::size_t start = 0; start <= text.size();) {
     const std::size_t nl = text.find('\n', start);
-    lines.push_back(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    lines.push_back(
+        text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }

@@ -15,7 +15,9 @@ inline const std::filesystem::path kFile = "/orch-test-nowhere/pipeline.yaml";
 
 inline LoadResult load(const std::string& text) { return load_config_text(text, kFile); }
 
-inline bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+inline bool has(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
 
 // The single error of a refused file (fails the test when there is not exactly one).
 inline ConfigDiagnostic single_error(const LoadResult& result) {

@@ -63,8 +63,8 @@ class FakeProcessRunner final : public ProcessRunner {
   std::optional<WallTime> signal_at;  // stop_signal() turns SIGTERM (15) once the clock passes it
   int signal_number = 15;
   bool died_by_signal_at_stop = false;  // the tasks got the stop signal too and died of it first
-  bool report_os_process = false;  // os_process() answers (pid 1000 + id), as a local runner's
-  std::vector<Millis> waits;       // max_wait of each wait()
+  bool report_os_process = false;       // os_process() answers (pid 1000 + id), as a local runner's
+  std::vector<Millis> waits;            // max_wait of each wait()
 
   Expected<ProcessId> start(const ProcessRequest& request) override {
     if (before_start_or_wait) before_start_or_wait();
@@ -98,7 +98,8 @@ class FakeProcessRunner final : public ProcessRunner {
       auto until_signal = std::chrono::ceil<Millis>(*signal_at - clock_.now());
       if (until_signal.count() >= 0) first = std::min(first, clock_.mono() + until_signal);
     }
-    if (first > clock_.mono()) clock_.advance(std::chrono::duration_cast<Millis>(first - clock_.mono()));
+    if (first > clock_.mono())
+      clock_.advance(std::chrono::duration_cast<Millis>(first - clock_.mono()));
     std::vector<ProcessCompletion> done;
     for (auto it = procs_.begin(); it != procs_.end();) {
       if (it->ends <= clock_.mono()) {
@@ -172,8 +173,8 @@ class FakeRecorder final : public RunRecorder {
   std::map<std::string, std::int64_t> total_runs;
   bool fail_writes = false;
   bool fail_commits = false;
-  std::size_t uncommitted = 0;  // calls made in the open batch
-  int commits = 0;              // batches ended with something in them
+  std::size_t uncommitted = 0;            // calls made in the open batch
+  int commits = 0;                        // batches ended with something in them
   std::vector<std::size_t> committed_at;  // events.size() at each of those commits
 
   Expected<std::int64_t> attempt_started(const AttemptStart& s) override {

@@ -53,7 +53,8 @@ struct TempDir {
     fs::permissions(path, fs::perms::owner_all, ec);
     for (auto it = fs::recursive_directory_iterator(path, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+      if (it->is_directory(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
     }
     fs::remove_all(path, ec);
   }
@@ -71,7 +72,8 @@ inline std::string read_file(const std::filesystem::path& p) {
 }
 
 // Replaces `p` with `text` and sets its permission bits.
-inline void write_file(const std::filesystem::path& p, const std::string& text, mode_t mode = 0644) {
+inline void write_file(const std::filesystem::path& p, const std::string& text,
+                       mode_t mode = 0644) {
   {
     std::ofstream out(p, std::ios::binary);
     out << text;

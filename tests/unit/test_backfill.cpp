@@ -19,7 +19,6 @@ namespace {
 
 Date ymd(int y, unsigned m, unsigned d) { return year{y} / month{m} / day{d}; }
 
-
 std::vector<std::string> names(const std::vector<Date>& dates) {
   std::vector<std::string> out;
   for (Date d : dates) out.push_back(format_date(d));
@@ -54,18 +53,25 @@ TEST_CASE("a range across the spring DST change counts each local date once") {
 
 TEST_CASE("nearest trading dates before and after a closed date") {
   const auto cal = nyse_calendar();
-  CHECK(format_date(*trading_date_before(DailyDays::Trading, cal, ymd(2026, 11, 26))) == "2026-11-25");
-  CHECK(format_date(*trading_date_after(DailyDays::Trading, cal, ymd(2026, 11, 26))) == "2026-11-27");
+  CHECK(format_date(*trading_date_before(DailyDays::Trading, cal, ymd(2026, 11, 26))) ==
+        "2026-11-25");
+  CHECK(format_date(*trading_date_after(DailyDays::Trading, cal, ymd(2026, 11, 26))) ==
+        "2026-11-27");
   // Christmas 2026 is a Friday: the next trading date is Monday the 28th.
-  CHECK(format_date(*trading_date_after(DailyDays::Trading, cal, ymd(2026, 12, 25))) == "2026-12-28");
-  CHECK(format_date(*trading_date_after(DailyDays::Weekdays, cal, ymd(2026, 12, 24))) == "2026-12-25");
-  CHECK(format_date(*trading_date_up_to(DailyDays::Trading, cal, ymd(2026, 11, 29))) == "2026-11-27");
-  CHECK(format_date(*trading_date_up_to(DailyDays::Trading, cal, ymd(2026, 11, 27))) == "2026-11-27");
+  CHECK(format_date(*trading_date_after(DailyDays::Trading, cal, ymd(2026, 12, 25))) ==
+        "2026-12-28");
+  CHECK(format_date(*trading_date_after(DailyDays::Weekdays, cal, ymd(2026, 12, 24))) ==
+        "2026-12-25");
+  CHECK(format_date(*trading_date_up_to(DailyDays::Trading, cal, ymd(2026, 11, 29))) ==
+        "2026-11-27");
+  CHECK(format_date(*trading_date_up_to(DailyDays::Trading, cal, ymd(2026, 11, 27))) ==
+        "2026-11-27");
   CHECK(names(trading_dates_before(DailyDays::Trading, cal, ymd(2026, 11, 30), 3)) ==
         std::vector<std::string>{"2026-11-24", "2026-11-25", "2026-11-27"});
 }
 
-TEST_CASE("--daily --date refuses a closed date or a future one, naming the nearest trading dates") {
+TEST_CASE(
+    "--daily --date refuses a closed date or a future one, naming the nearest trading dates") {
   const auto cal = nyse_calendar();
   const Date today = ymd(2026, 12, 1);
   CHECK(check_run_date(DailyDays::Trading, cal, ymd(2026, 11, 27), today));
@@ -80,11 +86,13 @@ TEST_CASE("--daily --date refuses a closed date or a future one, naming the near
   CHECK(check_run_date(DailyDays::All, cal, ymd(2026, 11, 29), today));
   auto weekend = check_run_date(DailyDays::Weekdays, cal, ymd(2026, 11, 29), today);
   REQUIRE_FALSE(weekend);
-  CHECK(weekend.error().message.find("2026-11-27 before it and 2026-11-30 after") != std::string::npos);
+  CHECK(weekend.error().message.find("2026-11-27 before it and 2026-11-30 after") !=
+        std::string::npos);
   auto future = check_run_date(DailyDays::Trading, cal, ymd(2026, 12, 2), ymd(2026, 11, 29));
   REQUIRE_FALSE(future);
   CHECK(future.error().message.find("after today (2026-11-29)") != std::string::npos);
-  CHECK(future.error().message.find("latest trading date up to today is 2026-11-27") != std::string::npos);
+  CHECK(future.error().message.find("latest trading date up to today is 2026-11-27") !=
+        std::string::npos);
   // A closed date whose next trading date is still to come says so.
   auto sunday = check_run_date(DailyDays::Trading, cal, ymd(2026, 11, 29), ymd(2026, 11, 29));
   REQUIRE_FALSE(sunday);
@@ -105,14 +113,20 @@ TEST_CASE("--backfill ranges: order, reverse, and the refusals") {
   CHECK(names(*reversed).front() == "2026-11-30");
   CHECK(names(*reversed).back() == "2026-11-20");
 
-  CHECK_FALSE(backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 30), ymd(2026, 11, 20)}, today, false));
-  auto future = backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 30), ymd(2026, 12, 2)}, today, false);
+  CHECK_FALSE(backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 30), ymd(2026, 11, 20)}, today,
+                             false));
+  auto future =
+      backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 30), ymd(2026, 12, 2)}, today, false);
   REQUIRE_FALSE(future);
-  CHECK(future.error().message.find("latest trading date up to today is 2026-12-01") != std::string::npos);
-  auto empty = backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 28), ymd(2026, 11, 29)}, today, false);
+  CHECK(future.error().message.find("latest trading date up to today is 2026-12-01") !=
+        std::string::npos);
+  auto empty =
+      backfill_dates(DailyDays::Trading, cal, {ymd(2026, 11, 28), ymd(2026, 11, 29)}, today, false);
   REQUIRE_FALSE(empty);
-  CHECK(empty.error().message.find("2026-11-27 before it and 2026-11-30 after") != std::string::npos);
-  CHECK(backfill_dates(DailyDays::All, cal, {ymd(2026, 11, 28), ymd(2026, 11, 29)}, today, false)->size() == 2);
+  CHECK(empty.error().message.find("2026-11-27 before it and 2026-11-30 after") !=
+        std::string::npos);
+  CHECK(backfill_dates(DailyDays::All, cal, {ymd(2026, 11, 28), ymd(2026, 11, 29)}, today, false)
+            ->size() == 2);
 
   CHECK_FALSE(parse_date_range("2026-11-20"));
   CHECK_FALSE(parse_date_range("2026-11-20..2026-13-01"));
@@ -123,7 +137,8 @@ TEST_CASE("missed dates: tasks not yet succeeded, never before the first recorde
   const auto cal = nyse_calendar();
   const Date today = ymd(2026, 11, 30);  // Monday after Thanksgiving
   const std::vector<std::string> tasks{"A", "B"};
-  SucceededByDate done{{"2026-11-24", {"A", "B"}}, {"2026-11-25", {"A"}}, {"2026-11-27", {"A", "B"}}};
+  SucceededByDate done{
+      {"2026-11-24", {"A", "B"}}, {"2026-11-25", {"A"}}, {"2026-11-27", {"A", "B"}}};
   // A new database: nothing to fill.
   CHECK(missed_dates(DailyDays::Trading, cal, today, 10, std::nullopt, tasks, done).empty());
   auto missed = missed_dates(DailyDays::Trading, cal, today, 10, ymd(2026, 11, 23), tasks, done);
@@ -141,7 +156,8 @@ TEST_CASE("missed dates: tasks not yet succeeded, never before the first recorde
   REQUIRE(weekdays.size() == 1);
   CHECK(format_date(weekdays[0].date) == "2026-11-26");
   // Today itself is never missed: it is still running.
-  CHECK(missed_dates(DailyDays::All, cal, ymd(2026, 11, 24), 1, ymd(2026, 11, 24), tasks, {}).empty());
+  CHECK(missed_dates(DailyDays::All, cal, ymd(2026, 11, 24), 1, ymd(2026, 11, 24), tasks, {})
+            .empty());
 
   auto range = look_back_range(DailyDays::Trading, cal, today, 3);
   REQUIRE(range);

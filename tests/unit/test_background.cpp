@@ -63,7 +63,8 @@ TEST_CASE("at most max_at_once jobs run; identical keys coalesce; a full queue d
   for (int i = 0; i < 7; ++i) f.inner.script["alert" + std::to_string(i)] = {exits(10s, 0)};
   using S = BackgroundProcesses::Submitted;
   std::vector<S> got;
-  for (int i = 0; i < 4; ++i) got.push_back(f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i))));
+  for (int i = 0; i < 4; ++i)
+    got.push_back(f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i))));
   got.push_back(f.bg.submit("k0", request("alert0")));  // the same news again: not twice
   got.push_back(f.bg.submit("k4", request("alert4")));
   got.push_back(f.bg.submit("k5", request("alert5")));
@@ -87,7 +88,8 @@ TEST_CASE("a job ending during a task's wait starts the next queued one then") {
   Fixture f;
   for (int i = 0; i < 5; ++i) f.inner.script["alert" + std::to_string(i)] = {exits(2s, 0)};
   f.inner.script["A"] = {exits(3s, 0)};
-  for (int i = 0; i < 5; ++i) f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i)));
   REQUIRE(f.bg.start(request("A")).has_value());
   auto done = f.bg.wait(60s);
   REQUIRE(done.size() == 1);
@@ -103,7 +105,8 @@ TEST_CASE("a job ending during a task's wait starts the next queued one then") {
 TEST_CASE("drain is bounded, and a stop ends the jobs and abandons the queue") {
   Fixture f;
   for (int i = 0; i < 5; ++i) f.inner.script["alert" + std::to_string(i)] = {exits(30s, 0)};
-  for (int i = 0; i < 5; ++i) f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    f.bg.submit("k" + std::to_string(i), request("alert" + std::to_string(i)));
   CHECK_FALSE(f.bg.drain(5s));
   CHECK(f.elapsed() == 5s);
   CHECK(f.bg.jobs() == 5);

@@ -29,8 +29,8 @@ TEST_CASE("loader: nesting past the parser's limit is a clear error, not 'bad fi
 
 TEST_CASE("loader: a huge task name is refused and quoted shortened") {
   const std::string name(1'000'000, 'N');
-  LoadResult r = load_config_text("daily_schedule:\n  - name: " + name + "\n    script: /bin/true\n",
-                                  "big.yaml");
+  LoadResult r = load_config_text(
+      "daily_schedule:\n  - name: " + name + "\n    script: /bin/true\n", "big.yaml");
   REQUIRE(r.errors.size() == 1);
   const std::string line = r.errors[0].format();
   CHECK(line.find("task name is too long") != std::string::npos);
@@ -40,9 +40,9 @@ TEST_CASE("loader: a huge task name is refused and quoted shortened") {
 
 TEST_CASE("loader: a name of 200 folder characters is fine, 201 is not") {
   auto load = [](std::size_t n) {
-    return load_config_text("daily_schedule:\n  - name: " + std::string(n, 'a') +
-                                "\n    script: /bin/true\n",
-                            "names.yaml");
+    return load_config_text(
+        "daily_schedule:\n  - name: " + std::string(n, 'a') + "\n    script: /bin/true\n",
+        "names.yaml");
   };
   CHECK(load(200).errors.empty());
   CHECK(load(201).errors.size() == 1);

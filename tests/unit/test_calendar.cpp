@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/calendar/market_calendar.h"
 #include "helpers.h"
+#include "orchestrator/calendar/market_calendar.h"
 
 using namespace orch;
 using namespace std::chrono;
@@ -36,40 +36,57 @@ std::vector<std::string> dates_of(const std::vector<EarlyClose>& list) {
 
 // Full closures (observed weekday dates) per year, from NYSE's published holiday calendars.
 const std::map<int, std::vector<std::string>> kHolidays = {
-    {2012, {"2012-01-02", "2012-01-16", "2012-02-20", "2012-04-06", "2012-05-28", "2012-07-04",
-            "2012-09-03", "2012-10-29", "2012-10-30", "2012-11-22", "2012-12-25"}},
-    {2013, {"2013-01-01", "2013-01-21", "2013-02-18", "2013-03-29", "2013-05-27", "2013-07-04",
-            "2013-09-02", "2013-11-28", "2013-12-25"}},
-    {2014, {"2014-01-01", "2014-01-20", "2014-02-17", "2014-04-18", "2014-05-26", "2014-07-04",
-            "2014-09-01", "2014-11-27", "2014-12-25"}},
-    {2015, {"2015-01-01", "2015-01-19", "2015-02-16", "2015-04-03", "2015-05-25", "2015-07-03",
-            "2015-09-07", "2015-11-26", "2015-12-25"}},
-    {2016, {"2016-01-01", "2016-01-18", "2016-02-15", "2016-03-25", "2016-05-30", "2016-07-04",
-            "2016-09-05", "2016-11-24", "2016-12-26"}},
-    {2017, {"2017-01-02", "2017-01-16", "2017-02-20", "2017-04-14", "2017-05-29", "2017-07-04",
-            "2017-09-04", "2017-11-23", "2017-12-25"}},
-    {2018, {"2018-01-01", "2018-01-15", "2018-02-19", "2018-03-30", "2018-05-28", "2018-07-04",
-            "2018-09-03", "2018-11-22", "2018-12-05", "2018-12-25"}},
-    {2019, {"2019-01-01", "2019-01-21", "2019-02-18", "2019-04-19", "2019-05-27", "2019-07-04",
-            "2019-09-02", "2019-11-28", "2019-12-25"}},
-    {2020, {"2020-01-01", "2020-01-20", "2020-02-17", "2020-04-10", "2020-05-25", "2020-07-03",
-            "2020-09-07", "2020-11-26", "2020-12-25"}},
-    {2021, {"2021-01-01", "2021-01-18", "2021-02-15", "2021-04-02", "2021-05-31", "2021-07-05",
-            "2021-09-06", "2021-11-25", "2021-12-24"}},
-    {2022, {"2022-01-17", "2022-02-21", "2022-04-15", "2022-05-30", "2022-06-20", "2022-07-04",
-            "2022-09-05", "2022-11-24", "2022-12-26"}},
-    {2023, {"2023-01-02", "2023-01-16", "2023-02-20", "2023-04-07", "2023-05-29", "2023-06-19",
-            "2023-07-04", "2023-09-04", "2023-11-23", "2023-12-25"}},
-    {2024, {"2024-01-01", "2024-01-15", "2024-02-19", "2024-03-29", "2024-05-27", "2024-06-19",
-            "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25"}},
-    {2025, {"2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26",
-            "2025-06-19", "2025-07-04", "2025-09-01", "2025-11-27", "2025-12-25"}},
-    {2026, {"2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25", "2026-06-19",
-            "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25"}},
-    {2027, {"2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18",
-            "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"}},
-    {2028, {"2028-01-17", "2028-02-21", "2028-04-14", "2028-05-29", "2028-06-19", "2028-07-04",
-            "2028-09-04", "2028-11-23", "2028-12-25"}},
+    {2012,
+     {"2012-01-02", "2012-01-16", "2012-02-20", "2012-04-06", "2012-05-28", "2012-07-04",
+      "2012-09-03", "2012-10-29", "2012-10-30", "2012-11-22", "2012-12-25"}},
+    {2013,
+     {"2013-01-01", "2013-01-21", "2013-02-18", "2013-03-29", "2013-05-27", "2013-07-04",
+      "2013-09-02", "2013-11-28", "2013-12-25"}},
+    {2014,
+     {"2014-01-01", "2014-01-20", "2014-02-17", "2014-04-18", "2014-05-26", "2014-07-04",
+      "2014-09-01", "2014-11-27", "2014-12-25"}},
+    {2015,
+     {"2015-01-01", "2015-01-19", "2015-02-16", "2015-04-03", "2015-05-25", "2015-07-03",
+      "2015-09-07", "2015-11-26", "2015-12-25"}},
+    {2016,
+     {"2016-01-01", "2016-01-18", "2016-02-15", "2016-03-25", "2016-05-30", "2016-07-04",
+      "2016-09-05", "2016-11-24", "2016-12-26"}},
+    {2017,
+     {"2017-01-02", "2017-01-16", "2017-02-20", "2017-04-14", "2017-05-29", "2017-07-04",
+      "2017-09-04", "2017-11-23", "2017-12-25"}},
+    {2018,
+     {"2018-01-01", "2018-01-15", "2018-02-19", "2018-03-30", "2018-05-28", "2018-07-04",
+      "2018-09-03", "2018-11-22", "2018-12-05", "2018-12-25"}},
+    {2019,
+     {"2019-01-01", "2019-01-21", "2019-02-18", "2019-04-19", "2019-05-27", "2019-07-04",
+      "2019-09-02", "2019-11-28", "2019-12-25"}},
+    {2020,
+     {"2020-01-01", "2020-01-20", "2020-02-17", "2020-04-10", "2020-05-25", "2020-07-03",
+      "2020-09-07", "2020-11-26", "2020-12-25"}},
+    {2021,
+     {"2021-01-01", "2021-01-18", "2021-02-15", "2021-04-02", "2021-05-31", "2021-07-05",
+      "2021-09-06", "2021-11-25", "2021-12-24"}},
+    {2022,
+     {"2022-01-17", "2022-02-21", "2022-04-15", "2022-05-30", "2022-06-20", "2022-07-04",
+      "2022-09-05", "2022-11-24", "2022-12-26"}},
+    {2023,
+     {"2023-01-02", "2023-01-16", "2023-02-20", "2023-04-07", "2023-05-29", "2023-06-19",
+      "2023-07-04", "2023-09-04", "2023-11-23", "2023-12-25"}},
+    {2024,
+     {"2024-01-01", "2024-01-15", "2024-02-19", "2024-03-29", "2024-05-27", "2024-06-19",
+      "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25"}},
+    {2025,
+     {"2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26",
+      "2025-06-19", "2025-07-04", "2025-09-01", "2025-11-27", "2025-12-25"}},
+    {2026,
+     {"2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25", "2026-06-19",
+      "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25"}},
+    {2027,
+     {"2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18",
+      "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"}},
+    {2028,
+     {"2028-01-17", "2028-02-21", "2028-04-14", "2028-05-29", "2028-06-19", "2028-07-04",
+      "2028-09-04", "2028-11-23", "2028-12-25"}},
 };
 
 // 13:00 closes per year, from the same calendars.
@@ -77,19 +94,19 @@ const std::map<int, std::vector<std::string>> kEarlyCloses = {
     {2012, {"2012-07-03", "2012-11-23", "2012-12-24"}},
     {2013, {"2013-07-03", "2013-11-29", "2013-12-24"}},
     {2014, {"2014-07-03", "2014-11-28", "2014-12-24"}},
-    {2015, {"2015-11-27", "2015-12-24"}},                // July 4 Saturday: no early close
-    {2016, {"2016-11-25"}},                              // July 4 Monday, Dec 24 Saturday
-    {2017, {"2017-07-03", "2017-11-24"}},                // Dec 24 Sunday
+    {2015, {"2015-11-27", "2015-12-24"}},  // July 4 Saturday: no early close
+    {2016, {"2016-11-25"}},                // July 4 Monday, Dec 24 Saturday
+    {2017, {"2017-07-03", "2017-11-24"}},  // Dec 24 Sunday
     {2018, {"2018-07-03", "2018-11-23", "2018-12-24"}},
     {2019, {"2019-07-03", "2019-11-29", "2019-12-24"}},
-    {2020, {"2020-11-27", "2020-12-24"}},                // July 3 is the holiday
-    {2021, {"2021-11-26"}},                              // Dec 24 is the holiday
+    {2020, {"2020-11-27", "2020-12-24"}},  // July 3 is the holiday
+    {2021, {"2021-11-26"}},                // Dec 24 is the holiday
     {2022, {"2022-11-25"}},
     {2023, {"2023-07-03", "2023-11-24"}},
     {2024, {"2024-07-03", "2024-11-29", "2024-12-24"}},
     {2025, {"2025-07-03", "2025-11-28", "2025-12-24"}},
-    {2026, {"2026-11-27", "2026-12-24"}},                // July 3 holiday, no July 2 close
-    {2027, {"2027-11-26"}},                              // no Dec 23 close
+    {2026, {"2026-11-27", "2026-12-24"}},  // July 3 holiday, no July 2 close
+    {2027, {"2027-11-26"}},                // no Dec 23 close
     {2028, {"2028-07-03", "2028-11-24"}},
 };
 
@@ -147,14 +164,18 @@ TEST_CASE("calendar: holiday names, observance and rules with a start year") {
 
 TEST_CASE("calendar: ad-hoc closures of history") {
   const auto cal = nyse_calendar();
-  for (unsigned d = 11; d <= 14; ++d) CHECK(cal.closure_reason(ymd(2001, 9, d)) == "September 11 attacks");
+  for (unsigned d = 11; d <= 14; ++d)
+    CHECK(cal.closure_reason(ymd(2001, 9, d)) == "September 11 attacks");
   CHECK(cal.is_trading_day(ymd(2001, 9, 17)));
-  CHECK(cal.closure_reason(ymd(2004, 6, 11)) == "National Day of Mourning for President Ronald Reagan");
-  CHECK(cal.closure_reason(ymd(2007, 1, 2)) == "National Day of Mourning for President Gerald Ford");
+  CHECK(cal.closure_reason(ymd(2004, 6, 11)) ==
+        "National Day of Mourning for President Ronald Reagan");
+  CHECK(cal.closure_reason(ymd(2007, 1, 2)) ==
+        "National Day of Mourning for President Gerald Ford");
   CHECK(cal.closure_reason(ymd(2012, 10, 29)) == "Hurricane Sandy");
   CHECK(cal.closure_reason(ymd(2012, 10, 30)) == "Hurricane Sandy");
   CHECK(cal.closure_reason(ymd(2018, 12, 5)).has_value());
-  CHECK(cal.closure_reason(ymd(2025, 1, 9)) == "National Day of Mourning for President Jimmy Carter");
+  CHECK(cal.closure_reason(ymd(2025, 1, 9)) ==
+        "National Day of Mourning for President Jimmy Carter");
   // Sandy: Friday's close to Wednesday's open (EDT until Nov 4, 2012).
   CHECK(cal.next_open(utc(2012, 10, 26, 20, 0)) == utc(2012, 10, 31, 13, 30));
   CHECK(cal.next_open(utc(2001, 9, 10, 20, 0)) == utc(2001, 9, 17, 13, 30));
@@ -163,14 +184,18 @@ TEST_CASE("calendar: ad-hoc closures of history") {
 TEST_CASE("calendar: sessions around the 2026 DST changes") {
   const auto cal = nyse_calendar();
   // Friday March 6 is EST: 09:30 is 14:30Z. Monday March 9 is EDT: 09:30 is 13:30Z.
-  CHECK(cal.window(ymd(2026, 3, 6), SessionKind::Regular) == Window{utc(2026, 3, 6, 14, 30), utc(2026, 3, 6, 21, 0)});
-  CHECK(cal.window(ymd(2026, 3, 9), SessionKind::Regular) == Window{utc(2026, 3, 9, 13, 30), utc(2026, 3, 9, 20, 0)});
+  CHECK(cal.window(ymd(2026, 3, 6), SessionKind::Regular) ==
+        Window{utc(2026, 3, 6, 14, 30), utc(2026, 3, 6, 21, 0)});
+  CHECK(cal.window(ymd(2026, 3, 9), SessionKind::Regular) ==
+        Window{utc(2026, 3, 9, 13, 30), utc(2026, 3, 9, 20, 0)});
   CHECK(cal.session_at(utc(2026, 3, 9, 13, 29)).session == MarketSession::Pre);
   CHECK(cal.session_at(utc(2026, 3, 9, 13, 30)).session == MarketSession::Regular);
   CHECK(cal.next_open(utc(2026, 3, 6, 21, 0)) == utc(2026, 3, 9, 13, 30));
   // Friday October 30 is EDT, Monday November 2 is EST.
-  CHECK(cal.window(ymd(2026, 10, 30), SessionKind::Regular) == Window{utc(2026, 10, 30, 13, 30), utc(2026, 10, 30, 20, 0)});
-  CHECK(cal.window(ymd(2026, 11, 2), SessionKind::Regular) == Window{utc(2026, 11, 2, 14, 30), utc(2026, 11, 2, 21, 0)});
+  CHECK(cal.window(ymd(2026, 10, 30), SessionKind::Regular) ==
+        Window{utc(2026, 10, 30, 13, 30), utc(2026, 10, 30, 20, 0)});
+  CHECK(cal.window(ymd(2026, 11, 2), SessionKind::Regular) ==
+        Window{utc(2026, 11, 2, 14, 30), utc(2026, 11, 2, 21, 0)});
   CHECK(cal.session_at(utc(2026, 11, 2, 14, 0)).session == MarketSession::Pre);
   CHECK(cal.next_open(utc(2026, 10, 30, 20, 0)) == utc(2026, 11, 2, 14, 30));
   CHECK(cal.next_close(utc(2026, 10, 31, 12, 0)) == utc(2026, 11, 2, 21, 0));
@@ -192,7 +217,8 @@ TEST_CASE("calendar: an early-close day (day after Thanksgiving 2026)") {
   CHECK(cal.session_at(utc(2026, 11, 27, 22, 0)).session == MarketSession::Closed);  // 17:00
   CHECK(cal.next_open(utc(2026, 11, 27, 18, 0)) == utc(2026, 11, 30, 14, 30));
   CHECK(cal.next_open(utc(2026, 11, 27, 17, 59)) == utc(2026, 11, 30, 14, 30));
-  CHECK(cal.window(day, SessionKind::Extended) == Window{utc(2026, 11, 27, 9, 0), utc(2026, 11, 27, 22, 0)});
+  CHECK(cal.window(day, SessionKind::Extended) ==
+        Window{utc(2026, 11, 27, 9, 0), utc(2026, 11, 27, 22, 0)});
 }
 
 TEST_CASE("calendar: a holiday, a weekend and the reasons of a closed market") {
@@ -225,14 +251,17 @@ TEST_CASE("calendar: a holiday, a weekend and the reasons of a closed market") {
 TEST_CASE("calendar: extended and regular windows") {
   const auto cal = nyse_calendar();
   const auto day = ymd(2026, 7, 1);  // EDT
-  CHECK(cal.window(day, SessionKind::Regular) == Window{utc(2026, 7, 1, 13, 30), utc(2026, 7, 1, 20, 0)});
-  CHECK(cal.window(day, SessionKind::Extended) == Window{utc(2026, 7, 1, 8, 0), utc(2026, 7, 2, 0, 0)});
+  CHECK(cal.window(day, SessionKind::Regular) ==
+        Window{utc(2026, 7, 1, 13, 30), utc(2026, 7, 1, 20, 0)});
+  CHECK(cal.window(day, SessionKind::Extended) ==
+        Window{utc(2026, 7, 1, 8, 0), utc(2026, 7, 2, 0, 0)});
   // Custom hours follow the config.
   MarketHours mh;
   mh.pre_market_open = TimeOfDay{7h};
   mh.post_market_close = TimeOfDay{18h};
   const auto custom = nyse_calendar(mh);
-  CHECK(custom.window(day, SessionKind::Extended) == Window{utc(2026, 7, 1, 11, 0), utc(2026, 7, 1, 22, 0)});
+  CHECK(custom.window(day, SessionKind::Extended) ==
+        Window{utc(2026, 7, 1, 11, 0), utc(2026, 7, 1, 22, 0)});
   // An early post close never ends after post_market_close, nor before the early close.
   mh.post_market_close = TimeOfDay{16h};
   CHECK(nyse_calendar(mh).post_close(ymd(2026, 11, 27)) == TimeOfDay{16h});
@@ -289,20 +318,26 @@ TEST_CASE("calendar: market time between instants skips weekends and holidays") 
   const auto cal = nyse_calendar();
   // Friday's close data on Monday (over the March DST change): 0 at 09:29, 10 min at 09:40.
   const WallTime friday_close = utc(2026, 3, 6, 21, 0);
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 29), SessionKind::Regular) == 0ms);
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 40), SessionKind::Regular) == 10min);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 29), SessionKind::Regular) ==
+        0ms);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 13, 40), SessionKind::Regular) ==
+        10min);
   // Extended: Friday's post session ends 20:00; Monday's pre opens 04:00 EDT (08:00Z).
-  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 8, 10), SessionKind::Extended) == 4h + 10min);
+  CHECK(cal.market_time_between(friday_close, utc(2026, 3, 9, 8, 10), SessionKind::Extended) ==
+        4h + 10min);
   // Across Thanksgiving: Wednesday's close to Friday 10:00 is 30 minutes.
-  CHECK(cal.market_time_between(utc(2026, 11, 25, 21, 0), utc(2026, 11, 27, 15, 0), SessionKind::Regular) == 30min);
+  CHECK(cal.market_time_between(utc(2026, 11, 25, 21, 0), utc(2026, 11, 27, 15, 0),
+                                SessionKind::Regular) == 30min);
   // Thanksgiving week: 3 x 6h30 + the 3h30 Friday; that Friday's extended session is 13h.
-  CHECK(cal.market_time_between(utc(2026, 11, 23, 0, 0), utc(2026, 11, 28, 0, 0), SessionKind::Regular) ==
-        3 * 390min + 210min);
-  CHECK(cal.market_time_between(utc(2026, 11, 27, 0, 0), utc(2026, 11, 28, 0, 0), SessionKind::Extended) == 13h);
-  CHECK(cal.market_time_between(utc(2026, 11, 28, 0, 0), utc(2026, 11, 27, 0, 0), SessionKind::Regular) == 0ms);
+  CHECK(cal.market_time_between(utc(2026, 11, 23, 0, 0), utc(2026, 11, 28, 0, 0),
+                                SessionKind::Regular) == 3 * 390min + 210min);
+  CHECK(cal.market_time_between(utc(2026, 11, 27, 0, 0), utc(2026, 11, 28, 0, 0),
+                                SessionKind::Extended) == 13h);
+  CHECK(cal.market_time_between(utc(2026, 11, 28, 0, 0), utc(2026, 11, 27, 0, 0),
+                                SessionKind::Regular) == 0ms);
   // A span of years stays cheap and exact: 2025 had 250 trading days, 3 of them 13:00 closes.
-  CHECK(cal.market_time_between(utc(2025, 1, 1, 0, 0), utc(2026, 1, 1, 0, 0), SessionKind::Regular) ==
-        247 * 390min + 3 * 210min);
+  CHECK(cal.market_time_between(utc(2025, 1, 1, 0, 0), utc(2026, 1, 1, 0, 0),
+                                SessionKind::Regular) == 247 * 390min + 3 * 210min);
 }
 
 TEST_CASE("calendar: ISO 8601 local times carry the zone's offset") {

@@ -19,7 +19,8 @@ namespace {
 
 const std::string kOneTask = "daily_schedule:\n  - name: A\n    script: a.sh\n";
 
-const char* const kManualExample = R"(timezone: America/New_York        # schedule times and trading dates are in this zone
+const char* const kManualExample =
+    R"(timezone: America/New_York        # schedule times and trading dates are in this zone
 database: data/pipeline.db        # relative paths are relative to this file's folder
 log_dir: logs
 max_parallel: 4
@@ -78,7 +79,8 @@ TEST_CASE("ConfigDiagnostic::format: file:line: task 'X': message (hint)") {
   const ConfigDiagnostic with_task{"pipeline.yaml", 12, "News Events", "unknown key 'dependncies'",
                                    "did you mean 'dependencies'?"};
   CHECK(with_task.format() ==
-        "pipeline.yaml:12: task 'News Events': unknown key 'dependncies' (did you mean 'dependencies'?)");
+        "pipeline.yaml:12: task 'News Events': unknown key 'dependncies' (did you mean "
+        "'dependencies'?)");
   const ConfigDiagnostic bare{"p.yaml", 0, "", "cannot read", ""};
   CHECK(bare.format() == "p.yaml: cannot read");
 }
@@ -94,7 +96,8 @@ TEST_CASE("snake_case lowercases and joins words with single underscores") {
   CHECK(snake_case("Цены акций") == "Цены_акций");
   CHECK(snake_case("Café Prices") != snake_case("Cafè Prices"));
   CHECK(snake_case("— ★ 🚀 —") == "");
-  CHECK(snake_case("Prices\xff\xfe" "EU") == "prices_eu");  // invalid UTF-8 separates
+  CHECK(snake_case("Prices\xff\xfe"
+                   "EU") == "prices_eu");  // invalid UTF-8 separates
 }
 
 TEST_CASE("RetryPolicy::backoff_before: backoff[attempt - 2], last value repeats") {
@@ -107,8 +110,9 @@ TEST_CASE("RetryPolicy::backoff_before: backoff[attempt - 2], last value repeats
 }
 
 TEST_CASE("defaults fill in every absent key") {
-  const auto result = load(kOneTask + "intraday_schedule:\n  - name: Quotes Feed\n    script: q.sh\n"
-                                      "    interval_seconds: 5\n");
+  const auto result = load(kOneTask +
+                           "intraday_schedule:\n  - name: Quotes Feed\n    script: q.sh\n"
+                           "    interval_seconds: 5\n");
   REQUIRE(result.errors.empty());
   REQUIRE(result.config.has_value());
   const PipelineConfig& c = *result.config;
@@ -202,7 +206,8 @@ TEST_CASE("the manual's full example loads with every value") {
   // fundamentals has thresholds but no task writes it; both scripts are missing here, and so
   // is the on_failure command (a warning: alerts fail, tasks run)
   REQUIRE(result.warnings.size() == 2);
-  const auto& threshold = has(result.warnings[0].message, "'fundamentals'") ? result.warnings[0] : result.warnings[1];
+  const auto& threshold =
+      has(result.warnings[0].message, "'fundamentals'") ? result.warnings[0] : result.warnings[1];
   const auto& alert = &threshold == &result.warnings[0] ? result.warnings[1] : result.warnings[0];
   CHECK(threshold.line == 26);
   CHECK(has(threshold.message, "'fundamentals'"));
@@ -256,7 +261,8 @@ TEST_CASE("refused: an empty file and a top level that is not a map") {
 }
 
 TEST_CASE("refused: unknown top-level key, with the nearest known key") {
-  const auto e = single_error(load("timezone: UTC\ndaily_schedul:\n  - name: A\n    script: a.sh\n"));
+  const auto e =
+      single_error(load("timezone: UTC\ndaily_schedul:\n  - name: A\n    script: a.sh\n"));
   CHECK(e.line == 2);
   CHECK(e.task.empty());
   CHECK(e.message == "unknown key 'daily_schedul'");
@@ -363,15 +369,18 @@ TEST_CASE("refused: bad dates in extra_closures and extra_early_closes") {
   CHECK(closure.line == 4);
   CHECK(has(closure.message, "extra_closures"));
   CHECK(has(closure.message, "'2027-02-30'"));
-  const auto early = single_error(load("market_hours:\n  extra_early_closes:\n    \"2027-13-01\": \"13:00\"\n" + kOneTask));
+  const auto early = single_error(
+      load("market_hours:\n  extra_early_closes:\n    \"2027-13-01\": \"13:00\"\n" + kOneTask));
   CHECK(early.line == 3);
   CHECK(has(early.message, "extra_early_closes"));
-  const auto late = single_error(load("market_hours:\n  extra_early_closes: {\"2027-11-26\": \"17:00\"}\n" + kOneTask));
+  const auto late = single_error(
+      load("market_hours:\n  extra_early_closes: {\"2027-11-26\": \"17:00\"}\n" + kOneTask));
   CHECK(has(late.message, "not between open"));
 }
 
 TEST_CASE("extra_early_closes are read by date") {
-  const auto result = load("market_hours:\n  extra_early_closes: {\"2027-11-26\": \"13:00\"}\n" + kOneTask);
+  const auto result =
+      load("market_hours:\n  extra_early_closes: {\"2027-11-26\": \"13:00\"}\n" + kOneTask);
   REQUIRE(result.config.has_value());
   const auto& early = result.config->market_hours.extra_early_closes;
   REQUIRE(early.size() == 1);
@@ -379,15 +388,22 @@ TEST_CASE("extra_early_closes are read by date") {
 }
 
 TEST_CASE("refused: zero or negative durations and counts") {
-  struct Case { std::string yaml; std::string key; std::string words; };
+  struct Case {
+    std::string yaml;
+    std::string key;
+    std::string words;
+  };
   const Case cases[] = {
       {"kill_grace_seconds: 0\n", "'kill_grace_seconds'", "greater than 0"},
       {"kill_grace_seconds: -5\n", "'kill_grace_seconds'", "greater than 0"},
       {"max_parallel: 0\n", "'max_parallel'", "at least 1"},
       {"retry_policy:\n  max_attempts: 0\n", "'retry_policy.max_attempts'", "at least 1"},
-      {"retry_policy:\n  backoff_seconds: [5, -1]\n", "'retry_policy.backoff_seconds[1]'", "must not be negative"},
-      {"on_failure:\n  command: [n.sh]\n  timeout_seconds: 0\n", "'on_failure.timeout_seconds'", "greater than 0"},
-      {"freshness_thresholds:\n  green: { a: 0 }\n", "'freshness_thresholds.green.a'", "greater than 0"},
+      {"retry_policy:\n  backoff_seconds: [5, -1]\n", "'retry_policy.backoff_seconds[1]'",
+       "must not be negative"},
+      {"on_failure:\n  command: [n.sh]\n  timeout_seconds: 0\n", "'on_failure.timeout_seconds'",
+       "greater than 0"},
+      {"freshness_thresholds:\n  green: { a: 0 }\n", "'freshness_thresholds.green.a'",
+       "greater than 0"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.yaml);
@@ -425,12 +441,13 @@ TEST_CASE("refused: on_failure.command must be a non-empty list of strings") {
 }
 
 TEST_CASE("refused: a yellow threshold lower than green") {
-  const auto e = single_error(load(
-      "freshness_thresholds:\n  green: { a: 300 }\n  yellow: { a: 100 }\n" + kOneTask));
+  const auto e = single_error(
+      load("freshness_thresholds:\n  green: { a: 300 }\n  yellow: { a: 100 }\n" + kOneTask));
   CHECK(e.line == 3);
   CHECK(has(e.message, "yellow.a"));
   CHECK(has(e.message, "lower than green"));
-  CHECK(load("freshness_thresholds:\n  green: { a: 300 }\n  yellow: { a: 300 }\n" + kOneTask).config.has_value());
+  CHECK(load("freshness_thresholds:\n  green: { a: 300 }\n  yellow: { a: 300 }\n" + kOneTask)
+            .config.has_value());
 }
 
 TEST_CASE("warning: a threshold for a data source no task writes") {
@@ -443,8 +460,9 @@ TEST_CASE("warning: a threshold for a data source no task writes") {
 }
 
 TEST_CASE("a task's retry_policy takes the keys it leaves out from the global one") {
-  const auto result = load("retry_policy: { max_attempts: 3, backoff_seconds: [10, 30] }\n"
-                           "daily_schedule:\n  - name: A\n    script: a.sh\n    retry_policy: { max_attempts: 5 }\n");
+  const auto result = load(
+      "retry_policy: { max_attempts: 3, backoff_seconds: [10, 30] }\n"
+      "daily_schedule:\n  - name: A\n    script: a.sh\n    retry_policy: { max_attempts: 5 }\n");
   REQUIRE(result.config.has_value());
   const TaskSpec& a = result.config->daily.at(0);
   REQUIRE(a.retry.has_value());
@@ -453,8 +471,10 @@ TEST_CASE("a task's retry_policy takes the keys it leaves out from the global on
 }
 
 TEST_CASE("every error in a file is reported, not just the first") {
-  const auto result = load("max_parallel: 0\nkill_grace_seconds: x\ndaily_days: never\n"
-                           "timezone: Nowhere/Land\n" + kOneTask);
+  const auto result = load(
+      "max_parallel: 0\nkill_grace_seconds: x\ndaily_days: never\n"
+      "timezone: Nowhere/Land\n" +
+      kOneTask);
   CHECK_FALSE(result.config.has_value());
   CHECK(result.errors.size() == 4);
 }
@@ -464,10 +484,16 @@ TEST_CASE("hostile input never throws") {
   std::string binary;
   for (int i = 0; i < 4096; ++i) binary += static_cast<char>((i * 7919) % 256);
   const std::string inputs[] = {
-      deep, binary, "\t\t: :", "? [a, b]\n: c\n", "*unknown_alias\n",
-      "x: &a [1]\ndaily_schedule: *a\n", "daily_schedule: [~, 1, [2], {}]\n",
+      deep,
+      binary,
+      "\t\t: :",
+      "? [a, b]\n: c\n",
+      "*unknown_alias\n",
+      "x: &a [1]\ndaily_schedule: *a\n",
+      "daily_schedule: [~, 1, [2], {}]\n",
       "daily_schedule:\n  - name: A\n    script: a.sh\n    env: {? [x] : y}\n",
-      std::string("timezone: \0\n", 12), "%YAML 9.9\n---\n",
+      std::string("timezone: \0\n", 12),
+      "%YAML 9.9\n---\n",
   };
   for (const auto& text : inputs) {
     LoadResult result;

@@ -120,9 +120,12 @@ TEST_CASE("config cache: refused for other bytes, path, binary or format, and wh
     CHECK_FALSE(decode_config_cache(bytes, kKey, kEverything + "\n").has_value());
   }
   SUBCASE("another path, another binary, no build id") {
-    CHECK_FALSE(decode_config_cache(bytes, {kKey.binary, "/elsewhere/pipeline.yaml"}, kEverything).has_value());
-    CHECK_FALSE(decode_config_cache(bytes, {"0123abce 0.1.0", kKey.absolute_file}, kEverything).has_value());
-    CHECK_FALSE(decode_config_cache(bytes, {"0123abcd 0.2.0", kKey.absolute_file}, kEverything).has_value());
+    CHECK_FALSE(decode_config_cache(bytes, {kKey.binary, "/elsewhere/pipeline.yaml"}, kEverything)
+                    .has_value());
+    CHECK_FALSE(decode_config_cache(bytes, {"0123abce 0.1.0", kKey.absolute_file}, kEverything)
+                    .has_value());
+    CHECK_FALSE(decode_config_cache(bytes, {"0123abcd 0.2.0", kKey.absolute_file}, kEverything)
+                    .has_value());
     CHECK_FALSE(decode_config_cache(bytes, {"", kKey.absolute_file}, kEverything).has_value());
   }
   SUBCASE("another format version") {
@@ -134,7 +137,8 @@ TEST_CASE("config cache: refused for other bytes, path, binary or format, and wh
     for (std::size_t n = 0; n < bytes.size(); n += 7) {
       CHECK_FALSE(decode_config_cache(bytes.substr(0, n), kKey, kEverything).has_value());
     }
-    CHECK_FALSE(decode_config_cache(bytes.substr(0, bytes.size() - 1), kKey, kEverything).has_value());
+    CHECK_FALSE(
+        decode_config_cache(bytes.substr(0, bytes.size() - 1), kKey, kEverything).has_value());
     CHECK_FALSE(decode_config_cache(bytes + '\0', kKey, kEverything).has_value());
   }
   SUBCASE("a damaged byte anywhere") {

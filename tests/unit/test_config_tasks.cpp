@@ -43,12 +43,14 @@ TEST_CASE("refused: a task without name or script") {
 }
 
 TEST_CASE("refused: unknown task key, with the nearest known key") {
-  const auto e = single_error(load("daily_schedule:\n  - name: News Events\n    script: n.sh\n"
-                                   "    dependncies: []\n"));
+  const auto e =
+      single_error(load("daily_schedule:\n  - name: News Events\n    script: n.sh\n"
+                        "    dependncies: []\n"));
   CHECK(e.line == 4);
   CHECK(e.task == "News Events");
-  CHECK(e.format() == "/orch-test-nowhere/pipeline.yaml:4: task 'News Events': unknown key "
-                      "'dependncies' (did you mean 'dependencies'?)");
+  CHECK(e.format() ==
+        "/orch-test-nowhere/pipeline.yaml:4: task 'News Events': unknown key "
+        "'dependncies' (did you mean 'dependencies'?)");
 }
 
 TEST_CASE("refused: a key that is the start of a known key suggests it") {
@@ -68,7 +70,8 @@ TEST_CASE("refused: intraday keys in a daily task and `time` in an intraday task
     CHECK(has(e.message, "unknown key"));
     CHECK(has(e.hint, "only for intraday_schedule tasks"));
   }
-  const auto e = single_error(load(intraday_task("    interval_minutes: 1\n    time: \"09:30\"\n")));
+  const auto e =
+      single_error(load(intraday_task("    interval_minutes: 1\n    time: \"09:30\"\n")));
   CHECK(e.line == 5);
   CHECK(e.task == "Q");
   CHECK(e.message == "unknown key 'time'");
@@ -76,7 +79,11 @@ TEST_CASE("refused: intraday keys in a daily task and `time` in an intraday task
 }
 
 TEST_CASE("refused: wrong types in a task") {
-  struct Case { std::string keys; int line; std::string words; };
+  struct Case {
+    std::string keys;
+    int line;
+    std::string words;
+  };
   const Case cases[] = {
       {"    args: --fast\n", 4, "'args' must be a list"},
       {"    args: [[1]]\n", 4, "item 1 of 'args'"},
@@ -106,7 +113,8 @@ TEST_CASE("refused: wrong types in a task") {
 }
 
 TEST_CASE("env values may be strings, numbers or bools; args are scalars") {
-  const auto result = load(daily_task("    env: { B: 2, A: yes, C: text, D: }\n    args: [1, --x]\n"));
+  const auto result =
+      load(daily_task("    env: { B: 2, A: yes, C: text, D: }\n    args: [1, --x]\n"));
   REQUIRE(result.config.has_value());
   const auto& env = result.config->daily.at(0).env;
   REQUIRE(env.size() == 4);
@@ -118,9 +126,10 @@ TEST_CASE("env values may be strings, numbers or bools; args are scalars") {
 }
 
 TEST_CASE("refused: duplicate task names, across both schedules") {
-  const auto e = single_error(load("daily_schedule:\n  - name: A\n    script: a.sh\n"
-                                   "intraday_schedule:\n  - name: A\n    script: b.sh\n"
-                                   "    interval_minutes: 1\n"));
+  const auto e =
+      single_error(load("daily_schedule:\n  - name: A\n    script: a.sh\n"
+                        "intraday_schedule:\n  - name: A\n    script: b.sh\n"
+                        "    interval_minutes: 1\n"));
   CHECK(e.line == 5);
   CHECK(e.task == "A");
   CHECK(has(e.message, "duplicate task name"));
@@ -128,9 +137,10 @@ TEST_CASE("refused: duplicate task names, across both schedules") {
 }
 
 TEST_CASE("refused: a dependency on an unknown task, with the nearest name") {
-  const auto e = single_error(load("daily_schedule:\n  - name: Asset Collection\n    script: a.sh\n"
-                                   "  - name: Prices\n    script: p.sh\n"
-                                   "    dependencies:\n      - Asset Colection\n"));
+  const auto e =
+      single_error(load("daily_schedule:\n  - name: Asset Collection\n    script: a.sh\n"
+                        "  - name: Prices\n    script: p.sh\n"
+                        "    dependencies:\n      - Asset Colection\n"));
   CHECK(e.line == 7);
   CHECK(e.task == "Prices");
   CHECK(e.message == "depends on unknown task 'Asset Colection'");
@@ -140,8 +150,8 @@ TEST_CASE("refused: a dependency on an unknown task, with the nearest name") {
 }
 
 TEST_CASE("refused: a dependency on a task of the other schedule") {
-  const auto e = single_error(load(daily_task("    dependencies: [Q]\n") +
-                                   intraday_task("    interval_minutes: 1\n")));
+  const auto e = single_error(
+      load(daily_task("    dependencies: [Q]\n") + intraday_task("    interval_minutes: 1\n")));
   CHECK(e.line == 4);
   CHECK(e.task == "A");
   CHECK(e.message == "depends on 'Q', a task of intraday_schedule");
@@ -205,7 +215,8 @@ TEST_CASE("refused: a dependency on a task of the same or a higher tier") {
   CHECK(same.line == 8);
   CHECK(same.task == "Prices");
   CHECK(same.message ==
-        "is in tier 1 but depends on 'Assets' in tier 1; a task must be in a higher tier than its dependencies");
+        "is in tier 1 but depends on 'Assets' in tier 1; a task must be in a higher tier than its "
+        "dependencies");
   CHECK(same.hint == "raise 'Prices' to tier 2 or more, or remove the dependency");
   const auto higher = single_error(load(R"(daily_schedule:
   - name: Assets
@@ -248,7 +259,8 @@ TEST_CASE("missing tiers are computed from dependencies") {
 }
 
 TEST_CASE("intraday tasks need exactly one interval") {
-  const auto both = single_error(load(intraday_task("    interval_minutes: 1\n    interval_seconds: 5\n")));
+  const auto both =
+      single_error(load(intraday_task("    interval_minutes: 1\n    interval_seconds: 5\n")));
   CHECK(both.line == 5);
   CHECK(both.task == "Q");
   CHECK(has(both.message, "both interval_minutes and interval_seconds"));
@@ -262,14 +274,20 @@ TEST_CASE("intraday tasks need exactly one interval") {
 }
 
 TEST_CASE("refused: zero or negative task durations") {
-  struct Case { std::string yaml; std::string words; };
+  struct Case {
+    std::string yaml;
+    std::string words;
+  };
   const Case cases[] = {
       {intraday_task("    interval_minutes: -1\n"), "'interval_minutes' must be greater than 0"},
       {intraday_task("    interval_seconds: 0\n"), "'interval_seconds' must be greater than 0"},
       {intraday_task("    interval_minutes: 1.5\n"), "whole number of minutes"},
-      {intraday_task("    interval_seconds: 5\n    max_runtime_seconds: 0\n"), "'max_runtime_seconds' must be greater than 0"},
-      {daily_task("    max_runtime_seconds: -10\n"), "'max_runtime_seconds' must be greater than 0"},
-      {daily_task("    retry_policy: { max_attempts: 0 }\n"), "'retry_policy.max_attempts' must be at least 1"},
+      {intraday_task("    interval_seconds: 5\n    max_runtime_seconds: 0\n"),
+       "'max_runtime_seconds' must be greater than 0"},
+      {daily_task("    max_runtime_seconds: -10\n"),
+       "'max_runtime_seconds' must be greater than 0"},
+      {daily_task("    retry_policy: { max_attempts: 0 }\n"),
+       "'retry_policy.max_attempts' must be at least 1"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.yaml);
@@ -280,7 +298,8 @@ TEST_CASE("refused: zero or negative task durations") {
 }
 
 TEST_CASE("refused: bad session and bad time") {
-  const auto session = single_error(load(intraday_task("    interval_minutes: 1\n    session: extnded\n")));
+  const auto session =
+      single_error(load(intraday_task("    interval_minutes: 1\n    session: extnded\n")));
   CHECK(session.line == 5);
   CHECK(has(session.message, "regular, extended"));
   CHECK(session.hint == "did you mean 'extended'?");
@@ -295,8 +314,9 @@ TEST_CASE("refused: bad session and bad time") {
 }
 
 TEST_CASE("extended sessions and market_hours_only are read") {
-  const auto result = load(intraday_task("    interval_seconds: 30\n    session: extended\n"
-                                         "    market_hours_only: yes\n    data_source: quotes\n"));
+  const auto result =
+      load(intraday_task("    interval_seconds: 30\n    session: extended\n"
+                         "    market_hours_only: yes\n    data_source: quotes\n"));
   REQUIRE(result.config.has_value());
   const TaskSpec& q = result.config->intraday.at(0);
   CHECK(q.session == SessionKind::Extended);

@@ -46,11 +46,11 @@ TEST_CASE("find_cycle sees a task depending on itself") {
 
 TEST_CASE("compute_tiers: 1 + highest dependency tier, explicit tiers kept") {
   const std::vector<GraphNode> nodes = {
-      node("Assets", {}),         // 0
-      node("Prices", {0}),        // 1
+      node("Assets", {}),            // 0
+      node("Prices", {0}),           // 1
       node("Fundamentals", {0}, 5),  // explicit 5
-      node("Features", {1, 2}),   // 1 + max(1, 5) = 6
-      node("Lonely", {}),         // 0
+      node("Features", {1, 2}),      // 1 + max(1, 5) = 6
+      node("Lonely", {}),            // 0
   };
   CHECK(compute_tiers(nodes) == std::vector<int>{0, 1, 5, 6, 0});
 }
@@ -65,7 +65,8 @@ TEST_CASE("compute_tiers and find_cycle survive a very long chain") {
   std::vector<GraphNode> chain;
   const int length = 200'000;
   for (int i = 0; i < length; ++i) {
-    chain.push_back(node("t" + std::to_string(i), i == 0 ? std::vector<int>{} : std::vector<int>{i - 1}));
+    chain.push_back(
+        node("t" + std::to_string(i), i == 0 ? std::vector<int>{} : std::vector<int>{i - 1}));
   }
   CHECK_FALSE(find_cycle(chain).has_value());
   const auto tiers = compute_tiers(chain);

@@ -22,7 +22,6 @@ using orch::test::utc;
 
 namespace {
 
-
 SuccessRun run(const std::string& date, WallTime start, WallTime end,
                std::optional<std::string> as_of = std::nullopt) {
   return SuccessRun{date, start, end, std::move(as_of)};
@@ -56,30 +55,33 @@ TaskHealthRow row_with(std::vector<SuccessRun> runs) {
 TEST_CASE("data instant: DATA_AS_OF, else the end on its own date, else its date's close") {
   const auto cal = nyse_calendar();
   // Run on its own date (10:00 EST): its end.
-  CHECK(run_data_instant(run("2026-11-24", utc(2026, 11, 24, 15, 0), utc(2026, 11, 24, 15, 5)), cal).at ==
-        utc(2026, 11, 24, 15, 5));
+  CHECK(run_data_instant(run("2026-11-24", utc(2026, 11, 24, 15, 0), utc(2026, 11, 24, 15, 5)), cal)
+            .at == utc(2026, 11, 24, 15, 5));
   // A backfill of the 24th run on Dec 1: the close of the 24th (16:00 EST = 21:00 UTC).
-  auto back = run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal);
+  auto back =
+      run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal);
   CHECK(back.at == utc(2026, 11, 24, 21, 0));
   CHECK(back.from_session_close);
   // The day after Thanksgiving closes at 13:00.
-  CHECK(run_data_instant(run("2026-11-27", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
-        utc(2026, 11, 27, 18, 0));
+  CHECK(run_data_instant(run("2026-11-27", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal)
+            .at == utc(2026, 11, 27, 18, 0));
   // Across DST: 16:00 EDT on Friday 2026-03-06 is 21:00 UTC, 16:00 EDT on Monday 03-09 is 20:00.
-  CHECK(run_data_instant(run("2026-03-06", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
-        utc(2026, 3, 6, 21, 0));
-  CHECK(run_data_instant(run("2026-03-09", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal).at ==
-        utc(2026, 3, 9, 20, 0));
+  CHECK(run_data_instant(run("2026-03-06", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal)
+            .at == utc(2026, 3, 6, 21, 0));
+  CHECK(run_data_instant(run("2026-03-09", utc(2026, 3, 10, 14, 0), utc(2026, 3, 10, 14, 1)), cal)
+            .at == utc(2026, 3, 9, 20, 0));
   // A date without a session (daily_days: all on a holiday): the configured close.
-  CHECK(run_data_instant(run("2026-11-26", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
-        utc(2026, 11, 26, 21, 0));
+  CHECK(run_data_instant(run("2026-11-26", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal)
+            .at == utc(2026, 11, 26, 21, 0));
   // DATA_AS_OF wins, whatever the date; an unparsable one is ignored.
-  auto reported = run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5),
-                                   "2026-11-24T12:00:00-05:00"), cal);
+  auto reported = run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0),
+                                       utc(2026, 12, 1, 15, 5), "2026-11-24T12:00:00-05:00"),
+                                   cal);
   CHECK(reported.at == utc(2026, 11, 24, 17, 0));
   CHECK(reported.from_data_as_of);
-  CHECK(run_data_instant(run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5), "soon"), cal).at ==
-        utc(2026, 11, 24, 21, 0));
+  CHECK(run_data_instant(
+            run("2026-11-24", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5), "soon"), cal)
+            .at == utc(2026, 11, 24, 21, 0));
   // A run that claims no trading date (--update-stale): its end.
   CHECK(run_data_instant(run("", utc(2026, 12, 1, 15, 0), utc(2026, 12, 1, 15, 5)), cal).at ==
         utc(2026, 12, 1, 15, 5));
@@ -105,8 +107,10 @@ TEST_CASE("a backfill never turns a fresh source red, nor a stale one fresh") {
   CHECK(stale[0].reference == utc(2026, 11, 20, 21, 0));
   CHECK(stale[0].from_session_close);
   CHECK(stale[0].last_success == utc(2026, 12, 1, 15, 31));  // when it last succeeded, still
-  const std::string text = render_dashboard({now, stale, {row_with({old})}, {}}, new_york(), ConsoleStyle{});
-  CHECK(text.find("data as of Fri 2026-11-20 16:00 EST (the close of its trading date)") != std::string::npos);
+  const std::string text =
+      render_dashboard({now, stale, {row_with({old})}, {}}, new_york(), ConsoleStyle{});
+  CHECK(text.find("data as of Fri 2026-11-20 16:00 EST (the close of its trading date)") !=
+        std::string::npos);
   // A row without run history (an earlier tool's table) keeps its last_success.
   TaskHealthRow legacy;
   legacy.name = "Fundamentals";
@@ -133,7 +137,8 @@ TEST_CASE("the dashboard names the clock of an age that skips time") {
   const HealthReport report = build_report(c, cal, {r}, monday);
   CHECK(report.sources[0].age == Millis{0});
   const std::string text = render_dashboard(report, new_york(), ConsoleStyle{});
-  CHECK(text.find("Fresh (data as of Fri 2026-11-27 13:00 EST, 0s of market time)") != std::string::npos);
+  CHECK(text.find("Fresh (data as of Fri 2026-11-27 13:00 EST, 0s of market time)") !=
+        std::string::npos);
 }
 
 TEST_CASE("catch-up dates as a fake clock moves through Thanksgiving week") {
@@ -143,8 +148,8 @@ TEST_CASE("catch-up dates as a fake clock moves through Thanksgiving week") {
   const std::vector<std::string> tasks{"A"};
   SucceededByDate done{{"2026-11-23", {"A"}}};
   const auto missed_now = [&] {
-    return missed_dates(DailyDays::Trading, cal, zone.date_of(clock.now()), 5,
-                        year{2026} / 11 / 23, tasks, done);
+    return missed_dates(DailyDays::Trading, cal, zone.date_of(clock.now()), 5, year{2026} / 11 / 23,
+                        tasks, done);
   };
   CHECK(missed_now().empty());
   clock.advance(hours{24});  // Tuesday: Monday succeeded, nothing missed

@@ -12,7 +12,7 @@ TEST_CASE("due: never run, or the interval less 5% since the last start") {
   const WallTime t0 = WallTime{} + 1000h;
   CHECK(is_due(std::nullopt, 60s, t0));
   CHECK_FALSE(is_due(t0, 60s, t0 + 56s));
-  CHECK(is_due(t0, 60s, t0 + 57s));    // 60 s - 3 s tolerance
+  CHECK(is_due(t0, 60s, t0 + 57s));  // 60 s - 3 s tolerance
   CHECK_FALSE(is_due(t0, 300s, t0 + 284s));
   CHECK(is_due(t0, 300s, t0 + 285s));
   CHECK(next_due(t0, 3s) == t0 + 2850ms);
@@ -37,4 +37,3 @@ TEST_CASE("zone: a time in the spring gap maps to the gap's end, a repeated one 
   CHECK(format_date(ny->date_of(*parse_iso8601("2026-11-21T03:00:00Z"))) == "2026-11-20");
   CHECK_FALSE(Zone::locate("Mars/Olympus_Mons"));
 }
-

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/exec/command.h"
-#include "orchestrator/util/fd.h"
-#include "orchestrator/exec/output_scan.h"
-#include "orchestrator/exec/posix_process_runner.h"
 #include "exec/proc_tree.h"
 #include "helpers.h"
+#include "orchestrator/exec/command.h"
+#include "orchestrator/exec/output_scan.h"
+#include "orchestrator/exec/posix_process_runner.h"
+#include "orchestrator/util/fd.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -147,8 +147,8 @@ TEST_CASE("scan_output: last report wins, malformed ignored, CRLF, long lines") 
     CHECK_FALSE(e.data_as_of_problem.has_value());
   }
   SUBCASE("no trailing newline, a line longer than a chunk") {
-    write_file(dir / "b.log", "RECORDS_PROCESSED=1\n" + std::string(200000, 'x') +
-                                  "\nRECORDS_PROCESSED=2");
+    write_file(dir / "b.log",
+               "RECORDS_PROCESSED=1\n" + std::string(200000, 'x') + "\nRECORDS_PROCESSED=2");
     auto r = orch::scan_output(dir / "b.log");
     CHECK(r.records_processed == 2);
     CHECK(r.last_line == "RECORDS_PROCESSED=2");
@@ -187,8 +187,9 @@ TEST_CASE("runner: exit codes, signals and reports") {
   PosixProcessRunner runner;
 
   SUBCASE("success, last RECORDS_PROCESSED wins, log folders created") {
-    auto c = run_one(runner, shell(dir, "echo RECORDS_PROCESSED=3; echo RECORDS_PROCESSED=42; "
-                                        "echo DATA_AS_OF=2026-01-01T00:00:00Z; echo oops >&2"));
+    auto c = run_one(runner, shell(dir,
+                                   "echo RECORDS_PROCESSED=3; echo RECORDS_PROCESSED=42; "
+                                   "echo DATA_AS_OF=2026-01-01T00:00:00Z; echo oops >&2"));
     CHECK(c.succeeded());
     CHECK(c.kind == ExitKind::Exited);
     CHECK(c.records_processed == 42);
@@ -258,7 +259,7 @@ TEST_CASE("runner: deadlines") {
     const auto start = Clock::now();
     auto c = run_one(runner, shell(dir, "kill -STOP $$; sleep 10", 300ms, 2000ms));
     CHECK(c.kind == ExitKind::TimedOut);
-    CHECK(c.signal == SIGTERM);  // SIGCONT let the SIGTERM in; no need for SIGKILL
+    CHECK(c.signal == SIGTERM);     // SIGCONT let the SIGTERM in; no need for SIGKILL
     CHECK(ms_since(start) < 8000);  // well under the 10 s+ sleep
   }
 }
@@ -380,7 +381,7 @@ TEST_CASE("runner: the child's world is exactly the request") {
   SUBCASE("descriptors of ours without CLOEXEC are not inherited") {
     orch::Fd leaky(::open("/dev/null", O_RDONLY));  // no O_CLOEXEC on purpose
     REQUIRE(leaky.valid());
-    orch::Fd high(::dup2(leaky.get(), 100));          // dup2 never sets CLOEXEC
+    orch::Fd high(::dup2(leaky.get(), 100));  // dup2 never sets CLOEXEC
     REQUIRE(high.get() == 100);
     ProcessRequest req = shell(dir, "");
     req.argv = {"/bin/ls", "-1", "/proc/self/fd"};
@@ -428,7 +429,8 @@ TEST_CASE("runner: stopping") {
     CHECK(done[0].kind == ExitKind::Stopped);
   }
   SUBCASE("a stop signal arriving during wait ends it early; the first one wins") {
-    REQUIRE(runner.start(shell(dir, "sleep 0.2; kill -INT $PPID; kill -TERM $PPID; sleep 10")).has_value());
+    REQUIRE(runner.start(shell(dir, "sleep 0.2; kill -INT $PPID; kill -TERM $PPID; sleep 10"))
+                .has_value());
     const auto start = Clock::now();
     CHECK(runner.wait(5000ms).empty());
     CHECK(ms_since(start) < 8000);  // well under the 10 s+ sleep
@@ -474,8 +476,10 @@ TEST_CASE("runner: a task dies with the orchestrator, even by SIGKILL (PDEATHSIG
   pid_t task = 0;
   for (int i = 0; i < 100 && task == 0; ++i) {
     const std::string text = read_file(dir / "task.pid");
-    if (!text.empty()) task = std::stoi(text);
-    else ::usleep(20000);
+    if (!text.empty())
+      task = std::stoi(text);
+    else
+      ::usleep(20000);
   }
   ::kill(orchestrator, SIGKILL);
   int status = 0;

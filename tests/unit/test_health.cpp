@@ -22,7 +22,6 @@ namespace {
 // New York local time in November (EST, UTC-5).
 WallTime est(unsigned d, int h, int mi, int s = 0) { return utc(2026, 11, d, h + 5, mi, s); }
 
-
 TaskSpec daily_task(const std::string& name, const std::string& source) {
   TaskSpec t;
   t.name = name;
@@ -46,10 +45,14 @@ PipelineConfig pipeline_config() {
              daily_task("No Thresholds", "loose")};
   c.intraday = {intraday_task("Price Data", "price_data"),
                 intraday_task("Extended Quotes", "quotes", SessionKind::Extended)};
-  c.freshness.green = {{"fundamentals", Seconds{86400}}, {"news", Seconds{3600}},
-                       {"price_data", Seconds{300}}, {"quotes", Seconds{300}}};
-  c.freshness.yellow = {{"fundamentals", Seconds{172800}}, {"news", Seconds{7200}},
-                        {"price_data", Seconds{900}}, {"quotes", Seconds{900}}};
+  c.freshness.green = {{"fundamentals", Seconds{86400}},
+                       {"news", Seconds{3600}},
+                       {"price_data", Seconds{300}},
+                       {"quotes", Seconds{300}}};
+  c.freshness.yellow = {{"fundamentals", Seconds{172800}},
+                        {"news", Seconds{7200}},
+                        {"price_data", Seconds{900}},
+                        {"quotes", Seconds{900}}};
   return c;
 }
 
@@ -92,8 +95,8 @@ TEST_CASE("health: classify against green and yellow thresholds") {
   CHECK(classify(Millis{900'000}, g, y) == Freshness::Red);
   CHECK(classify(std::nullopt, g, y) == Freshness::Unknown);
   CHECK(classify(Millis{1}, std::nullopt, std::nullopt) == Freshness::Unknown);
-  CHECK(classify(Millis{400'000}, g, std::nullopt) == Freshness::Red);     // only green
-  CHECK(classify(Millis{1}, std::nullopt, y) == Freshness::Yellow);        // only yellow
+  CHECK(classify(Millis{400'000}, g, std::nullopt) == Freshness::Red);  // only green
+  CHECK(classify(Millis{1}, std::nullopt, y) == Freshness::Yellow);     // only yellow
   CHECK(classify(Millis{900'000}, std::nullopt, y) == Freshness::Red);
   CHECK(metric_value(Freshness::Green) == 0);
   CHECK(metric_value(Freshness::Unknown) == 3);
@@ -122,8 +125,8 @@ TEST_CASE("health: wall-time colours of a daily source at chosen instants") {
 }
 
 TEST_CASE("health: unknown when never run, and when the source has no thresholds") {
-  const auto all = compute_freshness(
-      pipeline_config(), nyse_calendar(), {succeeded("No Thresholds", est(20, 9, 0))}, est(20, 10, 0));
+  const auto all = compute_freshness(pipeline_config(), nyse_calendar(),
+                                     {succeeded("No Thresholds", est(20, 9, 0))}, est(20, 10, 0));
   CHECK(all.size() == 5);
   CHECK(all.front().name == "fundamentals");  // sorted by name
   const auto& never = source(all, "fundamentals");
@@ -156,7 +159,8 @@ TEST_CASE("health: market-hours sources age only while the market is open (weeke
   // A run that ended after the close counts from the close on.
   const std::vector<TaskHealthRow> late = {succeeded("Price Data", est(20, 17, 30))};
   CHECK(source(compute_freshness(pipeline_config(), nyse_calendar(), late, est(23, 9, 33)),
-               "price_data").age == Millis{minutes{3}});
+               "price_data")
+            .age == Millis{minutes{3}});
 }
 
 TEST_CASE("health: market time skips a holiday, and the extended session counts pre-market") {
@@ -182,13 +186,14 @@ TEST_CASE("health: a source with a wall-clock writer ages in wall time") {
   const auto all = compute_freshness(c, nyse_calendar(), rows, est(23, 9, 0));
   CHECK_FALSE(source(all, "price_data").market_time);
   CHECK(source(all, "price_data").status == Freshness::Red);
-  CHECK(source(all, "price_data").tasks == std::vector<std::string>{"Price Backfill", "Price Data"});
+  CHECK(source(all, "price_data").tasks ==
+        std::vector<std::string>{"Price Backfill", "Price Data"});
 }
 
 TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the run's end") {
   // The run ended at 10:00 but its newest data is from 07:00.
-  auto rows = std::vector<TaskHealthRow>{succeeded("News Events", est(20, 10, 0),
-                                                   "2026-11-20T07:00:00-05:00")};
+  auto rows = std::vector<TaskHealthRow>{
+      succeeded("News Events", est(20, 10, 0), "2026-11-20T07:00:00-05:00")};
   auto all = compute_freshness(pipeline_config(), nyse_calendar(), rows, est(20, 10, 30));
   CHECK(source(all, "news").age == Millis{minutes{210}});
   CHECK(source(all, "news").from_data_as_of);
@@ -223,7 +228,8 @@ TEST_CASE("health: DATA_AS_OF of the latest success takes precedence over the ru
   CHECK(task_reference(rows.front(), nyse_calendar()).at == est(27, 13, 0));
   // Summer time: 09:45 in July is 13:45Z.
   rows.front().success_data_as_of = "2026-07-15 09:45:00";
-  CHECK(task_reference(rows.front(), nyse_calendar()).at == parse_iso8601("2026-07-15T13:45:00Z").value());
+  CHECK(task_reference(rows.front(), nyse_calendar()).at ==
+        parse_iso8601("2026-07-15T13:45:00Z").value());
 }
 
 TEST_CASE("health: several writers: the most recent reference wins") {
@@ -252,9 +258,9 @@ TEST_CASE("health: human ages and shortened errors") {
 }
 
 TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY line") {
-  const std::vector<TaskHealthRow> rows = {
-      succeeded("Fundamental Data", est(20, 9, 30)), succeeded("News Events", est(19, 9, 30)),
-      succeeded("Price Data", est(20, 15, 0))};
+  const std::vector<TaskHealthRow> rows = {succeeded("Fundamental Data", est(20, 9, 30)),
+                                           succeeded("News Events", est(19, 9, 30)),
+                                           succeeded("Price Data", est(20, 15, 0))};
   HealthReport report = build_report(pipeline_config(), nyse_calendar(), rows, est(20, 15, 8));
   report.tasks[1].status = TaskStatus::Failed;
   report.tasks[1].consecutive_failures = 2;
@@ -285,13 +291,15 @@ TEST_CASE("health: the dashboard shows sections, the task table and the SUMMARY 
 
 TEST_CASE("health: JSON has exactly the documented keys") {
   const std::vector<TaskHealthRow> rows = {succeeded("News Events", est(20, 9, 30))};
-  const HealthReport report = build_report(pipeline_config(), nyse_calendar(), rows, est(20, 10, 0));
+  const HealthReport report =
+      build_report(pipeline_config(), nyse_calendar(), rows, est(20, 10, 0));
   const auto j = nlohmann::json::parse(render_health_json(report));
   CHECK(j["checked_at"] == "2026-11-20T15:00:00Z");
   REQUIRE(j["sources"].size() == 5);
   for (const auto& s : j["sources"]) {
     CHECK(s.size() == 5);
-    for (const char* k : {"name", "status", "age_seconds", "last_success", "tasks"}) CHECK(s.contains(k));
+    for (const char* k : {"name", "status", "age_seconds", "last_success", "tasks"})
+      CHECK(s.contains(k));
   }
   const auto news = j["sources"][2];
   CHECK(news["name"] == "news");
@@ -304,12 +312,14 @@ TEST_CASE("health: JSON has exactly the documented keys") {
   for (const auto& t : j["tasks"]) {
     CHECK(t.size() == 6);
     for (const char* k : {"name", "status", "consecutive_failures", "success_rate",
-                          "average_runtime_seconds", "last_error_message"}) CHECK(t.contains(k));
+                          "average_runtime_seconds", "last_error_message"})
+      CHECK(t.contains(k));
   }
   CHECK(j["tasks"][1]["name"] == "News Events");
   CHECK(j["tasks"][1]["success_rate"] == 1.0);
   CHECK(j["tasks"][0]["status"] == "PENDING");
   CHECK(j["tasks"][0]["success_rate"].is_null());
-  CHECK(j["summary"] == nlohmann::json{{"healthy", 1}, {"stale", 0}, {"critical", 0},
-                                       {"unknown", 4}, {"total", 5}});
+  CHECK(
+      j["summary"] ==
+      nlohmann::json{{"healthy", 1}, {"stale", 0}, {"critical", 0}, {"unknown", 4}, {"total", 5}});
 }

@@ -12,12 +12,12 @@
 #include <sstream>
 #include <string>
 
+#include "helpers.h"
 #include "orchestrator/health/alerts.h"
 #include "orchestrator/health/metrics.h"
 #include "orchestrator/store/health_queries.h"
-#include "store/connection.h"  // the store's own connection, to read a column back
 #include "orchestrator/store/status_store.h"
-#include "helpers.h"
+#include "store/connection.h"  // the store's own connection, to read a column back
 
 using namespace orch;
 using namespace std::chrono;
@@ -27,7 +27,8 @@ using orch::test::TempDir;
 namespace {
 
 WallTime utc_at(int h, int m, int s = 0) {
-  return WallTime{sys_days{2026y / 11 / 20}.time_since_epoch() + hours{h} + minutes{m} + seconds{s}};
+  return WallTime{sys_days{2026y / 11 / 20}.time_since_epoch() + hours{h} + minutes{m} +
+                  seconds{s}};
 }
 
 PipelineConfig metrics_config() {
@@ -68,7 +69,8 @@ std::vector<std::string> exposition_problems(const std::string& text) {
         if (types.count(name)) problems.push_back("second TYPE: " + line);
         if (families_with_samples.count(name)) problems.push_back("TYPE after samples: " + line);
         types[name] = rest;
-        if (rest == "counter" && !name.ends_with("_total")) problems.push_back("counter name: " + name);
+        if (rest == "counter" && !name.ends_with("_total"))
+          problems.push_back("counter name: " + name);
       }
     } else if (std::regex_match(line, m, sample_re)) {
       const std::string name = m[1];
@@ -113,30 +115,40 @@ TEST_CASE("metrics: the textfile has tasks and sources, valid for promtool") {
   for (const auto& p : exposition_problems(text)) MESSAGE(p);
 
   const std::string asset = "task=\"Asset \\\"Collection\\\"\\\\v2\\nnew\"";
-  CHECK(text.find("# TYPE orchestrator_task_last_success_timestamp_seconds gauge\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_last_success_timestamp_seconds{task=\"Price Data\"} 1795183200.250\n") !=
+  CHECK(text.find("# TYPE orchestrator_task_last_success_timestamp_seconds gauge\n") !=
         std::string::npos);
+  CHECK(text.find("orchestrator_task_last_success_timestamp_seconds{task=\"Price Data\"} "
+                  "1795183200.250\n") != std::string::npos);
   // Never succeeded: no sample rather than a misleading 0.
-  CHECK(text.find("orchestrator_task_last_success_timestamp_seconds{" + asset) == std::string::npos);
-  CHECK(text.find("orchestrator_task_last_duration_seconds{task=\"Price Data\"} 1.500\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_consecutive_failures{task=\"Price Data\"} 2\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_consecutive_failures{" + asset + "} 0\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_status{task=\"Price Data\",status=\"FAILED\"} 1\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_status{task=\"Price Data\",status=\"SUCCESS\"} 0\n") != std::string::npos);
-  CHECK(text.find("orchestrator_task_status{" + asset + ",status=\"PENDING\"} 1\n") != std::string::npos);
+  CHECK(text.find("orchestrator_task_last_success_timestamp_seconds{" + asset) ==
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_last_duration_seconds{task=\"Price Data\"} 1.500\n") !=
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_consecutive_failures{task=\"Price Data\"} 2\n") !=
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_consecutive_failures{" + asset + "} 0\n") !=
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_status{task=\"Price Data\",status=\"FAILED\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_status{task=\"Price Data\",status=\"SUCCESS\"} 0\n") !=
+        std::string::npos);
+  CHECK(text.find("orchestrator_task_status{" + asset + ",status=\"PENDING\"} 1\n") !=
+        std::string::npos);
   CHECK(text.find("# TYPE orchestrator_task_runs_total counter\n") != std::string::npos);
   CHECK(text.find("orchestrator_task_runs_total{task=\"Price Data\"} 5\n") != std::string::npos);
-  CHECK(text.find("orchestrator_source_age_seconds{source=\"price_data\"} 1234.500\n") != std::string::npos);
+  CHECK(text.find("orchestrator_source_age_seconds{source=\"price_data\"} 1234.500\n") !=
+        std::string::npos);
   CHECK(text.find("orchestrator_source_age_seconds{source=\"assets\"}") == std::string::npos);
   CHECK(text.find("orchestrator_source_status{source=\"price_data\"} 2\n") != std::string::npos);
   CHECK(text.find("orchestrator_source_status{source=\"assets\"} 3\n") != std::string::npos);
-  CHECK(text.find("orchestrator_health_checked_timestamp_seconds 1795186800.000\n") != std::string::npos);
+  CHECK(text.find("orchestrator_health_checked_timestamp_seconds 1795186800.000\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("metrics: the exposition checker catches what promtool would") {
-  CHECK(exposition_problems("x_total{a=\"1\"} 1\n").size() == 1);  // sample before TYPE
+  CHECK(exposition_problems("x_total{a=\"1\"} 1\n").size() == 1);        // sample before TYPE
   CHECK(exposition_problems("# TYPE x gauge\nx 1\nx 2\n").size() == 1);  // duplicate
-  CHECK(exposition_problems("# TYPE x counter\nx 1\n").size() == 1);  // counter name
+  CHECK(exposition_problems("# TYPE x counter\nx 1\n").size() == 1);     // counter name
   CHECK(exposition_problems("# TYPE x gauge\nx{a=\"b\"c\"} 1\n").size() == 1);  // bad escape
 }
 
@@ -215,19 +227,22 @@ TEST_CASE("health queries: a source turning red is reported once per transition"
     return r;
   };
   CHECK(*store.stored_source_status("news") == "");
-  auto red = store.record_source_freshness({rec("news", "red"), rec("prices", "green")}, utc_at(15, 0));
+  auto red =
+      store.record_source_freshness({rec("news", "red"), rec("prices", "green")}, utc_at(15, 0));
   REQUIRE(red.has_value());
   CHECK(*red == std::vector<std::string>{"news"});
-  CHECK(store.record_source_freshness({rec("news", "red"), rec("prices", "yellow")}, utc_at(15, 1))->empty());
-  CHECK(*store.record_source_freshness({rec("news", "green"), rec("prices", "red")}, utc_at(15, 2)) ==
-        std::vector<std::string>{"prices"});
+  CHECK(store.record_source_freshness({rec("news", "red"), rec("prices", "yellow")}, utc_at(15, 1))
+            ->empty());
+  CHECK(*store.record_source_freshness({rec("news", "green"), rec("prices", "red")},
+                                       utc_at(15, 2)) == std::vector<std::string>{"prices"});
   CHECK(*store.record_source_freshness({rec("news", "red"), rec("prices", "red")}, utc_at(15, 3)) ==
         std::vector<std::string>{"news"});
   CHECK(*store.stored_source_status("prices") == "red");
   // A source gone from the pipeline leaves the table.
   CHECK(store.record_source_freshness({rec("news", "red")}, utc_at(15, 4))->empty());
   CHECK(*store.stored_source_status("prices") == "");
-  SQLite::Statement q(store_detail::connection_of(store).db(), "SELECT checked_at, age_seconds FROM source_freshness WHERE source = 'news'");
+  SQLite::Statement q(store_detail::connection_of(store).db(),
+                      "SELECT checked_at, age_seconds FROM source_freshness WHERE source = 'news'");
   REQUIRE(q.executeStep());
   CHECK(q.getColumn(0).getString() == "2026-11-20 15:04:00.000");
   CHECK(q.getColumn(1).getDouble() == doctest::Approx(10.0));
@@ -261,11 +276,11 @@ TEST_CASE("alerts: the request carries the details, resolved against the pipelin
   CHECK(r->timeout == Millis{7000});
   CHECK(r->log_path.parent_path() == dir.path / "logs" / "alerts");
   const std::set<std::string> env(r->env.begin(), r->env.end());
-  for (const char* e : {"PATH=/usr/bin", "ORCHESTRATOR_ALERT_KIND=task_failed",
-                        "ORCHESTRATOR_ALERT_TASK=News Events", "ORCHESTRATOR_ALERT_SOURCE=news",
-                        "ORCHESTRATOR_ALERT_STATUS=TIMEOUT",
-                        "ORCHESTRATOR_ALERT_ERROR=timed out after 5m",
-                        "ORCHESTRATOR_ALERT_LOG=/logs/news.log", "ORCHESTRATOR_RUN_ID=42"}) {
+  for (const char* e :
+       {"PATH=/usr/bin", "ORCHESTRATOR_ALERT_KIND=task_failed",
+        "ORCHESTRATOR_ALERT_TASK=News Events", "ORCHESTRATOR_ALERT_SOURCE=news",
+        "ORCHESTRATOR_ALERT_STATUS=TIMEOUT", "ORCHESTRATOR_ALERT_ERROR=timed out after 5m",
+        "ORCHESTRATOR_ALERT_LOG=/logs/news.log", "ORCHESTRATOR_RUN_ID=42"}) {
     CHECK_MESSAGE(env.count(e) == 1, e);
   }
   CHECK(env.count("ORCHESTRATOR_RUN_ID=1") == 0);

@@ -94,7 +94,8 @@ struct Loop {
 
 std::vector<Millis> gaps(const std::vector<WallTime>& times) {
   std::vector<Millis> out;
-  for (std::size_t i = 1; i < times.size(); ++i) out.push_back(duration_cast<Millis>(times[i] - times[i - 1]));
+  for (std::size_t i = 1; i < times.size(); ++i)
+    out.push_back(duration_cast<Millis>(times[i] - times[i - 1]));
   return out;
 }
 
@@ -244,7 +245,8 @@ TEST_CASE("intraday loop: market-hours tasks wait for the open and stop at the c
   CHECK(times[13] == utc(2026, 1, 21, 14, 30));  // then Wednesday's open
 }
 
-TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, regular ones do not") {
+TEST_CASE(
+    "intraday loop: extended-session tasks run in pre- and post-market, regular ones do not") {
   const MarketCalendar cal = nyse_calendar();
   const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
   const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
@@ -270,12 +272,15 @@ TEST_CASE("intraday loop: extended-session tasks run in pre- and post-market, re
   CHECK(none.next_wake(saturday) == saturday + 24h);
 }
 
-TEST_CASE("intraday: a market-hours task's trading date is that of the latest session that opened") {
+TEST_CASE(
+    "intraday: a market-hours task's trading date is that of the latest session that opened") {
   const MarketCalendar cal = nyse_calendar();
   const TaskSpec reg = intraday("R", 60s, true, SessionKind::Regular);
   const TaskSpec ext = intraday("E", 60s, true, SessionKind::Extended);
   const TaskSpec any = intraday("X", 60s, false);
-  auto date = [&](const TaskSpec& t, WallTime now) { return format_date(session_date(cal, t, now)); };
+  auto date = [&](const TaskSpec& t, WallTime now) {
+    return format_date(session_date(cal, t, now));
+  };
   // Saturday 2026-01-24: Friday's session
   CHECK(date(reg, utc(2026, 1, 24, 15, 0)) == "2026-01-23");
   CHECK(date(ext, utc(2026, 1, 24, 15, 0)) == "2026-01-23");

@@ -13,8 +13,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include "orchestrator/store/instance_lock.h"
 #include "helpers.h"
+#include "orchestrator/store/instance_lock.h"
 
 namespace fs = std::filesystem;
 using orch::test::read_file;

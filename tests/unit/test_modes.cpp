@@ -38,7 +38,8 @@ struct DailyFixture {
   TempDir dir{"orch_modes"};
   GlobalOptions global;
   DailyFixture() {
-    for (const char* s : {"assets.sh", "prices.sh", "report.sh"}) write_file(dir / s, "#!/bin/sh\n", 0755);
+    for (const char* s : {"assets.sh", "prices.sh", "report.sh"})
+      write_file(dir / s, "#!/bin/sh\n", 0755);
     write_file(dir / "pipeline.yaml", kChain);
     global.config = dir / "pipeline.yaml";
     global.db = dir / "status.db";
@@ -66,7 +67,9 @@ struct DailyFixture {
 
 }  // namespace
 
-TEST_CASE("--daily on fakes: waits for the task's time, records each status, a failure skips its dependents") {
+TEST_CASE(
+    "--daily on fakes: waits for the task's time, records each status, a failure skips its "
+    "dependents") {
   DailyFixture f;
   FakeClock clock(utc(2026, 11, 20, 14, 0));  // Friday 2026-11-20, 09:00 in New York
   FakeProcessRunner processes(clock);
@@ -126,7 +129,8 @@ bool sigterm_blocked() {
 
 }  // namespace
 
-TEST_CASE("runner: signal handling is taken over at arm() (or the first start/wait), not when made") {
+TEST_CASE(
+    "runner: signal handling is taken over at arm() (or the first start/wait), not when made") {
   REQUIRE_FALSE(sigterm_blocked());
   {
     // A mode makes its runner before --dry-run is decided: SIGTERM still ends the process.

@@ -76,7 +76,9 @@ TEST_CASE("a permanent failure is not retried") {
 }
 
 TEST_CASE("a failure skips its dependents and theirs, naming the upstream") {
-  Plan p({plan_task("A", 0), plan_task("B", 0), plan_task("C", 1, {0}), plan_task("D", 2, {2}), plan_task("E", 2, {1})}, 4);
+  Plan p({plan_task("A", 0), plan_task("B", 0), plan_task("C", 1, {0}), plan_task("D", 2, {2}),
+          plan_task("E", 2, {1})},
+         4);
   start_all(p, T0);
   p.mark_finished(0, AttemptOutcome::Timeout, T0);
   auto skips = p.take_skips();
@@ -92,7 +94,8 @@ TEST_CASE("a failure skips its dependents and theirs, naming the upstream") {
 TEST_CASE("a critical failure skips everything not started and cancels pending retries") {
   auto crit = plan_task("Crit", 0);
   crit.critical = true;
-  Plan p({crit, plan_task("Flaky", 0, {}, 3, {5s}), plan_task("Slow", 0), plan_task("Later", 1)}, 3);
+  Plan p({crit, plan_task("Flaky", 0, {}, 3, {5s}), plan_task("Slow", 0), plan_task("Later", 1)},
+         3);
   start_all(p, T0);
   p.mark_finished(1, AttemptOutcome::Failure, T0);  // Flaky backs off
   p.mark_finished(0, AttemptOutcome::Failure, T0);
@@ -106,7 +109,8 @@ TEST_CASE("a critical failure skips everything not started and cancels pending r
   CHECK(abandons[0].task == 1);
   CHECK(abandons[0].state == PlanState::Failed);
   CHECK_FALSE(p.done());  // Slow still runs
-  CHECK(p.mark_finished(2, AttemptOutcome::Failure, T0).state == PlanState::Failed);  // no retry now
+  CHECK(p.mark_finished(2, AttemptOutcome::Failure, T0).state ==
+        PlanState::Failed);  // no retry now
   CHECK(p.done());
 }
 

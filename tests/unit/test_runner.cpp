@@ -12,7 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-
 struct Harness {
   FakeClock clock{T0};
   FakeProcessRunner procs{clock};
@@ -47,9 +46,9 @@ TEST_CASE("tasks run in tier order and every state change is recorded") {
   Plan plan({plan_task("A", 0), plan_task("B", 1, {0}), plan_task("C", 2, {1})}, 4);
   auto r = h.run(plan);
   CHECK(h.started() == std::vector<std::string>{"A", "B", "C"});
-  CHECK(h.recorder.events ==
-        std::vector<std::string>{"start A 1", "end A SUCCESS final", "start B 1",
-                                 "end B SUCCESS final", "start C 1", "end C SUCCESS final"});
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A SUCCESS final",
+                                                      "start B 1", "end B SUCCESS final",
+                                                      "start C 1", "end C SUCCESS final"});
   CHECK(r.summary.succeeded == 3);
   CHECK_FALSE(r.any_failed());
   CHECK(h.clock.now() == T0 + 3s);
@@ -65,7 +64,8 @@ TEST_CASE("a cluster job's id is recorded with its attempt and shown on the star
   CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A SUCCESS final",
                                                       "start B 1", "job 3 92",
                                                       "end B SUCCESS final"});
-  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "run B 1 job 92") != h.sink.lines.end());
+  CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "run B 1 job 92") !=
+        h.sink.lines.end());
   CHECK(std::find(h.sink.lines.begin(), h.sink.lines.end(), "run A 1") != h.sink.lines.end());
 }
 
@@ -100,7 +100,9 @@ TEST_CASE("a task over its runtime is a TIMEOUT and is retried") {
 
 TEST_CASE("tasks of a tier share the job slots") {
   Harness h;
-  Plan plan({plan_task("A", 0), plan_task("B", 0), plan_task("C", 0), plan_task("D", 0), plan_task("E", 1)}, 2);
+  Plan plan({plan_task("A", 0), plan_task("B", 0), plan_task("C", 0), plan_task("D", 0),
+             plan_task("E", 1)},
+            2);
   h.run(plan);
   CHECK(h.procs.max_parallel_seen == 2);
   CHECK(h.clock.now() == T0 + 3s);  // two waves of 1 s, then E

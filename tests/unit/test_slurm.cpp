@@ -82,10 +82,12 @@ TEST_CASE("config: refused executor settings name the line and the fix") {
     CHECK(has(e.message, "has no 'type'"));
   }
   SUBCASE("cpus and memory") {
-    for (const char* bad : {"cpus: 0", "cpus: -1", "cpus: 1.5", "cpus: two", "memory: 0",
-                            "memory: 0G", "memory: 4GB", "memory: G", "memory: -4G", "memory: 4.5G"}) {
+    for (const char* bad :
+         {"cpus: 0", "cpus: -1", "cpus: 1.5", "cpus: two", "memory: 0", "memory: 0G", "memory: 4GB",
+          "memory: G", "memory: -4G", "memory: 4.5G"}) {
       INFO(bad);
-      const auto e = single_error(load(std::string("executors:\n  c:\n    type: slurm\n    ") + bad + "\n"));
+      const auto e =
+          single_error(load(std::string("executors:\n  c:\n    type: slurm\n    ") + bad + "\n"));
       CHECK(e.line == 4);
     }
     const auto e = single_error(load(kExecutors + "daily_schedule:\n  - name: A\n    script: a.sh\n"
@@ -120,17 +122,18 @@ TEST_CASE("slurm: the sbatch command line of an attempt") {
   r.remote = spec;
   const auto argv = slurm::sbatch_argv(r, "/srv/pipeline/logs/w.py");
   CHECK(argv.front() == "sbatch");
-  for (const char* part : {"--parsable", "--job-name=orch.ml", "--chdir=/srv/pipeline",
-                           "--output=/srv/pipeline/logs/ml/a.log", "--time=3", "--partition=batch",
-                           "--cpus-per-task=8", "--mem=32G", "--qos=normal", "--no-requeue",
-                           "--export=ALL"}) {
+  for (const char* part :
+       {"--parsable", "--job-name=orch.ml", "--chdir=/srv/pipeline",
+        "--output=/srv/pipeline/logs/ml/a.log", "--time=3", "--partition=batch",
+        "--cpus-per-task=8", "--mem=32G", "--qos=normal", "--no-requeue", "--export=ALL"}) {
     CHECK_MESSAGE(contains(argv, part), part);
   }
   CHECK_FALSE(contains(argv, "--account="));
   // The wrapper, its exit file next to the log, then the task's own argv untouched.
   const std::vector<std::string> tail(argv.end() - 5, argv.end());
-  CHECK(tail == std::vector<std::string>{"/srv/pipeline/logs/w.py", "/srv/pipeline/logs/ml/a.log.exit",
-                                         "python3", "collectors/11.py", "--x"});
+  CHECK(tail == std::vector<std::string>{"/srv/pipeline/logs/w.py",
+                                         "/srv/pipeline/logs/ml/a.log.exit", "python3",
+                                         "collectors/11.py", "--x"});
   CHECK(slurm::time_limit_minutes(100s, 30s) == 3);
   CHECK(slurm::time_limit_minutes(60s, 0s) == 1);
   CHECK(slurm::time_limit_minutes(50s, 10s) == 1);
@@ -150,9 +153,10 @@ TEST_CASE("slurm: sbatch's job id and squeue's answers") {
   CHECK_FALSE(slurm::parse_elapsed("INVALID").has_value());
   CHECK_FALSE(slurm::parse_elapsed("5").has_value());
 
-  const auto jobs = slurm::parse_squeue("12|RUNNING|0:05|None||\n13|PENDING|0:00|Resources||\n"
-                                        "garbage\n14|OUT_OF_MEMORY|1:00|OutOfMemory|0:9|\n"
-                                        "15|FAILED|0:02|NonZeroExitCode|3|\n");
+  const auto jobs = slurm::parse_squeue(
+      "12|RUNNING|0:05|None||\n13|PENDING|0:00|Resources||\n"
+      "garbage\n14|OUT_OF_MEMORY|1:00|OutOfMemory|0:9|\n"
+      "15|FAILED|0:02|NonZeroExitCode|3|\n");
   REQUIRE(jobs.size() == 4);
   CHECK(slurm::exit_text_of(jobs.at("15")) == "exit 3");
   CHECK(slurm::exit_text_of(jobs.at("14")) == "signal 9");
@@ -202,7 +206,8 @@ TEST_CASE("slurm: final states map to attempt outcomes in Slurm's words") {
   CHECK(has(c.detail, "ended CANCELLED: cancelled outside the orchestrator"));
 }
 
-TEST_CASE("dispatch: local requests run here; remote ones without the Slurm commands fail at once") {
+TEST_CASE(
+    "dispatch: local requests run here; remote ones without the Slurm commands fail at once") {
   std::string templ = (std::filesystem::temp_directory_path() / "orch_dispatch_XXXXXX").string();
   REQUIRE(::mkdtemp(templ.data()) != nullptr);
   const std::filesystem::path dir = templ;

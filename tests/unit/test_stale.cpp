@@ -56,14 +56,15 @@ TEST_CASE("stale: red picks red sources only; yellow picks yellow and red; unkno
 
   const auto yellow = select_stale(f.cfg, f.report, Freshness::Yellow, {});
   CHECK(f.sources(yellow) == std::vector<std::string>{"news", "prices"});
-  CHECK(f.names(yellow) == std::vector<std::string>{"prices", "news", "prices_backup", "headlines"});
+  CHECK(f.names(yellow) ==
+        std::vector<std::string>{"prices", "news", "prices_backup", "headlines"});
 }
 
 TEST_CASE("stale: --task keeps the selection to the named writers") {
   Fixture f;
   const auto sel = select_stale(f.cfg, f.report, Freshness::Yellow, {"headlines", "quotes"});
   CHECK(f.sources(sel) == std::vector<std::string>{"news", "prices"});  // sources still listed
-  CHECK(f.names(sel) == std::vector<std::string>{"headlines"});          // quotes is green
+  CHECK(f.names(sel) == std::vector<std::string>{"headlines"});         // quotes is green
 }
 
 TEST_CASE("stale: nothing stale selects nothing") {
@@ -79,5 +80,6 @@ TEST_CASE("stale: --task names are checked against both schedules") {
   CHECK(check_task_names(f.cfg, {"prices", "quotes"}));
   auto bad = check_task_names(f.cfg, {"quote"});
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message == "--task: no task named 'quote' in this pipeline (did you mean 'quotes'?)");
+  CHECK(bad.error().message ==
+        "--task: no task named 'quote' in this pipeline (did you mean 'quotes'?)");
 }

@@ -14,8 +14,8 @@
 #include <set>
 #include <string>
 
-#include "orchestrator/store/status_store.h"
 #include "helpers.h"
+#include "orchestrator/store/status_store.h"
 #include "store/connection.h"  // the store's own connection, to look at and break the file
 
 namespace fs = std::filesystem;
@@ -40,7 +40,8 @@ std::unique_ptr<orch::StatusStore> open_store(const fs::path& db) {
 
 // One value of the data_pipeline_status row of `task`, as text ("NULL" for NULL).
 std::string col(orch::StatusStore& s, const std::string& task, const std::string& column) {
-  SQLite::Statement q(raw_db(s), "SELECT " + column + " FROM data_pipeline_status WHERE task_name = ?");
+  SQLite::Statement q(raw_db(s),
+                      "SELECT " + column + " FROM data_pipeline_status WHERE task_name = ?");
   q.bind(1, task);
   REQUIRE(q.executeStep());
   return q.getColumn(0).isNull() ? "NULL" : q.getColumn(0).getString();
@@ -87,8 +88,8 @@ void attempt(orch::StatusStore& s, std::int64_t run, const std::string& task, in
              std::string error = {}) {
   auto id = s.attempt_started(start_of(run, task, n, at));
   REQUIRE(id.has_value());
-  auto done = s.attempt_finished(*id, task, end_of(status, at + seconds(secs), seconds(secs),
-                                                   final, std::move(error)));
+  auto done = s.attempt_finished(
+      *id, task, end_of(status, at + seconds(secs), seconds(secs), final, std::move(error)));
   REQUIRE_MESSAGE(done.has_value(), (done ? "" : done.error().message));
 }
 
@@ -128,8 +129,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "21");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
-                   "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
+  CHECK(scalar(*s,
+               "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
+               "tbl_name = 'task_runs' AND name LIKE 'idx_%'") == "3");
   // Crash recovery finds the open attempts on the small partial index, not by a scan.
   {
     SQLite::Statement plan(
@@ -137,8 +139,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
     REQUIRE(plan.executeStep());
     CHECK(plan.getColumn(3).getString() == "SCAN task_runs USING INDEX idx_task_runs_open");
   }
-  CHECK(scalar(*s, "SELECT dflt_value FROM pragma_table_info('data_pipeline_status') "
-                   "WHERE name = 'status'") == "'PENDING'");
+  CHECK(scalar(*s,
+               "SELECT dflt_value FROM pragma_table_info('data_pipeline_status') "
+               "WHERE name = 'status'") == "'PENDING'");
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
@@ -159,8 +162,9 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
   }
   auto s = open_store(db);
   CHECK(scalar(*s, "PRAGMA user_version") == "5");
-  CHECK(scalar(*s, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
-                   "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
+  CHECK(scalar(*s,
+               "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
+               "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
         "idx_task_runs_open,idx_task_runs_task_date_status,idx_task_runs_task_started");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
 }
@@ -253,11 +257,13 @@ TEST_CASE("store: a run of two attempts counts once in total_runs") {
   CHECK(col(*s, "prices", "last_success") == orch::format_db_time(t0(70)));
   CHECK(col(*s, "prices", "run_id") == std::to_string(*run));
 
-  CHECK(scalar(*s, "SELECT group_concat(status || ':' || attempt || ':' || mode || ':' || "
-                   "trading_date, ',') FROM (SELECT * FROM task_runs ORDER BY id)") ==
+  CHECK(scalar(*s,
+               "SELECT group_concat(status || ':' || attempt || ':' || mode || ':' || "
+               "trading_date, ',') FROM (SELECT * FROM task_runs ORDER BY id)") ==
         "FAILED:1:daily:2026-11-20,SUCCESS:2:daily:2026-11-20");
-  CHECK(scalar(*s, "SELECT data_as_of || ' ' || records_processed || ' ' || duration_seconds "
-                   "FROM task_runs WHERE attempt = 2") == "2026-11-20T13:59:00Z 1234 10.0");
+  CHECK(scalar(*s,
+               "SELECT data_as_of || ' ' || records_processed || ' ' || duration_seconds "
+               "FROM task_runs WHERE attempt = 2") == "2026-11-20T13:59:00Z 1234 10.0");
   REQUIRE(s->end_run(*run, orch::TaskStatus::Success, t0(80)).has_value());
   CHECK(scalar(*s, "SELECT status || ' ' || ended_at FROM runs") ==
         "SUCCESS " + orch::format_db_time(t0(80)));
@@ -324,8 +330,9 @@ TEST_CASE("store: skipped tasks and abandoned runs") {
   CHECK(col(*s, "report", "last_error_message") == "upstream prices failed");
   CHECK(num(*s, "report", "total_runs") == 0);
   CHECK(num(*s, "report", "total_failures") == 0);
-  CHECK(scalar(*s, "SELECT attempt || ' ' || status || ' ' || mode || ' ' || "
-                   "(started_at = ended_at) || ' ' || error_message FROM task_runs") ==
+  CHECK(scalar(*s,
+               "SELECT attempt || ' ' || status || ' ' || mode || ' ' || "
+               "(started_at = ended_at) || ' ' || error_message FROM task_runs") ==
         "0 SKIPPED daily 1 upstream prices failed");
 
   // A retry that will not happen: the outcome is a failure without a new attempt.
@@ -340,8 +347,8 @@ TEST_CASE("store: skipped tasks and abandoned runs") {
   CHECK(col(*s, "fx", "last_error_message") == "critical task failed");
 
   attempt(*s, run, "rates", 1, t0(), 3, orch::TaskStatus::Failed, false, "exit 1");
-  REQUIRE(s->run_abandoned(run, "rates", orch::TaskStatus::Interrupted, "SIGTERM", t0(9))
-              .has_value());
+  REQUIRE(
+      s->run_abandoned(run, "rates", orch::TaskStatus::Interrupted, "SIGTERM", t0(9)).has_value());
   CHECK(col(*s, "rates", "status") == "INTERRUPTED");
   CHECK(col(*s, "rates", "last_error_message") == "SIGTERM");
   CHECK(num(*s, "rates", "total_failures") == 0);
@@ -395,11 +402,14 @@ TEST_CASE("store: a version 4 database gains slurm_job_id and keeps its history"
   }
   auto s = open_store(db);
   CHECK(scalar(*s, "PRAGMA user_version") == "5");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs') WHERE name = 'slurm_job_id'") == "1");
+  CHECK(scalar(*s,
+               "SELECT COUNT(*) FROM pragma_table_info('task_runs') WHERE name = 'slurm_job_id'") ==
+        "1");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices'") == "1");
 }
 
-TEST_CASE("store: a cluster job's id is kept with its attempt; open ones of dead modes are listed") {
+TEST_CASE(
+    "store: a cluster job's id is kept with its attempt; open ones of dead modes are listed") {
   TempDir dir;
   auto s = open_store(dir.path / "status.db");
   auto dead = *s->begin_run("daily", "2026-11-20", t0());
@@ -427,7 +437,8 @@ TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {
   REQUIRE(s->attempt_started(start_of(dead, "a", 1, t0())).has_value());
   REQUIRE(s->attempt_started(start_of(alive, "b", 1, t0())).has_value());
   // A row left RUNNING by an earlier tool, owned by no run.
-  raw_db(*s).exec("INSERT INTO data_pipeline_status (task_name, status) VALUES ('legacy', 'RUNNING')");
+  raw_db(*s).exec(
+      "INSERT INTO data_pipeline_status (task_name, status) VALUES ('legacy', 'RUNNING')");
 
   std::map<std::string, int> asked;
   auto is_dead = [&](const std::string& mode) {
@@ -444,14 +455,14 @@ TEST_CASE("store: recover_interrupted ends only the runs of dead modes") {
   CHECK(col(*s, "a", "last_error_message").find("stopped before") != std::string::npos);
   CHECK(col(*s, "b", "status") == "RUNNING");
   CHECK(col(*s, "legacy", "status") == "INTERRUPTED");
-  CHECK(scalar(*s, "SELECT status || ' ' || ended_at || ' ' || duration_seconds || ' ' || "
-                   "error_message FROM task_runs WHERE task_name = 'a'") ==
+  CHECK(scalar(*s,
+               "SELECT status || ' ' || ended_at || ' ' || duration_seconds || ' ' || "
+               "error_message FROM task_runs WHERE task_name = 'a'") ==
         "INTERRUPTED " + orch::format_db_time(t0(60)) +
             " 60.0 orchestrator stopped before the attempt finished");
   CHECK(scalar(*s, "SELECT status FROM task_runs WHERE task_name = 'b'") == "RUNNING");
   CHECK(scalar(*s, "SELECT status || ' ' || ended_at FROM runs WHERE id = " +
-                       std::to_string(dead)) ==
-        "INTERRUPTED " + orch::format_db_time(t0(60)));
+                       std::to_string(dead)) == "INTERRUPTED " + orch::format_db_time(t0(60)));
   CHECK(scalar(*s, "SELECT status FROM runs WHERE id = " + std::to_string(alive)) == "RUNNING");
 
   // Nothing left to recover for dead modes; the live one is asked again.
@@ -476,10 +487,12 @@ TEST_CASE("store: every timestamp written parses with julianday()") {
                   c);
   }
   CHECK(col(*s, "a", "last_run_start") == "2026-11-20 14:00:10.123");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE julianday(scheduled_at) IS NULL OR "
-                   "julianday(started_at) IS NULL OR julianday(ended_at) IS NULL") == "0");
-  CHECK(scalar(*s, "SELECT julianday(started_at) IS NOT NULL AND julianday(ended_at) IS NOT "
-                   "NULL FROM runs") == "1");
+  CHECK(scalar(*s,
+               "SELECT COUNT(*) FROM task_runs WHERE julianday(scheduled_at) IS NULL OR "
+               "julianday(started_at) IS NULL OR julianday(ended_at) IS NULL") == "0");
+  CHECK(scalar(*s,
+               "SELECT julianday(started_at) IS NOT NULL AND julianday(ended_at) IS NOT "
+               "NULL FROM runs") == "1");
 }
 
 TEST_CASE("store: a file that is not a database is refused and left unchanged") {
@@ -538,12 +551,14 @@ TEST_CASE("store: an earlier tool's data_pipeline_status gains run_id and keeps 
         last_records_processed INTEGER, average_runtime_seconds REAL,
         status TEXT DEFAULT 'PENDING', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
         updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP))");
-    raw.exec("INSERT INTO data_pipeline_status (task_name, total_runs, total_successes, "
-             "average_runtime_seconds, status) VALUES ('old', 4, 4, 10.0, 'SUCCESS')");
+    raw.exec(
+        "INSERT INTO data_pipeline_status (task_name, total_runs, total_successes, "
+        "average_runtime_seconds, status) VALUES ('old', 4, 4, 10.0, 'SUCCESS')");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('data_pipeline_status') "
-                   "WHERE name = 'run_id'") == "1");
+  CHECK(scalar(*s,
+               "SELECT COUNT(*) FROM pragma_table_info('data_pipeline_status') "
+               "WHERE name = 'run_id'") == "1");
   auto run = *s->begin_run("daily", "2026-11-20", t0());
   attempt(*s, run, "old", 1, t0(), 20, orch::TaskStatus::Success, true);
   CHECK(num(*s, "old", "total_runs") == 5);
@@ -556,9 +571,7 @@ TEST_CASE("store: a batch is one transaction; a failed change in it is undone al
   auto run = s->begin_run("daily", "2026-11-20", t0());
   REQUIRE(run.has_value());
   SQLite::Database reader((dir.path / "status.db").string(), SQLite::OPEN_READONLY);
-  auto attempts_seen = [&] {
-    return reader.execAndGet("SELECT COUNT(*) FROM task_runs").getInt();
-  };
+  auto attempts_seen = [&] { return reader.execAndGet("SELECT COUNT(*) FROM task_runs").getInt(); };
 
   s->begin_batch();
   auto a = s->attempt_started(start_of(*run, "prices", 1, t0()));

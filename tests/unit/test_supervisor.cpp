@@ -86,7 +86,7 @@ TEST_CASE("supervisor: after 5 minutes of healthy uptime the backoff starts agai
   Full full(kSaturday);
   auto& script = full.procs.script["intraday"];
   for (int i = 0; i < 3; ++i) script.push_back(exits(1s, 1));  // backoff 1, 2, 4: next is 8
-  script.push_back(exits(300s, 1));                           // up 5 minutes, then dies
+  script.push_back(exits(300s, 1));                            // up 5 minutes, then dies
   script.push_back(exits(1s, 1));
   script.push_back(exits(1h, 0));
   full.procs.signal_at = kSaturday + 20min;
@@ -134,7 +134,8 @@ TEST_CASE("supervisor: the next daily start skips weekends and holidays as daily
   CHECK(earliest_daily_time(cfg) == TimeOfDay{17h + 30min});
 }
 
-TEST_CASE("supervisor: daily and intraday start together on a daily day; daily again on the next one") {
+TEST_CASE(
+    "supervisor: daily and intraday start together on a daily day; daily again on the next one") {
   // Friday 2026-01-16 18:00 EST: today is a trading day, so the daily runner starts at once,
   // and the intraday runner beside it (the daily DAG has succeeded before)
   const WallTime friday = utc(2026, 1, 16, 23, 0);
@@ -142,7 +143,7 @@ TEST_CASE("supervisor: daily and intraday start together on a daily day; daily a
   full.procs.script["daily"] = {exits(10min, 0), exits(10min, 0)};
   full.procs.script["intraday"] = {exits(24h * 30, 0)};  // stays up
   const WallTime tuesday = utc(2026, 1, 20, 23, 0);      // after the weekend and MLK Day
-  full.procs.signal_at = tuesday + 5min;  // both runners up
+  full.procs.signal_at = tuesday + 5min;                 // both runners up
   CHECK(full.run() == 15);
   CHECK(full.starts_of("daily") == std::vector<WallTime>{friday, tuesday});
   CHECK(full.procs.max_parallel_seen == 2);
@@ -151,11 +152,13 @@ TEST_CASE("supervisor: daily and intraday start together on a daily day; daily a
   CHECK(full.host.next_dailies == std::vector<WallTime>{tuesday, utc(2026, 1, 21, 23, 0)});
   // the stop signal stopped both
   CHECK(full.procs.running() == 0);
-  CHECK(full.host.events == std::vector<std::string>{"daily-finished: exit 0", "stopped: signal 15"});
+  CHECK(full.host.events ==
+        std::vector<std::string>{"daily-finished: exit 0", "stopped: signal 15"});
   CHECK(full.host.deaths.empty());
 }
 
-TEST_CASE("supervisor: while the daily DAG never succeeded, intraday waits for the first daily run") {
+TEST_CASE(
+    "supervisor: while the daily DAG never succeeded, intraday waits for the first daily run") {
   const WallTime friday = utc(2026, 1, 16, 9, 0);  // 04:00 EST
   Full full(friday);
   full.host.ever_succeeded = false;
@@ -181,7 +184,8 @@ TEST_CASE("supervisor: a daily runner that dies is restarted with backoff and al
   CHECK(starts[2] - starts[1] == 1s + 2s);    // then 2 s
   CHECK(full.host.deaths == std::vector<std::string>{"daily first: exit 3; restart in 1.0s",
                                                      "daily: exit 74; restart in 2.0s"});
-  CHECK(full.starts_of("intraday") == std::vector<WallTime>{friday});  // never waited, never stopped
+  CHECK(full.starts_of("intraday") ==
+        std::vector<WallTime>{friday});  // never waited, never stopped
   // killed by a signal is a death too
   Full killed(friday);
   killed.procs.script["daily"] = {exits(1min, 0)};

@@ -25,12 +25,12 @@ TEST_CASE("text: the closest known word is suggested only when it is a plausible
 
 TEST_CASE("text: one suggestion rule for every caller") {
   const std::vector<std::string> names{"Asset Collection", "Price Data", "timeout_seconds"};
-  CHECK(closest_match("Price Dtaa", names) == "Price Data");       // a swap is one edit
-  CHECK(closest_match("price data", names) == "Price Data");       // case does not count
-  CHECK(closest_match("timeout", names) == "timeout_seconds");     // a prefix of 4 or more
+  CHECK(closest_match("Price Dtaa", names) == "Price Data");    // a swap is one edit
+  CHECK(closest_match("price data", names) == "Price Data");    // case does not count
+  CHECK(closest_match("timeout", names) == "timeout_seconds");  // a prefix of 4 or more
   CHECK(closest_match("tmie", std::vector<std::string>{"time"}) == "time");
   CHECK_FALSE(closest_match("Price Data", std::vector<std::string>{"Price Data"}));  // not itself
-  CHECK_FALSE(closest_match(std::string(200, 'a'), names));        // too long to be a typo
+  CHECK_FALSE(closest_match(std::string(200, 'a'), names));  // too long to be a typo
   const std::string_view views[] = {"daily", "intraday"};
   CHECK(closest_match("dialy", views) == "daily");
   CHECK(did_you_mean(std::string("daily")) == "did you mean 'daily'?");

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "orchestrator/util/time.h"
 #include "helpers.h"
+#include "orchestrator/util/time.h"
 
 using namespace orch;
 using namespace std::chrono;
@@ -12,7 +12,9 @@ using orch::test::utc;
 
 namespace {
 
-bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 

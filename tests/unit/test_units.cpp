@@ -27,7 +27,8 @@ bool contains(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("units: 09:30 New York on a UTC machine fires at the summer time, an hour early in winter") {
+TEST_CASE(
+    "units: 09:30 New York on a UTC machine fires at the summer time, an hour early in winter") {
   const LocalFire f = local_fire_time(zone("America/New_York"), zone("UTC"), at(9, 30), kJan1);
   // EDT (March..November): 13:30 UTC; EST: 14:30 UTC. The agent fires at the earlier one.
   CHECK(f.zone == "UTC");
@@ -71,7 +72,8 @@ TEST_CASE("units: the same zone fires at the daily time itself") {
 }
 
 TEST_CASE("units: seconds are rounded down to the minute and counted as early") {
-  const LocalFire f = local_fire_time(zone("UTC"), zone("UTC"), TimeOfDay{Seconds{9 * 3600 + 30 * 60 + 45}}, kJan1);
+  const LocalFire f =
+      local_fire_time(zone("UTC"), zone("UTC"), TimeOfDay{Seconds{9 * 3600 + 30 * 60 + 45}}, kJan1);
   CHECK(f.hour == 9);
   CHECK(f.minute == 30);
   CHECK(f.early_by == Seconds{45});
@@ -107,8 +109,10 @@ TEST_CASE("units: Tokyo's morning is New York's previous evening: the weekdays s
   REQUIRE(daily != nullptr);
   // Monday..Friday in Tokyo are Sunday..Thursday evenings in New York, at 17:00
   for (int d = 0; d <= 4; ++d) {
-    CHECK(contains(daily->text, "<key>Weekday</key><integer>" + std::to_string(d) +
-                                    "</integer><key>Hour</key><integer>17</integer><key>Minute</key><integer>0</integer>"));
+    CHECK(contains(
+        daily->text,
+        "<key>Weekday</key><integer>" + std::to_string(d) +
+            "</integer><key>Hour</key><integer>17</integer><key>Minute</key><integer>0</integer>"));
   }
   CHECK_FALSE(contains(daily->text, "<integer>5</integer><key>Hour</key>"));
 }

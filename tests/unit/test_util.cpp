@@ -78,14 +78,16 @@ TEST_CASE("atomic write: a failure names the file and leaves the old one as it w
   CHECK(read_file(target) == "old\n");
 }
 
-TEST_CASE("PATH search: first executable file in order, '.' for an empty entry, base for relative") {
+TEST_CASE(
+    "PATH search: first executable file in order, '.' for an empty entry, base for relative") {
   TempDir dir;
   fs::create_directories(dir / "a");
   fs::create_directories(dir / "b");
-  fs::create_directories(dir / "c" / "tool");  // a folder of that name is not a program
+  fs::create_directories(dir / "c" / "tool");           // a folder of that name is not a program
   write_file(dir / "a" / "tool", "#!/bin/sh\n", 0644);  // not executable
   write_file(dir / "b" / "tool", "#!/bin/sh\n", 0755);
-  const std::string abs = (dir / "c").string() + ":" + (dir / "a").string() + ":" + (dir / "b").string();
+  const std::string abs =
+      (dir / "c").string() + ":" + (dir / "a").string() + ":" + (dir / "b").string();
   const auto hit = orch::find_in_path("tool", abs);
   REQUIRE(hit.found);
   CHECK(*hit.found == dir / "b" / "tool");
@@ -105,7 +107,8 @@ TEST_CASE("PATH search: first executable file in order, '.' for an empty entry, 
   const auto empty_entry = orch::find_in_path("tool", ":", dir / "b");
   REQUIRE(empty_entry.found);
   CHECK(*empty_entry.found == dir / "b" / "." / "tool");
-  CHECK_FALSE(orch::find_in_path("b/tool", abs, dir.path).found);  // names with '/' are not searched
+  CHECK_FALSE(
+      orch::find_in_path("b/tool", abs, dir.path).found);  // names with '/' are not searched
 }
 
 TEST_CASE("terminal: a file or pipe is not a terminal, whatever TERM says") {

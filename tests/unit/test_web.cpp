@@ -14,14 +14,16 @@ namespace {
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+    ++n;
   return n;
 }
 
 }  // namespace
 
 TEST_CASE("web: HTML and script escaping") {
-  CHECK(escape_html("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  CHECK(escape_html("<a href=\"x\">'&'</a>") ==
+        "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   CHECK(script_string("</script><!--") == "\"\\u003c/script\\u003e\\u003c!--\"");
   CHECK(script_string("a\"b\\c\n") == "\"a\\\"b\\\\c\\u000a\"");
   CHECK(script_string("x\xE2\x80\xA8y") == "\"x\\u2028y\"");

@@ -19,7 +19,7 @@ struct DailyRunContext {
   const Pipeline* pipeline = nullptr;  // its clock; its process runner is inside `processes`
   StatusStore* store = nullptr;
   BackgroundProcesses* processes = nullptr;  // the tasks and their alerts
-  std::vector<const TaskSpec*> tasks;  // the selection (--task), in file order
+  std::vector<const TaskSpec*> tasks;        // the selection (--task), in file order
   int jobs = 4;
 };
 
@@ -38,7 +38,8 @@ struct DailyRunOutcome {
 // every task gets ORCHESTRATOR_TRADING_DATE=day; tasks that succeeded for `day` are skipped
 // unless `force`; each task waits for its `time` only when `day` is today and not `no_wait`.
 // Afterwards the health bookkeeping of after_run() (alerts, freshness, metrics).
-DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day, const DailyRunOptions& options);
+DailyRunOutcome run_daily_date(const DailyRunContext& ctx, Date day,
+                               const DailyRunOptions& options);
 
 // "date 2 of 5 (2026-11-24), 1m 05s elapsed, about 3m 15s left": the progress line of a
 // multi-date run before date `index` (0-based) starts.

@@ -36,8 +36,9 @@ void show_gone_as_interrupted(std::vector<TaskHealthRow>& rows,
 Expected<std::vector<TaskHealthRow>> read_rows_view(StatusReader& reader, Liveness& live);
 
 // The dashboard's data at `now` from `rows` (read_rows_view) and the reader.
-Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline, const MarketCalendar& calendar,
-                                            StatusReader& reader, Liveness& live,
-                                            const std::vector<TaskHealthRow>& rows, WallTime now);
+Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline,
+                                            const MarketCalendar& calendar, StatusReader& reader,
+                                            Liveness& live, const std::vector<TaskHealthRow>& rows,
+                                            WallTime now);
 
 }  // namespace orch

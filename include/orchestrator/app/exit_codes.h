@@ -5,10 +5,10 @@
 
 namespace orch::exit_code {
 constexpr int kOk = 0;
-constexpr int kFailed = 1;      // a task failed or timed out; --health: a source is red
-constexpr int kUsage = 2;       // usage or configuration error: nothing run, nothing written
-constexpr int kStoreError = 74; // the status database cannot be opened or written (EX_IOERR)
-constexpr int kLocked = 75;     // another orchestrator holds this mode's lock (EX_TEMPFAIL)
+constexpr int kFailed = 1;       // a task failed or timed out; --health: a source is red
+constexpr int kUsage = 2;        // usage or configuration error: nothing run, nothing written
+constexpr int kStoreError = 74;  // the status database cannot be opened or written (EX_IOERR)
+constexpr int kLocked = 75;      // another orchestrator holds this mode's lock (EX_TEMPFAIL)
 constexpr int signal_exit(int sig) { return 128 + sig; }  // 130 SIGINT, 143 SIGTERM
 
 // The exit code for a failure of this kind.

@@ -69,9 +69,10 @@ void alert_red_sources(const Pipeline& pipeline, BackgroundProcesses* alerts,
                        const std::string& run_id);
 
 // After run `run_id`: task_failed alerts for its tasks that failed for good (started beside
-// the pipeline, not waited for), then the freshness recorded (source_red alerts for new reds) and the metrics rewritten, at the
-// clock's now. After a stop signal only the metrics are rewritten (no alerts); after a store
-// error nothing is done. Never fails the run: problems are logged. Returns the report.
+// the pipeline, not waited for), then the freshness recorded (source_red alerts for new reds) and
+// the metrics rewritten, at the clock's now. After a stop signal only the metrics are rewritten (no
+// alerts); after a store error nothing is done. Never fails the run: problems are logged. Returns
+// the report.
 std::optional<HealthReport> after_run(const Pipeline& pipeline, StatusStore& store,
                                       BackgroundProcesses& processes, std::int64_t run_id,
                                       const RunResult& result);

@@ -1,6 +1,7 @@
 #pragma once
 // How one attempt of a task is launched: its argv (no shell), its environment (the
-// ORCHESTRATOR_* variables of docs/manual.md, "The script protocol"), its working directory, its log file and its deadline.
+// ORCHESTRATOR_* variables of docs/manual.md, "The script protocol"), its working directory, its
+// log file and its deadline.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,10 +15,10 @@ namespace orch {
 
 struct LaunchContext {
   const PipelineConfig* config = nullptr;
-  std::string mode;                    // daily | intraday | update-stale
+  std::string mode;  // daily | intraday | update-stale
   std::int64_t run_id = 0;
-  std::string trading_date;            // YYYY-MM-DD
-  std::vector<std::string> base_env;   // the orchestrator's own environment
+  std::string trading_date;           // YYYY-MM-DD
+  std::vector<std::string> base_env;  // the orchestrator's own environment
   // When set, an intraday task's ORCHESTRATOR_TRADING_DATE is its session_date() at the
   // attempt's scheduled time instead of `trading_date`.
   const MarketCalendar* calendar = nullptr;

@@ -20,8 +20,8 @@ enum class SessionKind { Regular, Extended };
 enum class DailyDays { Trading, Weekdays, All };  // which days --full runs the daily DAG
 
 struct RetryPolicy {
-  int max_attempts = 1;           // attempts in all, the first included
-  std::vector<Seconds> backoff;   // wait before attempt 2, 3, ...; the last value repeats
+  int max_attempts = 1;          // attempts in all, the first included
+  std::vector<Seconds> backoff;  // wait before attempt 2, 3, ...; the last value repeats
   // The wait before `attempt` (2-based: the wait before the second attempt is backoff[0]).
   Seconds backoff_before(int attempt) const;
   bool operator==(const RetryPolicy&) const = default;
@@ -32,13 +32,13 @@ struct RetryPolicy {
 struct ExecutorSpec {
   std::string name;
   std::string type = "slurm";
-  std::string partition;               // "" = the cluster's default
+  std::string partition;  // "" = the cluster's default
   std::string account;
-  int cpus = 0;                        // 0 = not requested
-  std::string memory;                  // "" = not requested; else <n>[K|M|G|T]
+  int cpus = 0;        // 0 = not requested
+  std::string memory;  // "" = not requested; else <n>[K|M|G|T]
   std::vector<std::string> extra_args;
-  Seconds poll{5};                     // poll_seconds
-  Seconds max_pending{0};              // max_pending_seconds; 0 = no limit
+  Seconds poll{5};         // poll_seconds
+  Seconds max_pending{0};  // max_pending_seconds; 0 = no limit
   int line = 0;
   bool operator==(const ExecutorSpec&) const = default;
 };
@@ -47,27 +47,27 @@ inline constexpr const char* kLocalExecutor = "local";
 
 struct TaskSpec {
   std::string name;
-  std::string script;                    // as written in the file
-  std::filesystem::path script_path;     // absolute (relative to the pipeline file's folder)
+  std::string script;                 // as written in the file
+  std::filesystem::path script_path;  // absolute (relative to the pipeline file's folder)
   std::vector<std::string> args;
   std::vector<std::pair<std::string, std::string>> env;  // in file order
   Schedule schedule = Schedule::Daily;
-  int tier = 0;                          // explicit, or 1 + highest tier of its dependencies
+  int tier = 0;  // explicit, or 1 + highest tier of its dependencies
   bool tier_explicit = false;
   std::vector<std::string> dependencies;
   Seconds max_runtime{3600};
   bool critical = false;
-  std::string data_source;               // default: snake_case(name)
-  std::optional<RetryPolicy> retry;      // per-task override of the global policy
-  std::string executor = kLocalExecutor; // resolved: "local" or a key of executors
-  int cpus = 0;                          // resources.cpus; 0 = the executor's
-  std::string memory;                    // resources.memory; "" = the executor's
-  int line = 0;                          // 1-based line of the task in the file
-  int script_line = 0;                   // 1-based line of its script (0: none given)
+  std::string data_source;                // default: snake_case(name)
+  std::optional<RetryPolicy> retry;       // per-task override of the global policy
+  std::string executor = kLocalExecutor;  // resolved: "local" or a key of executors
+  int cpus = 0;                           // resources.cpus; 0 = the executor's
+  std::string memory;                     // resources.memory; "" = the executor's
+  int line = 0;                           // 1-based line of the task in the file
+  int script_line = 0;                    // 1-based line of its script (0: none given)
   // daily only
-  std::optional<TimeOfDay> time;         // not-before time on the trading date
+  std::optional<TimeOfDay> time;  // not-before time on the trading date
   // intraday only
-  Seconds interval{0};                   // interval_minutes * 60 or interval_seconds
+  Seconds interval{0};  // interval_minutes * 60 or interval_seconds
   bool market_hours_only = false;
   SessionKind session = SessionKind::Regular;
   bool operator==(const TaskSpec&) const = default;

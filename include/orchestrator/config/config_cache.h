@@ -30,8 +30,8 @@ inline constexpr std::uint8_t kConfigCacheFormat = 2;
 
 // What a cache is valid for, besides the file's bytes.
 struct ConfigCacheKey {
-  std::string binary;                  // build id and version of the code that loads files
-  std::filesystem::path absolute_file; // relative paths in the file are resolved against it
+  std::string binary;                   // build id and version of the code that loads files
+  std::filesystem::path absolute_file;  // relative paths in the file are resolved against it
 };
 
 // What the file's bytes decide: the checked pipeline and the warnings about it (with line

@@ -16,15 +16,16 @@ struct ConfigDiagnostic {
   std::string task;     // empty when not about one task
   std::string message;  // what is wrong
   std::string hint;     // how to fix it; may be empty
-  // "dependency_graph.yaml:12: task 'News Events': unknown key 'dependncies' (did you mean 'dependencies'?)"
+  // "dependency_graph.yaml:12: task 'News Events': unknown key 'dependncies' (did you mean
+  // 'dependencies'?)"
   std::string format() const;
 };
 
 struct LoadResult {
-  std::optional<PipelineConfig> config;     // set when there are no errors
-  std::vector<ConfigDiagnostic> errors;     // any: refuse (exit 2)
+  std::optional<PipelineConfig> config;           // set when there are no errors
+  std::vector<ConfigDiagnostic> errors;           // any: refuse (exit 2)
   std::vector<ConfigDiagnostic> missing_scripts;  // --validate refuses; run modes warn only
-  std::vector<ConfigDiagnostic> warnings;   // e.g. a threshold for a source no task writes
+  std::vector<ConfigDiagnostic> warnings;         // e.g. a threshold for a source no task writes
 };
 
 LoadResult load_config(const std::filesystem::path& file);

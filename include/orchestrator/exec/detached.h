@@ -2,9 +2,9 @@
 // Starting an orchestrator of our own in the background (the web server's control endpoints):
 // a new session, stdin and stdout on /dev/null, stderr shared, no descriptor of ours above 2,
 // default signal dispositions and an empty mask. It is not tied to our life: it outlives us.
+#include <sys/types.h>
 #include <functional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "orchestrator/util/expected.h"

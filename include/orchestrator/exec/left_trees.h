@@ -10,14 +10,14 @@
 namespace orch {
 
 struct LeftTree {
-  std::int64_t run_id = 0;      // the dead run (ORCHESTRATOR_RUN_ID of its tasks)
-  std::int64_t pgid = 0;        // the attempt's process group = its main process's pid
-  std::uint64_t start = 0;      // that main process's start time (clock ticks after boot)
+  std::int64_t run_id = 0;  // the dead run (ORCHESTRATOR_RUN_ID of its tasks)
+  std::int64_t pgid = 0;    // the attempt's process group = its main process's pid
+  std::uint64_t start = 0;  // that main process's start time (clock ticks after boot)
 };
 
 struct EndedTrees {
-  int killed = 0;               // processes sent SIGKILL
-  int survivors = 0;            // of those, still there after `wait`
+  int killed = 0;     // processes sent SIGKILL
+  int survivors = 0;  // of those, still there after `wait`
 };
 
 // SIGKILLs every process that is still one of these trees, in or out of its group: the main

@@ -11,9 +11,9 @@ namespace orch {
 
 struct OutputReport {
   std::optional<std::int64_t> records_processed;
-  std::optional<std::string> data_as_of;  // the last one that names an instant
+  std::optional<std::string> data_as_of;          // the last one that names an instant
   std::optional<std::string> data_as_of_problem;  // why the last DATA_AS_OF line was ignored
-  std::string last_line;  // trimmed, at most 500 bytes
+  std::string last_line;                          // trimmed, at most 500 bytes
 };
 
 OutputReport scan_output(const std::filesystem::path& log_file);

@@ -1,21 +1,21 @@
 #pragma once
 // The real process set. Each task runs in its own process group with stdin from /dev/null
-// and stdout+stderr written to its log file (emptied per attempt) (no pipe to us, so nothing a grandchild keeps
-// open can hang us). Signals are blocked except inside ppoll/pselect, as in ninja.
+// and stdout+stderr written to its log file (emptied per attempt) (no pipe to us, so nothing a
+// grandchild keeps open can hang us). Signals are blocked except inside ppoll/pselect, as in ninja.
 // A task's tree is every process it started, however they regroup: on Linux the runner
 // (a child subreaper) walks /proc for each task's descendants about once a second, at the
 // deadline and when the task's main process exits, and signals them by pid as well as the
 // task's group. An attempt ends at its deadline plus the grace at the latest.
+#include <signal.h>
+#include <sys/types.h>
 #include <map>
 #include <memory>
 #include <optional>
-#include <signal.h>
-#include <sys/types.h>
 #include <vector>
 
 #include "orchestrator/exec/proc_tree_members.h"
-#include "orchestrator/util/fd.h"
 #include "orchestrator/sched/process_runner.h"
+#include "orchestrator/util/fd.h"
 
 namespace orch {
 
@@ -40,42 +40,42 @@ class PosixProcessRunner final : public ProcessRunner {
  private:
   struct Proc {
     ProcessId id = 0;
-    pid_t pid = 0;                    // also the process group id
+    pid_t pid = 0;                       // also the process group id
     unsigned long long start_ticks = 0;  // its start as /proc shows it, when known at spawn
-    TreeMembers members;              // descendants seen so far (pid -> start time)
+    TreeMembers members;                 // descendants seen so far (pid -> start time)
     std::optional<MonoTime> abandon_at;  // SIGKILL did not end it: recorded ended now
     MonoTime started;
-    std::optional<MonoTime> deadline; // SIGTERM at this instant
-    std::optional<MonoTime> kill_at;  // SIGKILL at this instant (set once SIGTERM was sent)
+    std::optional<MonoTime> deadline;  // SIGTERM at this instant
+    std::optional<MonoTime> kill_at;   // SIGKILL at this instant (set once SIGTERM was sent)
     Millis kill_grace{0};
     bool timed_out = false;
     bool stopping = false;
     std::filesystem::path log_path;
-    Fd log;                           // ours, write-only: an empty log needs no scan
+    Fd log;  // ours, write-only: an empty log needs no scan
   };
-  struct Lingering {                  // a task ended, but processes of its tree remain
+  struct Lingering {  // a task ended, but processes of its tree remain
     pid_t pgid = 0;
     TreeMembers members;
     MonoTime kill_at;
   };
 
   void reap(std::vector<ProcessCompletion>& done);
-  void track_trees();                 // refreshes each task's members from /proc
-  void maybe_track(MonoTime now);     // track_trees() at most once per kTrackEvery
-  bool only_task_children();          // our children are all running tasks' main processes
+  void track_trees();              // refreshes each task's members from /proc
+  void maybe_track(MonoTime now);  // track_trees() at most once per kTrackEvery
+  bool only_task_children();       // our children are all running tasks' main processes
   void enforce_deadlines(MonoTime now, std::vector<ProcessCompletion>& done);
   std::optional<MonoTime> next_deadline() const;
   ProcessCompletion complete(const Proc& p, int wait_status, MonoTime now);
   void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
 
   std::map<pid_t, Proc> procs_;
-  std::vector<pid_t> children_;       // only_task_children()'s buffer
+  std::vector<pid_t> children_;  // only_task_children()'s buffer
   std::vector<Lingering> lingering_;
   ProcessId next_id_ = 1;
   bool armed_ = false;
   MonoTime next_track_{};
   sigset_t old_mask_{};
-  sigset_t wait_mask_{};              // old_mask_ without our five signals
+  sigset_t wait_mask_{};  // old_mask_ without our five signals
   int old_subreaper_ = 0;
   struct sigaction old_actions_[5]{};  // one per signal handled (kSignals)
 };

@@ -50,9 +50,9 @@ std::optional<std::string> parse_job_id(std::string_view sbatch_output);
 std::vector<std::string> squeue_argv(const std::vector<std::string>& job_ids);
 
 struct JobState {
-  std::string state;      // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, ...
-  Millis elapsed{0};      // running time so far
-  std::string reason;     // why pending, or Slurm's reason for the end
+  std::string state;             // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, ...
+  Millis elapsed{0};             // running time so far
+  std::string reason;            // why pending, or Slurm's reason for the end
   std::optional<int> exit_code;  // the batch script's, once ended
   std::optional<int> signal;     // the signal that ended it, if any
 };
@@ -73,8 +73,9 @@ bool is_terminal(std::string_view state);  // ended: COMPLETED, FAILED, TIMEOUT,
 void apply_final_state(ProcessCompletion& c, std::string_view job_id, std::string_view state,
                        std::string_view exit_text);
 
-// The job wrapper (Python 3, as the collectors; env -S, coreutils >= 8.30): runs argv without a shell in its own
-// session, forwards TERM/INT/USR1/USR2 to it, writes the exit file atomically, exits alike.
+// The job wrapper (Python 3, as the collectors; env -S, coreutils >= 8.30): runs argv without a
+// shell in its own session, forwards TERM/INT/USR1/USR2 to it, writes the exit file atomically,
+// exits alike.
 std::string_view wrapper_script();
 
 }  // namespace orch::slurm

@@ -55,12 +55,12 @@ class SlurmProcessRunner final : public ProcessRunner {
     Millis kill_grace{0};
     Millis poll{5000};
     Millis max_pending{0};
-    std::string state = "PENDING";        // as last seen
+    std::string state = "PENDING";  // as last seen
     std::optional<MonoTime> running_since;
-    std::optional<MonoTime> last_seen;    // the last poll that answered about it
-    std::optional<MonoTime> final_seen;   // first poll that saw it ended
-    std::optional<MonoTime> term_at;      // SIGTERM sent at our deadline
-    int missing = 0;                      // consecutive polls that did not list it
+    std::optional<MonoTime> last_seen;   // the last poll that answered about it
+    std::optional<MonoTime> final_seen;  // first poll that saw it ended
+    std::optional<MonoTime> term_at;     // SIGTERM sent at our deadline
+    int missing = 0;                     // consecutive polls that did not list it
     std::string last_query_error;
   };
 

@@ -9,7 +9,7 @@ namespace orch {
 
 struct GraphNode {
   std::string name;
-  std::vector<int> deps;            // indices of the tasks this one depends on
+  std::vector<int> deps;  // indices of the tasks this one depends on
   std::optional<int> explicit_tier;
 };
 

@@ -22,19 +22,19 @@ int metric_value(Freshness f);  // 0 green, 1 yellow, 2 red, 3 unknown
 struct SourceFreshness {
   std::string name;
   Freshness status = Freshness::Unknown;
-  std::optional<Millis> age;               // nullopt: no writer ever succeeded
-  std::optional<WallTime> last_success;    // end of the writers' latest successful run
-  std::optional<WallTime> reference;       // the instant the age counts from
-  bool from_data_as_of = false;            // reference is the DATA_AS_OF the task printed
-  bool from_session_close = false;         // reference is the close of a past trading date
-  bool in_future = false;                  // reference after now (beyond kFutureSkew): red, age unknown
-  bool market_time = false;                // ages only inside `session` windows
-  bool daily_time = false;                 // written only by daily tasks: ages on daily_days only
+  std::optional<Millis> age;             // nullopt: no writer ever succeeded
+  std::optional<WallTime> last_success;  // end of the writers' latest successful run
+  std::optional<WallTime> reference;     // the instant the age counts from
+  bool from_data_as_of = false;          // reference is the DATA_AS_OF the task printed
+  bool from_session_close = false;       // reference is the close of a past trading date
+  bool in_future = false;    // reference after now (beyond kFutureSkew): red, age unknown
+  bool market_time = false;  // ages only inside `session` windows
+  bool daily_time = false;   // written only by daily tasks: ages on daily_days only
   DailyDays daily_days = DailyDays::Trading;  // the days daily_time counts
   SessionKind session = SessionKind::Regular;
-  std::optional<Seconds> green;            // thresholds from freshness_thresholds
+  std::optional<Seconds> green;  // thresholds from freshness_thresholds
   std::optional<Seconds> yellow;
-  std::vector<std::string> tasks;          // the tasks writing it, in file order
+  std::vector<std::string> tasks;  // the tasks writing it, in file order
 };
 
 // The colour of `age` against the thresholds: age < green is green, < yellow is yellow, else

@@ -19,8 +19,8 @@ struct StaleSelection {
 // selected), and the tasks writing them, kept to `only` when it is not empty. The pointers
 // point into `config` and `report`. The run orders the tasks by tier (the Plan), so a
 // dependency still runs before its dependents.
-StaleSelection select_stale(const PipelineConfig& config, const HealthReport& report,
-                            Freshness min, const std::vector<std::string>& only);
+StaleSelection select_stale(const PipelineConfig& config, const HealthReport& report, Freshness min,
+                            const std::vector<std::string>& only);
 
 // Every name must name a task of either schedule; else the error names the closest one.
 Status check_task_names(const PipelineConfig& config, const std::vector<std::string>& names);

@@ -60,7 +60,7 @@ std::vector<MissedDate> missed_dates(DailyDays days, const MarketCalendar& calen
                                      const SucceededByDate& succeeded);
 
 // The range of dates missed_dates() looks at (for the store query); nullopt when empty.
-std::optional<DateRange> look_back_range(DailyDays days, const MarketCalendar& calendar,
-                                         Date today, int look_back);
+std::optional<DateRange> look_back_range(DailyDays days, const MarketCalendar& calendar, Date today,
+                                         int look_back);
 
 }  // namespace orch

@@ -60,9 +60,7 @@ class BackgroundProcesses final : public ProcessRunner {
     return all > running_.size() ? all - running_.size() : 0;
   }
   std::string external_id(ProcessId id) const override { return inner_.external_id(id); }
-  std::optional<OsProcess> os_process(ProcessId id) const override {
-    return inner_.os_process(id);
-  }
+  std::optional<OsProcess> os_process(ProcessId id) const override { return inner_.os_process(id); }
 
  private:
   struct Job {

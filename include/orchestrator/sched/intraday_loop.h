@@ -13,8 +13,8 @@
 
 #include "orchestrator/calendar/market_calendar.h"
 #include "orchestrator/config/config.h"
-#include "orchestrator/sched/due.h"
 #include "orchestrator/sched/clock.h"
+#include "orchestrator/sched/due.h"
 #include "orchestrator/sched/process_runner.h"
 
 namespace orch {
@@ -37,7 +37,7 @@ std::chrono::year_month_day session_date(const MarketCalendar& calendar, const T
 class IntradayPass {
  public:
   struct Result {
-    bool failed = false;           // a task failed or was skipped: the loop goes on
+    bool failed = false;            // a task failed or was skipped: the loop goes on
     std::optional<int> abort_code;  // end the loop now with this exit code (store error, signal)
   };
   virtual ~IntradayPass() = default;
@@ -47,7 +47,8 @@ class IntradayPass {
   virtual void idle(WallTime /*now*/) {}
   // A one-pass run found `task`'s last start after `now` (the clock was stepped back) and
   // counts it as due (IntradayScheduler::forget_future_starts).
-  virtual void stepped_back(const std::string& /*task*/, WallTime /*last_start*/, WallTime /*now*/) {}
+  virtual void stepped_back(const std::string& /*task*/, WallTime /*last_start*/,
+                            WallTime /*now*/) {}
 };
 
 struct IntradayOutcome {

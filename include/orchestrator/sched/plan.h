@@ -14,7 +14,7 @@ namespace orch {
 struct PlanTask {
   std::string name;
   int tier = 0;
-  std::vector<int> deps;               // indices into the plan; always in lower tiers
+  std::vector<int> deps;  // indices into the plan; always in lower tiers
   bool critical = false;
   RetryPolicy retry;
   std::optional<WallTime> not_before;  // may not start earlier
@@ -25,8 +25,18 @@ struct PlanTask {
 // TaskStatus (sched/recorder.h), the outcome recorded in the database and shown to users.
 // Elsewhere: running now under another orchestrator (another mode), or downstream of such a
 // task: not run in this run, neither a success nor a failure.
-enum class PlanState { Waiting, Running, BackingOff, Succeeded, Failed, TimedOut, Skipped,
-                       AlreadyDone, Interrupted, Elsewhere };
+enum class PlanState {
+  Waiting,
+  Running,
+  BackingOff,
+  Succeeded,
+  Failed,
+  TimedOut,
+  Skipped,
+  AlreadyDone,
+  Interrupted,
+  Elsewhere
+};
 enum class AttemptOutcome { Success, Failure, Timeout, PermanentFailure, Interrupted };
 
 struct PlanSkip {
@@ -48,7 +58,7 @@ class Plan {
   std::vector<int> ready(WallTime now) const;
   void mark_started(int id);
   struct Finish {
-    PlanState state;                    // BackingOff when another attempt follows
+    PlanState state;  // BackingOff when another attempt follows
     std::optional<WallTime> retry_at;
     bool final() const { return state != PlanState::BackingOff; }
   };

@@ -20,33 +20,33 @@ using ProcessId = std::uint64_t;
 // values, interpreted by exec/ (the scheduler never looks inside). `type` is "slurm".
 struct RemoteSpec {
   std::string type;
-  std::string executor;                  // the executor's name in the pipeline file
-  std::string job_name;                  // e.g. orch.price_data
-  std::string partition;                 // "" = the cluster's default
+  std::string executor;   // the executor's name in the pipeline file
+  std::string job_name;   // e.g. orch.price_data
+  std::string partition;  // "" = the cluster's default
   std::string account;
-  int cpus = 0;                          // 0 = not requested
-  std::string memory;                    // "" = not requested; else e.g. 4G
-  std::vector<std::string> extra_args;   // passed to the submit command as they are
-  Millis poll{5000};                     // how often job states are asked for
-  Millis max_pending{0};                 // longest time in the queue; 0 = no limit
+  int cpus = 0;                         // 0 = not requested
+  std::string memory;                   // "" = not requested; else e.g. 4G
+  std::vector<std::string> extra_args;  // passed to the submit command as they are
+  Millis poll{5000};                    // how often job states are asked for
+  Millis max_pending{0};                // longest time in the queue; 0 = no limit
 };
 
 struct ProcessRequest {
-  std::string task_name;                 // for messages and fakes
-  std::vector<std::string> argv;         // resolved: argv[0] is the program to execute
-  std::vector<std::string> env;          // the whole environment, "KEY=VALUE"
+  std::string task_name;          // for messages and fakes
+  std::vector<std::string> argv;  // resolved: argv[0] is the program to execute
+  std::vector<std::string> env;   // the whole environment, "KEY=VALUE"
   std::filesystem::path cwd;
-  std::filesystem::path log_path;        // stdout and stderr of the attempt (created)
-  Millis timeout{0};                     // SIGTERM to the group after this; 0 = none
-  Millis kill_grace{10000};              // SIGKILL this long after SIGTERM
-  std::optional<RemoteSpec> remote;      // absent: a local child process
+  std::filesystem::path log_path;    // stdout and stderr of the attempt (created)
+  Millis timeout{0};                 // SIGTERM to the group after this; 0 = none
+  Millis kill_grace{10000};          // SIGKILL this long after SIGTERM
+  std::optional<RemoteSpec> remote;  // absent: a local child process
 };
 
 enum class ExitKind {
-  Exited,     // exit_code is set (0 = success)
-  Signaled,   // killed by `signal` (not by us)
-  TimedOut,   // we ended it at its deadline
-  Stopped,    // we ended it because the orchestrator is stopping
+  Exited,    // exit_code is set (0 = success)
+  Signaled,  // killed by `signal` (not by us)
+  TimedOut,  // we ended it at its deadline
+  Stopped,   // we ended it because the orchestrator is stopping
 };
 
 struct ProcessCompletion {

@@ -23,11 +23,11 @@ std::optional<TaskStatus> parse_task_status(std::string_view s);
 struct AttemptStart {
   std::int64_t run_id = 0;
   std::string task_name;
-  int attempt = 1;              // 1-based
-  WallTime scheduled_at;        // the not-before instant, or the run's start
+  int attempt = 1;        // 1-based
+  WallTime scheduled_at;  // the not-before instant, or the run's start
   WallTime started_at;
   std::string log_path;
-  std::string command;          // the argv joined for humans
+  std::string command;  // the argv joined for humans
 };
 
 struct AttemptEnd {
@@ -38,8 +38,8 @@ struct AttemptEnd {
   Millis duration{0};
   std::optional<std::int64_t> records_processed;
   std::optional<std::string> data_as_of;
-  std::string error;            // empty on success
-  bool final = true;            // false when another attempt follows
+  std::string error;  // empty on success
+  bool final = true;  // false when another attempt follows
 };
 
 class RunRecorder {
@@ -61,8 +61,8 @@ class RunRecorder {
                                   const AttemptEnd& end) = 0;
   // A run whose next attempt will not happen (critical stop, signal): the final outcome
   // without an attempt. `status` is Failed or Interrupted.
-  virtual Status run_abandoned(std::int64_t run_id, const std::string& task_name,
-                               TaskStatus status, const std::string& reason, WallTime when) = 0;
+  virtual Status run_abandoned(std::int64_t run_id, const std::string& task_name, TaskStatus status,
+                               const std::string& reason, WallTime when) = 0;
   // The task will not run in this run (an upstream failed, a critical task failed).
   virtual Status task_skipped(std::int64_t run_id, const std::string& task_name,
                               const std::string& reason, WallTime when) = 0;

@@ -20,7 +20,7 @@ namespace orch {
 // (missing, not executable): the attempt is recorded as failed without a process.
 struct Launch {
   ProcessRequest request;
-  std::string command;               // for humans and the history row
+  std::string command;  // for humans and the history row
   WallTime scheduled_at;
   std::optional<Error> unstartable;
 };
@@ -28,7 +28,7 @@ using LaunchFn = std::function<Launch(int task, int attempt)>;
 
 struct RunResult {
   RunSummary summary;
-  int stop_signal = 0;               // SIGINT/SIGTERM/SIGHUP that stopped the run, or 0
+  int stop_signal = 0;                     // SIGINT/SIGTERM/SIGHUP that stopped the run, or 0
   std::optional<std::string> store_error;  // recording failed: the run was stopped
   bool any_failed() const { return summary.failed > 0 || summary.skipped > 0; }
 };
@@ -67,8 +67,8 @@ class Runner {
   void finish(const Active& a, const ProcessCompletion& c, bool stopping);
   void finish_all(const std::vector<ProcessCompletion>& completions, bool stopping);
   void finish_unstartable(int id, std::int64_t attempt_row, const Error& error);
-  void record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end,
-                          AttemptOutcome outcome, const std::string& reason);
+  void record_attempt_end(int id, std::int64_t attempt_row, AttemptEnd end, AttemptOutcome outcome,
+                          const std::string& reason);
   void flush_plan_events();
   void record_processes();  // the started processes' groups, into the open batch
   void announce_waits();

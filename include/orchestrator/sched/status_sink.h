@@ -17,10 +17,10 @@ struct RunSummary {
   int skipped = 0;       // not run: an upstream failed, or a critical task failed
   int already_done = 0;  // succeeded earlier for this trading date
   int interrupted = 0;
-  int not_started = 0;   // still waiting when the run ended (a stop, a database error)
-  int stop_signal = 0;   // the signal that stopped the run, or 0
+  int not_started = 0;        // still waiting when the run ended (a stop, a database error)
+  int stop_signal = 0;        // the signal that stopped the run, or 0
   bool store_failed = false;  // recording failed: the run was cut short
-  int elsewhere = 0;     // running under another orchestrator now, or downstream of one: not run here
+  int elsewhere = 0;  // running under another orchestrator now, or downstream of one: not run here
   Millis elapsed{0};
 };
 

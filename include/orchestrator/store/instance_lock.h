@@ -3,10 +3,10 @@
 // owner's PID, and a lock on the database file itself, so the same file reached by another
 // path (a hard link) is the same database. The kernel drops both when the holder dies, so a
 // killed holder never blocks.
+#include <sys/types.h>
 #include <filesystem>
 #include <string>
 #include <utility>
-#include <sys/types.h>
 
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/fd.h"

@@ -26,7 +26,7 @@ struct RunRow {
   std::optional<WallTime> started_at;
   std::optional<WallTime> ended_at;
   TaskStatus status = TaskStatus::Running;  // Running, Success, Failed or Interrupted
-  std::string trading_date;  // "" when the run claims none
+  std::string trading_date;                 // "" when the run claims none
   int succeeded = 0, failed = 0, skipped = 0;
 };
 

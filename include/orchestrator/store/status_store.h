@@ -24,7 +24,7 @@ class StatusStore;
 namespace store_detail {
 class Connection;
 Connection& connection_of(StatusStore& store);  // defined in src/store/ (private header)
-}
+}  // namespace store_detail
 
 class StatusStore final : public RunRecorder {
  public:
@@ -45,8 +45,9 @@ class StatusStore final : public RunRecorder {
     std::int64_t pgid = 0;
     std::uint64_t start = 0;
   };
-  Expected<int> recover_interrupted(const std::function<bool(const std::string& mode)>& mode_is_dead,
-                                    WallTime now, std::vector<LeftGroup>* left = nullptr);
+  Expected<int> recover_interrupted(
+      const std::function<bool(const std::string& mode)>& mode_is_dead, WallTime now,
+      std::vector<LeftGroup>* left = nullptr);
 
   // The Slurm job ids of attempts still RUNNING in the database whose mode's orchestrator is
   // gone (same `mode_is_dead` as recover_interrupted): to cancel before marking them.
@@ -86,8 +87,8 @@ class StatusStore final : public RunRecorder {
   // Upserts every record (checked_at = `now`) in one BEGIN IMMEDIATE transaction and removes
   // the sources not given. Returns the sources whose stored colour was not red before (or
   // had no row) and is red now: each transition is returned to exactly one caller.
-  Expected<std::vector<std::string>> record_source_freshness(const std::vector<SourceRecord>& records,
-                                                             WallTime now);
+  Expected<std::vector<std::string>> record_source_freshness(
+      const std::vector<SourceRecord>& records, WallTime now);
   // The stored colour of `source` ("green", "red", ...), "" when it has no row.
   Expected<std::string> stored_source_status(const std::string& source);
 
@@ -99,8 +100,8 @@ class StatusStore final : public RunRecorder {
                           const AttemptEnd& end) override;
   Status run_abandoned(std::int64_t run_id, const std::string& task_name, TaskStatus status,
                        const std::string& reason, WallTime when) override;
-  Status task_skipped(std::int64_t run_id, const std::string& task_name,
-                      const std::string& reason, WallTime when) override;
+  Status task_skipped(std::int64_t run_id, const std::string& task_name, const std::string& reason,
+                      WallTime when) override;
   void begin_batch() override;
   Status end_batch() override;
   // The path still leads to the file opened (device and inode). Every transaction checks

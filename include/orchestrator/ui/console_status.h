@@ -27,7 +27,9 @@ class ConsoleStatus final : public StatusSink {
   void run_finished(const RunSummary& summary) override;
 
  private:
-  const char* mark(const char* emoji, const char* plain) const { return style_.emoji ? emoji : plain; }
+  const char* mark(const char* emoji, const char* plain) const {
+    return style_.emoji ? emoji : plain;
+  }
   ConsoleStyle style_;
   std::string label_;
   TimeFormatter format_time_;

@@ -1,6 +1,7 @@
 #pragma once
 // The --health report: the text dashboard users know from the Python tool (sections by
-// colour, task table, SUMMARY line) and the `--health --json` object (docs/manual.md, "JSON output").
+// colour, task table, SUMMARY line) and the `--health --json` object (docs/manual.md, "JSON
+// output").
 #include <string>
 
 #include "orchestrator/calendar/zone.h"

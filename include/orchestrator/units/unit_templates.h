@@ -42,21 +42,21 @@ LocalFire local_fire_time(const Zone& pipeline_zone, const Zone& local_zone, Tim
 
 // Everything the placeholders are filled with, computed from the loaded pipeline.
 struct UnitSettings {
-  std::filesystem::path orchestrator;  // absolute path of this binary
-  std::filesystem::path config;        // absolute path of the pipeline file
-  std::filesystem::path workdir;       // the pipeline file's folder
-  std::filesystem::path log_dir;       // the pipeline's log_dir
-  std::filesystem::path agent_log_dir; // launchd: ~/Library/Logs/orchestrator
+  std::filesystem::path orchestrator;   // absolute path of this binary
+  std::filesystem::path config;         // absolute path of the pipeline file
+  std::filesystem::path workdir;        // the pipeline file's folder
+  std::filesystem::path log_dir;        // the pipeline's log_dir
+  std::filesystem::path agent_log_dir;  // launchd: ~/Library/Logs/orchestrator
   // Folders the units may write (ReadWritePaths=): the workdir, then the folders of the
   // database, log_dir and metrics file.
   std::vector<std::filesystem::path> writable;
-  std::string timezone;                // the pipeline's zone
-  TimeOfDay daily_time;                // the earliest daily `time` (midnight when none)
-  std::vector<int> weekdays;           // days the daily job runs, 0 = Sunday .. 6 = Saturday
+  std::string timezone;       // the pipeline's zone
+  TimeOfDay daily_time;       // the earliest daily `time` (midnight when none)
+  std::vector<int> weekdays;  // days the daily job runs, 0 = Sunday .. 6 = Saturday
   DailyDays daily_days = DailyDays::Trading;
-  Seconds daily_timeout{0};            // upper bound of one daily run (TimeoutStartSec=)
-  Seconds stop_timeout{0};             // SIGTERM to SIGKILL on stop (> kill_grace_seconds)
-  LocalFire local;                     // launchd's local calendar
+  Seconds daily_timeout{0};  // upper bound of one daily run (TimeoutStartSec=)
+  Seconds stop_timeout{0};   // SIGTERM to SIGKILL on stop (> kill_grace_seconds)
+  LocalFire local;           // launchd's local calendar
 };
 
 UnitSettings unit_settings(const PipelineConfig& config, const Zone& pipeline_zone,
@@ -76,7 +76,7 @@ std::string units_preamble(UnitKind kind, const UnitSettings& settings);
 // unknown placeholder is an error, so the templates and this code cannot drift apart.
 struct Placeholders {
   std::vector<std::pair<std::string, std::string>> values;
-  std::string repeat_name;                // e.g. "WEEKDAY"
+  std::string repeat_name;  // e.g. "WEEKDAY"
   std::vector<std::string> repeat_values;
 };
 Expected<std::string> fill_placeholders(std::string_view text, const Placeholders& placeholders);

@@ -3,9 +3,9 @@
 // text goes to "<path>.<pid>.tmp" in the same folder, is fsynced, then renamed over `path`
 // (and the folder fsynced, so the rename survives a power cut). On any failure the
 // temporary file is removed and `path` is left as it was.
+#include <sys/types.h>
 #include <filesystem>
 #include <string_view>
-#include <sys/types.h>
 
 #include "orchestrator/util/expected.h"
 

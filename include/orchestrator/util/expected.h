@@ -10,10 +10,10 @@ namespace orch {
 
 // What kind of failure an Error reports; app/ maps it to the process's exit code.
 enum class ErrorKind {
-  Failure,  // the operation failed (a task could not start, a check found a problem)
-  Usage,    // bad command line or configuration: nothing was run or written
-  Store,    // the status database cannot be opened, read or written
-  Locked,   // another orchestrator holds the lock that was asked for
+  Failure,    // the operation failed (a task could not start, a check found a problem)
+  Usage,      // bad command line or configuration: nothing was run or written
+  Store,      // the status database cannot be opened, read or written
+  Locked,     // another orchestrator holds the lock that was asked for
   Elsewhere,  // the task is running now under another live orchestrator: not started here
 };
 

@@ -14,10 +14,10 @@ namespace orch::web {
 
 struct SourceView {
   std::string name;
-  std::string status;       // green | yellow | red | unknown
-  std::string age;          // "3h 15m" ("" when never updated)
-  std::string last_success; // local time text ("" when never)
-  bool market_time = false; // ages in market time
+  std::string status;        // green | yellow | red | unknown
+  std::string age;           // "3h 15m" ("" when never updated)
+  std::string last_success;  // local time text ("" when never)
+  bool market_time = false;  // ages in market time
   std::vector<std::string> tasks;
 };
 
@@ -29,11 +29,12 @@ struct RuntimeSample {
 
 struct TaskView {
   std::string name;
-  std::string schedule;     // daily | intraday
-  TaskStatus status = TaskStatus::Pending;  // as shown (RUNNING of a gone orchestrator: INTERRUPTED)
+  std::string schedule;  // daily | intraday
+  TaskStatus status =
+      TaskStatus::Pending;             // as shown (RUNNING of a gone orchestrator: INTERRUPTED)
   std::optional<double> success_rate;  // 0..1
   std::optional<double> average_runtime_seconds;
-  std::string last_run;     // local time text ("" when never)
+  std::string last_run;  // local time text ("" when never)
   int consecutive_failures = 0;
   std::string last_error;
   std::vector<RuntimeSample> runtimes;  // oldest first, at most 30
@@ -55,8 +56,8 @@ struct TimelineWait {  // the backoff between two attempts of a task
   double end = 0;
 };
 struct Timeline {
-  std::string trading_date;  // "" when the daily DAG never ran
-  std::string origin_text;   // local time of x = 0
+  std::string trading_date;       // "" when the daily DAG never ran
+  std::string origin_text;        // local time of x = 0
   std::vector<std::string> rows;  // tasks, in order of first start
   std::vector<TimelineBar> bars;
   std::vector<TimelineWait> waits;
@@ -97,8 +98,8 @@ struct DashboardData {
 };
 
 struct PageOptions {
-  bool live = true;            // served by --serve: self-refresh, links to the API
-  std::string script_nonce;    // the CSP nonce of the refresh script (live only)
+  bool live = true;          // served by --serve: self-refresh, links to the API
+  std::string script_nonce;  // the CSP nonce of the refresh script (live only)
   int refresh_seconds = 10;
 };
 

@@ -31,15 +31,15 @@ struct Answer {
 };
 
 struct Handlers {
-  std::function<Answer()> page;                          // GET /
-  std::function<Answer()> health;                        // GET /api/health
-  std::function<Answer()> market;                        // GET /api/market
-  std::function<Answer(int limit)> runs;                 // GET /api/runs?limit=N
-  std::function<Answer(std::int64_t id)> run;            // GET /api/runs/ID
-  std::function<Answer(const std::string& task)> log;    // GET /api/tasks/NAME/log
-  std::function<Answer()> metrics;                       // GET /metrics
+  std::function<Answer()> page;                               // GET /
+  std::function<Answer()> health;                             // GET /api/health
+  std::function<Answer()> market;                             // GET /api/market
+  std::function<Answer(int limit)> runs;                      // GET /api/runs?limit=N
+  std::function<Answer(std::int64_t id)> run;                 // GET /api/runs/ID
+  std::function<Answer(const std::string& task)> log;         // GET /api/tasks/NAME/log
+  std::function<Answer()> metrics;                            // GET /metrics
   std::function<Answer(const std::string& task)> start_task;  // POST /api/tasks/NAME/run
-  std::function<Answer()> update_stale;                  // POST /api/update-stale
+  std::function<Answer()> update_stale;                       // POST /api/update-stale
 };
 
 struct ServerSettings {

@@ -40,8 +40,8 @@ void query_instant(WallTime t) {
   (void)cal.next_open(t);
   (void)cal.next_close(t);
   // a bounded span: the callers ask about ages of days, not of millennia
-  (void)cal.market_time_between(t, t + days{10}, Session::Regular);
-  (void)cal.market_time_between(t - days{10}, t, Session::Extended);
+  (void)cal.market_time_between(t, t + days{10}, SessionKind::Regular);
+  (void)cal.market_time_between(t - days{10}, t, SessionKind::Extended);
   (void)daily_time_between(DailyDays::Trading, cal, t - days{10}, t);
   // round trip: what we print we must read back as the same instant (parse_iso8601 accepts
   // the years 0000-9999 in UTC; Zone::at on 9999-12-31 may give a later one)
@@ -65,8 +65,8 @@ void query_date(year_month_day day) {
   (void)cal.early_close(day);
   (void)cal.regular_close(day);
   (void)cal.post_close(day);
-  (void)cal.window(day, Session::Regular);
-  (void)cal.window(day, Session::Extended);
+  (void)cal.window(day, SessionKind::Regular);
+  (void)cal.window(day, SessionKind::Extended);
   (void)cal.holidays(static_cast<int>(day.year()));
   (void)cal.early_closes(static_cast<int>(day.year()));
   (void)cal.zone().at(day, TimeOfDay{hours(9) + minutes(30)});

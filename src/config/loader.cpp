@@ -329,22 +329,6 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
                                                "default_executor",
                                                "daily_schedule",
                                                "intraday_schedule"};
-  static constexpr std::string_view kTaskKeys[] = {"name",
-                                                   "script",
-                                                   "args",
-                                                   "env",
-                                                   "time",
-                                                   "tier",
-                                                   "dependencies",
-                                                   "max_runtime_seconds",
-                                                   "critical",
-                                                   "data_source",
-                                                   "executor",
-                                                   "resources",
-                                                   "interval_minutes",
-                                                   "interval_seconds",
-                                                   "market_hours_only",
-                                                   "session"};
   if (root.IsNull()) {
     diag.error(1, "", "the pipeline file is empty",
                "start from the shipped dependency_graph.yaml; docs/manual.md, The pipeline file, "
@@ -358,8 +342,7 @@ void load_document(Diagnostics& diag, const YAML::Node& root, PipelineConfig& co
     return;
   }
   const MisplacedHint task_key_hint = [](std::string_view key) -> std::optional<std::string> {
-    if (std::find(std::begin(kTaskKeys), std::end(kTaskKeys), key) == std::end(kTaskKeys))
-      return std::nullopt;
+    if (!is_task_key(key)) return std::nullopt;
     return in_quotes(key) + " belongs inside a task of daily_schedule or intraday_schedule";
   };
   const auto fields = read_fields(diag, root, 1, kKeys, "", "", task_key_hint);

@@ -64,6 +64,10 @@ struct Fields {
 // intraday task); nullopt to fall back to the nearest known key.
 using MisplacedHint = std::function<std::optional<std::string>(std::string_view key)>;
 
+// A key of a daily or an intraday task (loader_tasks.cpp holds the lists): misplaced at the
+// top level.
+bool is_task_key(std::string_view key);
+
 // Reads a map: reports a non-map value, unknown keys (suggesting the nearest known key) and
 // duplicate keys. `section` prefixes display names ("market_hours"); empty at top level and
 // in tasks. Returns nullopt when `node` is not a map.

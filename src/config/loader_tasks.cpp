@@ -372,6 +372,13 @@ void apply_tiers(Diagnostics& diag, std::vector<ParsedTask>& tasks, const Schedu
 
 }  // namespace
 
+bool is_task_key(std::string_view key) {
+  const auto in = [key](const auto& keys) {
+    return std::find(std::begin(keys), std::end(keys), key) != std::end(keys);
+  };
+  return in(kDailyKeys) || in(kIntradayKeys);
+}
+
 std::vector<ParsedTask> read_schedule(Diagnostics& diag, const Field& field, Schedule schedule,
                                       const PipelineConfig& config) {
   std::vector<ParsedTask> tasks;

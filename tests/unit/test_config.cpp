@@ -279,6 +279,12 @@ TEST_CASE("refused: a task key at the top level says where it belongs") {
   const auto e = single_error(load(kOneTask + "script: x.sh\n"));
   CHECK(e.line == 4);
   CHECK(has(e.hint, "inside a task"));
+  // keys of daily tasks only, intraday tasks only, and both
+  for (const char* key : {"time: \"06:00\"", "session: regular", "resources: {}"}) {
+    const auto other = single_error(load(kOneTask + key + "\n"));
+    INFO(key);
+    CHECK(has(other.hint, "inside a task"));
+  }
 }
 
 TEST_CASE("refused: unknown keys in market_hours, retry_policy, freshness_thresholds, on_failure") {

@@ -224,7 +224,7 @@ void Checkpointer::run() noexcept {
   if (own != nullptr) sqlite3_close(own);
 }
 
-void Checkpointer::note(std::string text) {
+void Checkpointer::note(const std::string& text) {
   if (notes_.size() + text.size() < kMaxNotes) {
     notes_ += text;
     notes_ += '\n';
@@ -243,7 +243,8 @@ void Checkpointer::after_commit_slow() noexcept {
     if (rc == SQLITE_OK) {
       ++stats_.writer_checkpoints;
     } else if ((rc & 0xff) != SQLITE_BUSY) {  // busy: the thread is at it right now
-      note("WAL checkpoint of " + path_.string() + " by the writer failed: " + describe(writer_, rc));
+      note("WAL checkpoint of " + path_.string() +
+           " by the writer failed: " + describe(writer_, rc));
     }
   }
   if (!note_ready_.load(std::memory_order_relaxed)) return;

@@ -87,7 +87,7 @@ class Checkpointer {
   void start_thread() noexcept;         // with m_ held
   void run() noexcept;                  // the thread
   void after_commit_slow() noexcept;
-  void note(std::string text);  // with m_ held
+  void note(const std::string& text);  // with m_ held
 
   const std::filesystem::path path_;
   const std::uint64_t device_;
@@ -105,8 +105,8 @@ class Checkpointer {
   std::condition_variable wake_;  // the thread waits here
   std::condition_variable idle_;  // wait_until_idle waits here
   std::thread thread_;
-  std::atomic<int> frames_{0};     // the WAL's length after the latest commit
-  std::atomic<int> trigger_{0};    // a commit leaving the WAL at least this long wakes the thread
+  std::atomic<int> frames_{0};   // the WAL's length after the latest commit
+  std::atomic<int> trigger_{0};  // a commit leaving the WAL at least this long wakes the thread
   std::atomic<bool> note_ready_{false};
   bool started_ = false;
   bool stop_ = false;

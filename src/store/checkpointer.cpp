@@ -36,6 +36,8 @@ constexpr std::size_t kMaxNotes = 4096;
 // How long the thread's connection waits for a lock to open (a reader starting while the
 // writer restarts the WAL); a checkpoint itself never waits.
 constexpr int kOpenBusyMs = 100;
+// Checkpoint attempts in a row while SQLITE_BUSY.
+constexpr int kBusyTries = 3;
 
 std::string describe(sqlite3* db, int rc) {
   std::string text = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -189,7 +191,13 @@ void Checkpointer::run() noexcept {
     int copied = -1;
     if (own == nullptr) own = open_own(path_, device_, inode_, &why);
     if (own != nullptr) {
-      rc = sqlite3_wal_checkpoint_v2(own, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+      // SQLITE_BUSY can also be a moment's overlap: the WAL index header read while the writer
+      // rewrites it (microseconds). Tried again at once a few times before it counts.
+      for (int attempt = 0; attempt < kBusyTries; ++attempt) {
+        rc = sqlite3_wal_checkpoint_v2(own, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        if ((rc & 0xff) != SQLITE_BUSY) break;
+        std::this_thread::yield();
+      }
       if (rc != SQLITE_OK) why = "checkpoint failed: " + describe(own, rc);
     }
     lock.lock();

@@ -1,7 +1,7 @@
 // Server: cpp-httplib routes over the Handlers. Every answer goes out through a content
 // provider reading the shared body (no copy per request, and no on-the-fly compression,
 // whose brotli default would cost seconds on a large page), with the security headers.
-#include "orchestrator/web/server.h"
+#include "orchestrator/serve/server.h"
 
 #include <httplib.h>
 #include <sys/socket.h>

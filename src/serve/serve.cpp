@@ -14,10 +14,9 @@
 
 #include "orchestrator/app/exit_codes.h"
 #include "orchestrator/app/modes.h"
-#include "orchestrator/serve/serve.h"
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/health/metrics.h"
-#include "orchestrator/util/atomic_write.h"
+#include "orchestrator/serve/serve.h"
 #include "orchestrator/util/text.h"
 #include "orchestrator/web/access.h"
 #include "serve_handlers.h"

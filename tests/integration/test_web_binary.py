@@ -78,6 +78,21 @@ class Binaries(PipelineTestCase):
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(proc.wait(timeout=20), 143)
 
+    def test_sigterm_as_soon_as_the_url_is_printed_stops_the_server(self):
+        # Before the fix, 2 in 20 of these servers ignored the SIGTERM and ran on.
+        self.p.script("a.sh", "echo ok")
+        write_pipeline(self.p, daily=[{"name": "A", "script": "scripts/a.sh"}])
+        for attempt in range(40):
+            proc = self.popen("--serve", "--listen", "127.0.0.1:0")
+            line = proc.stdout.readline().decode()
+            self.assertTrue(line.startswith("http://127.0.0.1:"), line)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.fail(f"start {attempt + 1}: the server ignored the SIGTERM sent right after its URL")
+            self.assertEqual(rc, 143, f"start {attempt + 1}")
+
     def test_missing_or_unusable_orchestrator_web_is_exit_2(self):
         self.p.script("a.sh", "echo ok")
         write_pipeline(self.p, daily=[{"name": "A", "script": "scripts/a.sh"}])

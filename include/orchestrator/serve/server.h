@@ -58,7 +58,7 @@ class Server {
   ~Server();
   int port() const;
   void serve();  // blocks
-  void stop();   // from any thread
+  void stop();   // from any thread, even before serve() has begun (it waits for serve() to run)
 
   struct Impl;  // the httplib server and the settings (server.cpp)
 

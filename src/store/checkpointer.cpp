@@ -282,8 +282,12 @@ void Checkpointer::stop() noexcept {
   if (writer_ != nullptr) {
     // Back to SQLite's own automatic checkpoint, should anything commit after this.
     sqlite3_wal_autocheckpoint(writer_, options_.threshold_pages);
-    writer_due_ = false;
-    after_commit_slow();  // the last notes
+    // A WAL left past the threshold (the thread never saw the writer pause) is checkpointed
+    // once more here, at the end, not between tasks: the close checkpoints only when it is
+    // the last connection, and another process (a dashboard) may keep the file open, so the
+    // WAL could otherwise never start over. Nothing to copy costs nothing.
+    writer_due_ = last_frames_ >= options_.threshold_pages;
+    after_commit_slow();  // and the last notes
     writer_ = nullptr;
   }
 }

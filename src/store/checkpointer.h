@@ -67,7 +67,8 @@ class Checkpointer {
   }
   // Turns the writer's automatic checkpoint off and installs the WAL hook.
   void attach(sqlite3* writer);
-  // Stops and joins the thread, removes the hook, passes on the last notes. Idempotent.
+  // Stops and joins the thread, removes the hook, checkpoints a WAL still past the threshold
+  // on the writer's connection, passes on the last notes. Idempotent.
   void stop() noexcept;
 
   // Writer's thread, right after a COMMIT: the fallback checkpoint when the WAL passed the

@@ -168,6 +168,30 @@ TEST_CASE("checkpoint: a store destroyed while its thread works closes cleanly, 
   }
 }
 
+// Another process (a dashboard) keeping the file open makes the writer's close not the last
+// one, so that close does not checkpoint: the store does, so the next writer starts the WAL
+// over and cuts the file back to its limit (4 MiB) instead of appending to it for good.
+TEST_CASE("checkpoint: a store closed beside another connection leaves its WAL checkpointed") {
+  TempDir dir;
+  const auto db = dir.path / "status.db";
+  int clock = 0;
+  {
+    auto s = open_store(db, small(false));  // no thread: nothing checkpoints during the run
+    auto run = s->begin_run("daily", "2026-11-20", at(0));
+    REQUIRE(run.has_value());
+    SQLite::Database dashboard(db.string(), SQLite::OPEN_READONLY);
+    REQUIRE(dashboard.execAndGet("SELECT COUNT(*) FROM runs").getInt() == 1);  // it has read
+    commit_attempts(*s, *run, 200, clock);  // about 1,400 pages: 5.7 MB
+    REQUIRE(wal_size(db) > 5'000'000);
+    s.reset();
+    REQUIRE(fs::exists(db.string() + "-wal"));  // the dashboard keeps it
+    auto next = open_store(db, small());
+    commit_attempts(*next, *run, 1, clock);
+    CHECK(wal_size(db) <= 4u * 1024 * 1024);
+    CHECK(dashboard.execAndGet("SELECT COUNT(*) FROM task_runs").getInt() == 201);
+  }
+}
+
 TEST_CASE("checkpoint: modes that write little never start the thread") {
   TempDir dir;
   const auto db = dir.path / "status.db";

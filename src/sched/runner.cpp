@@ -211,6 +211,7 @@ void Runner::finish(const Active& a, const ProcessCompletion& c, bool stopping) 
   if (c.signal != 0) end.signal = c.signal;
   end.records_processed = c.records_processed;
   end.data_as_of = c.data_as_of;
+  end.output_bytes = c.output_bytes;
   if (c.warning) sink_.task_warning(plan_.task(a.task).name, *c.warning);
   AttemptOutcome outcome = outcome_of(c);
   std::string reason;

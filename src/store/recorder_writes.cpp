@@ -218,7 +218,7 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
     Stmt row(c, R"sql(
         UPDATE task_runs SET ended_at = :ended, duration_seconds = :duration, status = :status,
             exit_code = :exit, signal = :signal, records_processed = :records,
-            data_as_of = :as_of, error_message = :error
+            data_as_of = :as_of, error_message = :error, output_bytes = :output
         WHERE id = :id AND task_name = :task
         RETURNING run_id)sql");
     row->bind(":ended", when);
@@ -228,6 +228,7 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
     bind_opt(*row, ":signal", end.signal);
     bind_opt(*row, ":records", end.records_processed);
     bind_opt(*row, ":as_of", end.data_as_of);
+    bind_opt(*row, ":output", end.output_bytes);
     bind_text(*row, ":error", end.error);
     row->bind(":id", attempt_id);
     row->bind(":task", task_name);

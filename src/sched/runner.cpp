@@ -81,8 +81,8 @@ RunResult Runner::run() {
     const auto completions = processes_.wait(max_wait);
     check(recorder_.check_store());
     recorder_.begin_batch();
-    record_processes();
     finish_all(completions, processes_.stop_signal() != 0);
+    record_processes();
   }
   recorder_.begin_batch();
   record_processes();
@@ -187,9 +187,14 @@ void Runner::spawn(Starting& s) {
   if (const auto os = processes_.os_process(*pid)) unrecorded_.push_back({s.attempt_row, *os});
 }
 
+// An attempt that ended in this batch is skipped: its row is no longer RUNNING, and only a
+// RUNNING row's process group is ever looked for (crash recovery).
 void Runner::record_processes() {
   for (const StartedProcess& p : unrecorded_) {
-    check(recorder_.attempt_process(p.attempt_row, p.process.pid, p.process.start));
+    const bool running = std::any_of(active_.begin(), active_.end(), [&](const auto& a) {
+      return a.second.attempt_row == p.attempt_row;
+    });
+    if (running) check(recorder_.attempt_process(p.attempt_row, p.process.pid, p.process.start));
   }
   unrecorded_.clear();
 }

@@ -234,17 +234,19 @@ TEST_CASE("a task that cannot start is committed before the next one of its tier
 TEST_CASE("a started process's group is recorded with the next batch, and within 5 ms") {
   Harness h;
   h.procs.report_os_process = true;
-  h.procs.script["A"] = {exits(2ms, 0)};     // ends first: its group goes in with its end
-  h.procs.script["B"] = {exits(1000ms, 0)};  // runs on: its group is committed 5 ms in
+  // A ends first: its end goes in instead of its group (a row that is no longer RUNNING is
+  // never searched for its group). B runs on: its group is committed 5 ms in.
+  h.procs.script["A"] = {exits(2ms, 0)};
+  h.procs.script["B"] = {exits(1000ms, 0)};
   Plan plan({plan_task("A", 0), plan_task("B", 1, {0})}, 1);
   auto r = h.run(plan);
   CHECK(r.summary.succeeded == 2);
-  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "process 1 1001",
-                                                      "end A SUCCESS final", "start B 1",
-                                                      "process 4 1002", "end B SUCCESS final"});
-  // Commits: A's start; A's group, A's end and B's start; B's group; B's end. The group of a
-  // running process never waits for more than kProcessRecordDelay.
-  CHECK(h.recorder.committed_at == std::vector<std::size_t>{1, 4, 5, 6});
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A SUCCESS final",
+                                                      "start B 1", "process 3 1002",
+                                                      "end B SUCCESS final"});
+  // Commits: A's start; A's end and B's start; B's group; B's end. The group of a running
+  // process never waits for more than kProcessRecordDelay.
+  CHECK(h.recorder.committed_at == std::vector<std::size_t>{1, 3, 4, 5});
   REQUIRE(h.procs.waits.size() >= 3);
   CHECK(h.procs.waits[0] == Runner::kProcessRecordDelay);
   CHECK(h.procs.waits[1] == Runner::kProcessRecordDelay);

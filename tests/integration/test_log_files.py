@@ -2,7 +2,9 @@
 much each attempt wrote (task_runs.output_bytes; 0 = nothing, no file), a running attempt's
 output gets its file while it runs, and the unnamed file a silent attempt used never carries
 anything into the next attempt's log."""
+import http.client
 import os
+import signal
 import time
 import unittest
 
@@ -78,6 +80,39 @@ class LogFiles(PipelineTestCase):
             self.assertEqual(f.read(), "late\n")
         self.assertEqual(runs["Quiet"]["output_bytes"], 0)
         self.assertFalse(os.path.exists(runs["Quiet"]["log_path"]))
+
+    def test_the_log_endpoint_and_the_dashboard_say_no_output(self):
+        p = self.p
+        quiet = p.script("quiet.sh", "true\n")
+        talk = p.script("talk.sh", "echo said\n")
+        p.write_config([{"name": "Quiet", "script": quiet}, {"name": "Talk", "script": talk}])
+        self.assertRc(p.daily(), 0)
+        proc = self.popen("--serve", "--listen", "127.0.0.1:0")
+        line = proc.stdout.readline().decode().strip()
+        self.assertTrue(line.startswith("http://127.0.0.1:"), line or proc.stderr.read())
+        port = int(line.rsplit(":", 1)[1].strip("/"))
+        try:
+            def get(path):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    conn.request("GET", path)
+                    res = conn.getresponse()
+                    return res.status, res.read().decode()
+                finally:
+                    conn.close()
+            self.assertEqual(get("/api/tasks/Quiet/log"), (200, "(no output)\n"))
+            self.assertEqual(get("/api/tasks/Talk/log"), (200, "said\n"))
+            status, page = get("/")
+            self.assertEqual(status, 200)
+            quiet_row = page[page.index('<tr data-task="Quiet">'):]
+            quiet_row = quiet_row[:quiet_row.index("</tr>")]
+            self.assertIn("no output", quiet_row)
+            talk_row = page[page.index('<tr data-task="Talk">'):]
+            talk_row = talk_row[:talk_row.index("</tr>")]
+            self.assertNotIn("no output", talk_row)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

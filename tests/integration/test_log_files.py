@@ -5,6 +5,7 @@ anything into the next attempt's log."""
 import http.client
 import os
 import signal
+import sqlite3
 import time
 import unittest
 
@@ -42,9 +43,12 @@ class LogFiles(PipelineTestCase):
         slow = p.script("slow.sh", "echo working\nsleep 6\necho done\n")
         p.write_config([{"name": "Slow", "script": slow}])
         proc = self.popen("--daily", "--no-wait")
-        row = self.wait_until(
-            lambda: os.path.exists(p.db_path) and next(iter(p.task_runs("Slow")), None), 10,
-            "the attempt's row")
+        def attempt():
+            try:  # the database may not exist yet, or not have its tables
+                return next(iter(p.task_runs("Slow")), None)
+            except sqlite3.Error:
+                return None
+        row = self.wait_until(attempt, 10, "the attempt's row")
         log = row["log_path"]
         self.wait_until(lambda: os.path.exists(log), 4, "the log file of the running attempt")
         with open(log) as f:

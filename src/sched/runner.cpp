@@ -78,6 +78,7 @@ RunResult Runner::run() {
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     if (!unrecorded_.empty()) max_wait = std::min(max_wait, kProcessRecordDelay);
+    sink_.flush();  // this turn's lines, now that its processes have started
     const auto completions = processes_.wait(max_wait);
     check(recorder_.check_store());
     recorder_.begin_batch();
@@ -288,6 +289,7 @@ void Runner::stop(int signal) {
   record_processes();
   flush_plan_events();
   commit();  // before stop_all(), which may wait out the tasks' grace periods
+  sink_.flush();
   const auto stopped = processes_.stop_all();
   recorder_.begin_batch();
   // A task that died by itself here was most likely signalled along with us (systemd stops

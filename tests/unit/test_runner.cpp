@@ -253,3 +253,30 @@ TEST_CASE("a started process's group is recorded with the next batch, and within
   CHECK(h.procs.waits[2] > Runner::kProcessRecordDelay);
   CHECK(h.clock.now() == T0 + 1002ms);
 }
+
+TEST_CASE("a turn's lines reach the sink after its processes start and before the loop sleeps") {
+  Harness h;
+  h.procs.script["A"] = {exits(10ms, 0)};
+  h.procs.script["B"] = {exits(10ms, 0)};
+  Plan plan({plan_task("A", 0), plan_task("B", 1, {0})}, 1);
+  std::vector<std::vector<std::string>> at_start, at_wait;
+  std::size_t waits_seen = 0;
+  h.procs.before_start_or_wait = [&] {  // wait() counts itself before the hook, start() not
+    if (h.procs.waits.size() != waits_seen) {
+      waits_seen = h.procs.waits.size();
+      at_wait.push_back(h.sink.lines);
+    } else {
+      at_start.push_back(h.sink.lines);
+    }
+  };
+  auto r = h.run(plan);
+  CHECK(r.summary.succeeded == 2);
+  CHECK(h.sink.lines == std::vector<std::string>{"run A 1", "ok A", "run B 1", "ok B"});
+  REQUIRE(at_start.size() == 2);
+  // B starts before "ok A" is written: no terminal or log write between an end and a start.
+  CHECK(at_start[1] == std::vector<std::string>{"run A 1"});
+  // Every sleep comes after the lines of its turn.
+  REQUIRE(at_wait.size() >= 2);
+  CHECK(at_wait[0] == std::vector<std::string>{"run A 1"});
+  CHECK(at_wait[1] == std::vector<std::string>{"run A 1", "ok A", "run B 1"});
+}

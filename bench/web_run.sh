@@ -9,7 +9,8 @@ bash scripts/install-packages.sh
 bash scripts/install-packages.sh wrk
 build=build-bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C "$build" orchestrator >&2
+# --serve runs in orchestrator-web, which `orchestrator --serve` execs from its own folder.
+ninja -C "$build" orchestrator orchestrator-web >&2
 work="${BENCH_WORK:-$(pwd)/$build/web-bench-work}"
 python3 bench/web_bench.py --orchestrator "${ORCH_BIN:-$build/orchestrator}" --work "$work" \
   --json "$work.json" "$@"

@@ -9,4 +9,4 @@ bash scripts/install-packages.sh
 build_type="${BUILD_TYPE:-RelWithDebInfo}"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" ${CMAKE_ARGS:-} >/dev/null
 cmake --build build
-echo "setup: built $(pwd)/build/orchestrator"
+echo "setup: built $(pwd)/build/orchestrator and $(pwd)/build/orchestrator-web (--serve)"

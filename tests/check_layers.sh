@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The layering rule, checked on the includes (CMake's ORCH_CHECK_LAYERS build checks the calls):
 #
-#   util <- config, graph, calendar <- sched <- exec, store <- health, ui, web <- app <- cli
+#   util <- config, graph, calendar <- sched <- exec, store <- health, ui, web <- app <- serve <- cli
 #
 # Each folder of src/ (and include/orchestrator/) may include the headers of the layers listed
-# for it below, and no others; only store/ includes SQLite, only config/ yaml-cpp; graph/,
+# for it below, and no others; only store/ includes SQLite, only config/ yaml-cpp, only serve/
+# cpp-httplib (linked into orchestrator-web alone; cli/ includes serve/ only there); graph/,
 # sched/ and units/ include no POSIX headers either. A new layer folder must be added to the table (and
 # to CMakeLists.txt). Prints offenders, fails on any.
 set -u
@@ -23,7 +24,8 @@ declare -A allowed=(
   [web]="util config graph calendar sched exec store health ui"
   [units]="util config graph calendar sched generated"
   [app]="util config graph calendar sched exec store health ui web units generated"
-  [cli]="util config graph calendar sched exec store health ui web units app"
+  [serve]="util config graph calendar sched exec store health ui web app"
+  [cli]="util config graph calendar sched exec store health ui web units app serve"
 )
 
 problems=""
@@ -49,6 +51,7 @@ problems+="$(third_party 'SQLiteCpp|sqlite3' store)"$'\n'
 problems+="$(grep -rn 'SQLite::' "$root"/src "$root"/include --include='*.h' --include='*.cpp' 2>/dev/null |
              grep -v "^$root/src/store/" | sed 's/$/  (only store\/ sees SQLite types)/')"$'\n'
 problems+="$(third_party 'yaml-cpp' config)"$'\n'
+problems+="$(third_party 'httplib\.h' serve)"$'\n'
 posix='#include *[<"](unistd\.h|sys/|signal\.h|fcntl\.h|spawn\.h|poll\.h|pthread\.h)'
 problems+="$(grep -rnE "$posix" "$root"/src/graph "$root"/src/sched "$root"/src/units \
               "$root"/include/orchestrator/graph "$root"/include/orchestrator/sched \
@@ -58,5 +61,5 @@ problems="$(grep -v '^$' <<<"$problems")"
 if [ -n "$problems" ]; then
   echo "layering violations:"; echo "${problems//$root\//}"; echo "0 passed, 1 failed"; exit 1
 fi
-echo "layers: every include follows the layer rule; SQLite only in store/, yaml-cpp only in config/"
+echo "layers: every include follows the layer rule; SQLite only in store/, yaml-cpp only in config/, httplib only in serve/"
 echo "1 passed, 0 failed"

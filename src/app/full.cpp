@@ -18,8 +18,9 @@ namespace orch {
 
 namespace {
 
-// The supervisor's hands: each runner is this binary re-executed with the pipeline's file and
-// database, its output in log_dir/supervisor/; each event is logged and recorded in the store.
+// The supervisor's hands: each runner is this binary re-executed (`orchestrator` when this is
+// orchestrator-web: exec/self_path.h) with the pipeline's file and database, its output in
+// log_dir/supervisor/; each event is logged and recorded in the store.
 class FullHost final : public SupervisorHost {
  public:
   FullHost(const GlobalOptions& global, const Pipeline& pipeline, StatusStore& store,
@@ -29,7 +30,7 @@ class FullHost final : public SupervisorHost {
         store_(store),
         processes_(processes),
         interval_(interval),
-        self_(self_executable(global.argv0)),
+        self_(light_executable(global.argv0)),
         env_(current_environment()) {}
 
   ProcessId start_runner(RunnerRole which) override {

@@ -65,7 +65,7 @@ int run_print_units(const GlobalOptions& global, const std::string& kind_name) {
   const Zone local = kind == UnitKind::Launchd ? machine_zone(pipeline->zone) : pipeline->zone;
   const UnitSettings settings =
       unit_settings(pipeline->config, pipeline->zone, local, pipeline->clock->now(),
-                    self_executable(global.argv0), home_dir());
+                    light_executable(global.argv0), home_dir());
   auto files = render_units(*kind, settings);
   if (!files) {
     spdlog::error("--print-units: {}", files.error().message);

@@ -1,4 +1,7 @@
 // Command-line wiring only (CLI11): parse, pick exactly one mode, map errors to exit codes.
+// Built twice: `orchestrator` runs every mode but --serve, which it hands to orchestrator-web
+// beside it (execv, same argv); `orchestrator-web` (ORCH_WITH_SERVE) links the HTTP server
+// and runs every mode itself. Both parse the same options, so either accepts any command line.
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +19,9 @@
 #include "orchestrator/app/market_modes.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/exec/process_policy.h"
+#ifdef ORCH_WITH_SERVE
+#include "orchestrator/serve/serve.h"
+#endif
 
 namespace {
 
@@ -217,7 +223,11 @@ int main(int argc, char** argv) {
     if (full) return run_full(global, *interval);
     if (health) return run_health(global, run.json);
     if (update_stale) return run_update_stale(global, run, min_staleness);
+#ifdef ORCH_WITH_SERVE
     if (serve) return run_serve(global, listen);
+#else
+    if (serve) return exec_web_binary(global, argv);
+#endif
     if (!report.empty()) return run_report(global, report);
     return run_print_units(global, units);
   });

@@ -14,6 +14,7 @@ import os
 import plistlib
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import unittest
@@ -409,6 +410,9 @@ class Install(unittest.TestCase):
 
         binary = os.path.join(prefix, "bin", "orchestrator")
         self.assertTrue(os.access(binary, os.X_OK), binary)
+        # --serve runs in orchestrator-web, installed beside it (the installed pair works).
+        web = os.path.join(prefix, "bin", "orchestrator-web")
+        self.assertTrue(os.access(web, os.X_OK), web)
         example = os.path.join(prefix, "share", "orchestrator", "example")
         self.assertTrue(filecmp.cmp(os.path.join(example, "dependency_graph.yaml"),
                                     os.path.join(SOURCE, "dependency_graph.yaml"), shallow=False))
@@ -438,6 +442,14 @@ class Install(unittest.TestCase):
                       files["orchestrator-daily.service"])
         self.assertIn("OnCalendar=Mon..Fri *-*-* 09:30:00 America/New_York",
                       files["orchestrator-daily.timer"])
+        # The installed `orchestrator --serve` finds the installed orchestrator-web.
+        server = subprocess.Popen([binary, "-c", config, "--serve", "--listen", "127.0.0.1:0"], cwd=prefix,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        line = server.stdout.readline().decode()
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=20)
+        self.assertTrue(line.startswith("http://127.0.0.1:"), repr(line) + err.decode())
+        self.assertEqual(server.returncode, 143, err.decode())
 
 
 if __name__ == "__main__":

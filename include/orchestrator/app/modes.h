@@ -38,8 +38,11 @@ int run_update_stale(const GlobalOptions& global, const RunOptions& options,
 
 // --print-units launchd|systemd: timer/agent files for this installation.
 int run_print_units(const GlobalOptions& global, const std::string& kind);
-// --serve: the web dashboard and HTTP API on `listen` ("ADDR:PORT") until SIGTERM/SIGINT.
-int run_serve(const GlobalOptions& global, const std::string& listen);
+// --serve in `orchestrator`: replaces this process (same PID, argv unchanged) with
+// orchestrator-web from the folder of this binary, which links the HTTP server and runs
+// --serve (serve/serve.h). Returns only when that cannot be done: the error names the path
+// looked at and the fix, exit 2.
+int exec_web_binary(const GlobalOptions& global, char** argv);
 // --report FILE ("-": stdout): the dashboard as one self-contained HTML file.
 int run_report(const GlobalOptions& global, const std::string& file);
 

@@ -1,7 +1,9 @@
 #pragma once
 // The HTTP wiring of --serve (cpp-httplib): routes, the Host check, the bearer token of the
 // control endpoints, security headers. What each endpoint answers comes from the handlers
-// app/ passes in, so this layer knows nothing of the database or the pipeline.
+// passed in (serve_handlers.h), so this class knows nothing of the database or the pipeline.
+// It lives in serve/, the one layer that links cpp-httplib (and through it OpenSSL), which
+// only orchestrator-web links; its types keep the web namespace of the pages they send.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,7 +58,7 @@ class Server {
   ~Server();
   int port() const;
   void serve();  // blocks
-  void stop();   // from any thread
+  void stop();   // from any thread, even before serve() has begun (it waits for serve() to run)
 
   struct Impl;  // the httplib server and the settings (server.cpp)
 

@@ -1,5 +1,5 @@
 // --serve: the web dashboard and HTTP API over the status database, until SIGTERM/SIGINT.
-// --report FILE: the same page, self-contained, written once. Neither writes the database.
+// It never writes the database (--report, app/report.cpp, writes the same page once).
 #include <fmt/format.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -16,7 +16,7 @@
 #include "orchestrator/app/modes.h"
 #include "orchestrator/exec/detached.h"
 #include "orchestrator/health/metrics.h"
-#include "orchestrator/util/atomic_write.h"
+#include "orchestrator/serve/serve.h"
 #include "orchestrator/util/text.h"
 #include "orchestrator/web/access.h"
 #include "serve_handlers.h"
@@ -142,34 +142,6 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
   }
   spdlog::info("stopped by signal {}", stop_signal.load());
   return exit_code::signal_exit(stop_signal);
-}
-
-int run_report(const GlobalOptions& global, const std::string& file) {
-  const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
-  if (!calendar) return exit_code::kUsage;
-  ServeState state(global, *pipeline, std::move(*calendar));
-  auto data = state.dashboard(pipeline->clock->now());
-  if (!data) {
-    spdlog::error("{}", data.error().message);
-    return exit_code::kStoreError;
-  }
-  web::PageOptions options;
-  options.live = false;
-  const std::string html = web::render_page(*data, options);
-  if (file == "-") {
-    std::fwrite(html.data(), 1, html.size(), stdout);
-    if (std::fflush(stdout) != 0) return exit_code::kStoreError;
-    return exit_code::kOk;
-  }
-  if (auto written = write_file_atomically(file, html); !written) {
-    spdlog::error("--report: {}", written.error().message);
-    return exit_code::kStoreError;
-  }
-  spdlog::info("report written to {}", file);
-  return exit_code::kOk;
 }
 
 }  // namespace orch

@@ -15,7 +15,7 @@
 
 #include "orchestrator/app/dashboard_view.h"
 #include "orchestrator/app/options.h"
-#include "orchestrator/web/server.h"
+#include "orchestrator/serve/server.h"
 
 namespace orch {
 

@@ -1,5 +1,6 @@
 // The --serve answers: health, market, metrics, runs, logs, the page, and the control
-// endpoints that start orchestrator processes of our own binary.
+// endpoints that start orchestrator processes (the light `orchestrator` beside us when it is
+// there, else this binary).
 #include "serve_handlers.h"
 
 #include <spdlog/spdlog.h>
@@ -300,7 +301,7 @@ web::Answer ServeState::start(const std::string& lock_mode, std::vector<std::str
     return web::Answer::error(409, "another orchestrator holds the " + lock_mode + " lock on " +
                                        cfg.database.string() + "; try again when it has finished");
   }
-  std::vector<std::string> argv{self_executable(global_.argv0).string(), "-c", cfg.file.string(),
+  std::vector<std::string> argv{light_executable(global_.argv0).string(), "-c", cfg.file.string(),
                                 "--db", cfg.database.string()};
   if (global_.now) {
     argv.emplace_back("--now");

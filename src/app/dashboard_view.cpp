@@ -174,9 +174,12 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline,
       v.last_run = zone.local_datetime(*last);
     v.consecutive_failures = r.consecutive_failures;
     v.last_error = shorten(r.last_error, 200);
-    for (const RuntimePoint& p : (*runtimes)[r.name]) {
+    const auto& points = (*runtimes)[r.name];
+    for (const RuntimePoint& p : points) {
       v.runtimes.push_back({zone.local_datetime(p.started_at), p.seconds, p.status});
     }
+    v.newest_silent = !points.empty() && points.back().output_bytes == 0 &&
+                      r.status != TaskStatus::Running;
     d.tasks.push_back(std::move(v));
   }
 

@@ -30,6 +30,7 @@ Launch make_launch(const LaunchContext& ctx, const TaskSpec& task, int attempt,
   r.cwd = cfg.base_dir;
   r.timeout = task.max_runtime;
   r.kill_grace = cfg.kill_grace;
+  r.log_root = cfg.log_dir;
   r.log_path = cfg.log_dir / snake_case(task.name) /
                (format_compact_utc(now) + "-run" + std::to_string(ctx.run_id) + "-attempt" +
                 std::to_string(attempt) + ".log");

@@ -43,6 +43,7 @@ constexpr Millis kStopGiveUp{2000};  // stop_all stops waiting this long after t
 constexpr Millis kLingerPoll{50};    // stop_all re-checks groups it may get no SIGCHLD for
 constexpr Millis kTrackEvery{1000};  // /proc walk for the tasks' descendants while they run
 constexpr Millis kReapSlack{200};    // a SIGKILLed main process not reaped by then is abandoned
+constexpr Millis kNameEvery{1000};   // how soon a running attempt's first output gets its file
 
 void on_signal(int sig) {
   if (sig == SIGCONT) {
@@ -126,12 +127,16 @@ PosixProcessRunner::~PosixProcessRunner() {
 Expected<ProcessId> PosixProcessRunner::start(const ProcessRequest& request) {
   arm();
   const MonoTime started = Clock::now();
-  Expected<detail::Spawned> spawned = detail::spawn_process(request);
+  Expected<detail::AttemptLog> log = logs_.open(request.log_root, request.log_path);
+  if (!log) return log.error();
+  const bool named = log->named;
+  Expected<detail::Spawned> spawned = detail::spawn_process(request, std::move(log->fd));
   if (!spawned) return spawned.error();
   Proc p;
   p.id = next_id_++;
   p.pid = spawned->pid;
-  p.log = std::move(spawned->log);
+  p.log = detail::AttemptLog{std::move(spawned->log), named};
+  p.log_root = request.log_root;
   p.start_ticks = spawned->start;
   p.started = started;
   if (request.timeout > Millis::zero()) p.deadline = started + request.timeout;
@@ -173,11 +178,12 @@ std::vector<ProcessCompletion> PosixProcessRunner::wait(Millis max_wait) {
     reap(done);
     const MonoTime now = Clock::now();
     maybe_track(now);
+    name_logs_with_output(now);
     enforce_deadlines(now, done);
     if (!done.empty() || g_stop_signal != 0 || g_continued != 0 || now >= end) return done;
     MonoTime wake = end;
     if (const auto d = next_deadline()) wake = std::min(wake, *d);
-    if (!procs_.empty()) wake = std::min(wake, next_track_);
+    if (!procs_.empty()) wake = std::min({wake, next_track_, next_naming_});
     sleep_until(wake);
   }
 }
@@ -230,8 +236,8 @@ std::vector<ProcessCompletion> PosixProcessRunner::stop_all() {
   }
   // Processes SIGKILL could not end (uninterruptible sleep) are reported and forgotten;
   // they are reaped as strangers whenever they do exit.
-  for (const auto& [pid, p] : procs_) {
-    done.push_back(complete(p, 0, now));
+  for (auto& [pid, p] : procs_) {
+    done.push_back(complete(p, 0, now, false));
     done.back().exit_code = 0;
     done.back().signal = SIGKILL;
   }
@@ -261,10 +267,11 @@ void PosixProcessRunner::reap(std::vector<ProcessCompletion>& done) {
     const auto it = procs_.find(pid);
     Proc& p = it->second;
     const MonoTime now = Clock::now();
-    done.push_back(complete(p, status, now));
     // The main process is gone; whatever is left of its tree is ended the same way.
     prune(p.members);
-    if (group_alive(pid) || !p.members.empty()) {
+    const bool left = group_alive(pid) || !p.members.empty();
+    done.push_back(complete(p, status, now, !left));
+    if (left) {
       terminate_tree(pid, 0, p.members);
       lingering_.push_back(
           Lingering{pid, std::move(p.members), p.kill_at.value_or(now + p.kill_grace)});
@@ -371,7 +378,7 @@ void PosixProcessRunner::enforce_deadlines(MonoTime now, std::vector<ProcessComp
       // SIGKILL did not end the main process (stuck in the kernel, e.g. on a dead NFS
       // mount): the attempt ends now, as if killed, and the run goes on. It is reaped as a
       // stranger whenever it does exit; until then it is SIGKILLed again with its tree.
-      done.push_back(complete(p, SIGKILL, now));
+      done.push_back(complete(p, SIGKILL, now, false));
       done.back().warning = "process " + std::to_string(pid) +
                             " did not end after SIGKILL; the attempt is recorded as ended "
                             "and the run goes on (the process is killed again until it goes)";
@@ -410,7 +417,22 @@ std::optional<MonoTime> PosixProcessRunner::next_deadline() const {
   return next;
 }
 
-ProcessCompletion PosixProcessRunner::complete(const Proc& p, int wait_status, MonoTime now) {
+// Gives the unnamed log of each running attempt that has written something its name, so
+// that its output can be followed while it runs.
+void PosixProcessRunner::name_logs_with_output(MonoTime now) {
+  if (now < next_naming_) return;
+  next_naming_ = now + kNameEvery;
+  for (auto& [pid, p] : procs_) {
+    struct stat st {};
+    if (p.log.named || ::fstat(p.log.fd.get(), &st) != 0 || st.st_size == 0) continue;
+    if (auto named = logs_.name(p.log, p.log_path); !named) {
+      spdlog::warn("{}", named.error().message);
+    }
+  }
+}
+
+ProcessCompletion PosixProcessRunner::complete(Proc& p, int wait_status, MonoTime now,
+                                               bool tree_gone) {
   ProcessCompletion c;
   c.id = p.id;
   if (WIFEXITED(wait_status)) {
@@ -427,7 +449,18 @@ ProcessCompletion PosixProcessRunner::complete(const Proc& p, int wait_status, M
   }
   c.duration = std::chrono::duration_cast<Millis>(now - p.started);
   struct stat st {};
-  if (p.log.valid() && ::fstat(p.log.get(), &st) == 0 && st.st_size == 0) return c;
+  const bool sized = p.log.fd.valid() && ::fstat(p.log.fd.get(), &st) == 0;
+  if (sized) c.output_bytes = st.st_size;
+  if (!p.log.named) {
+    // Nothing written and nobody left to write (and no truncation that moved the offset):
+    // no log file, and the unnamed one serves the next attempt.
+    if (sized && st.st_size == 0 && tree_gone && ::lseek(p.log.fd.get(), 0, SEEK_CUR) == 0) {
+      logs_.keep(p.log_root, std::move(p.log.fd));
+      return c;
+    }
+    if (auto named = logs_.name(p.log, p.log_path); !named) c.warning = named.error().message;
+  }
+  if (sized && st.st_size == 0) return c;
   OutputReport report = scan_output(p.log_path);
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);

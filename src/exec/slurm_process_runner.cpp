@@ -312,6 +312,10 @@ void SlurmProcessRunner::finish(std::map<ProcessId, Job>::iterator it, ProcessCo
   c.records_processed = report.records_processed;
   c.data_as_of = std::move(report.data_as_of);
   c.last_output_line = std::move(report.last_line);
+  // Slurm makes the file (--output) whether or not the job writes to it.
+  if (const auto size = std::filesystem::file_size(j.log_path, ec); !ec) {
+    c.output_bytes = static_cast<std::int64_t>(size);
+  }
   if (report.data_as_of_problem) {  // said in the attempt's log too, as for a local task
     std::ofstream(j.log_path, std::ios::app)
         << "orchestrator: warning: " << *report.data_as_of_problem << "\n";

@@ -62,7 +62,6 @@ struct ChildPlan {
   mode_t umask = 022;  // the umask the orchestrator was started with (it runs tighter)
 };
 
-std::string errno_text(int err) { return std::generic_category().message(err); }
 
 // ---- the child: async-signal-safe calls only ----
 
@@ -309,24 +308,14 @@ SpawnShared& spawn_shared() {
 
 }  // namespace
 
-Expected<Spawned> spawn_process(const ProcessRequest& req) {
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+Expected<Spawned> spawn_process(const ProcessRequest& req, Fd log) {
   if (req.argv.empty())
     return make_error("cannot start " + req.task_name + ": empty command", false);
   Expected<std::string> exec_path = find_program(req);
   if (!exec_path) return exec_path.error();
 
-  constexpr int kLogFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
-  Fd log(::open(req.log_path.c_str(), kLogFlags, 0644));
-  if (!log.valid() && errno == ENOENT && req.log_path.has_parent_path()) {
-    std::error_code ec;  // the task's log folder, on its first run
-    std::filesystem::create_directories(req.log_path.parent_path(), ec);
-    log.reset(::open(req.log_path.c_str(), kLogFlags, 0644));
-  }
-  if (!log.valid()) {
-    const int err = errno;
-    return make_error("cannot open log file " + req.log_path.string() + ": " + errno_text(err),
-                      err != EACCES && err != EROFS && err != ENOTDIR && err != EISDIR);
-  }
   SpawnShared& shared = spawn_shared();
   if (!open_devnull(shared.devnull)) {
     const int err = errno;

@@ -78,11 +78,12 @@ RunResult Runner::run() {
     Millis max_wait = kMaxSleep;
     if (wake) max_wait = std::min(max_wait, std::chrono::ceil<Millis>(*wake - now));
     if (!unrecorded_.empty()) max_wait = std::min(max_wait, kProcessRecordDelay);
+    sink_.flush();  // this turn's lines, now that its processes have started
     const auto completions = processes_.wait(max_wait);
     check(recorder_.check_store());
     recorder_.begin_batch();
-    record_processes();
     finish_all(completions, processes_.stop_signal() != 0);
+    record_processes();
   }
   recorder_.begin_batch();
   record_processes();
@@ -187,9 +188,14 @@ void Runner::spawn(Starting& s) {
   if (const auto os = processes_.os_process(*pid)) unrecorded_.push_back({s.attempt_row, *os});
 }
 
+// An attempt that ended in this batch is skipped: its row is no longer RUNNING, and only a
+// RUNNING row's process group is ever looked for (crash recovery).
 void Runner::record_processes() {
   for (const StartedProcess& p : unrecorded_) {
-    check(recorder_.attempt_process(p.attempt_row, p.process.pid, p.process.start));
+    const bool running = std::any_of(active_.begin(), active_.end(), [&](const auto& a) {
+      return a.second.attempt_row == p.attempt_row;
+    });
+    if (running) check(recorder_.attempt_process(p.attempt_row, p.process.pid, p.process.start));
   }
   unrecorded_.clear();
 }
@@ -211,6 +217,7 @@ void Runner::finish(const Active& a, const ProcessCompletion& c, bool stopping) 
   if (c.signal != 0) end.signal = c.signal;
   end.records_processed = c.records_processed;
   end.data_as_of = c.data_as_of;
+  end.output_bytes = c.output_bytes;
   if (c.warning) sink_.task_warning(plan_.task(a.task).name, *c.warning);
   AttemptOutcome outcome = outcome_of(c);
   std::string reason;
@@ -282,6 +289,7 @@ void Runner::stop(int signal) {
   record_processes();
   flush_plan_events();
   commit();  // before stop_all(), which may wait out the tasks' grace periods
+  sink_.flush();
   const auto stopped = processes_.stop_all();
   recorder_.begin_batch();
   // A task that died by itself here was most likely signalled along with us (systemd stops

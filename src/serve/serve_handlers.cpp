@@ -268,15 +268,22 @@ web::Answer ServeState::log(const std::string& task) {
                      std::any_of(cfg.intraday.begin(), cfg.intraday.end(),
                                  [&](const TaskSpec& t) { return t.name == task; });
   if (!known) return web::Answer::error(404, "no task named '" + task + "' in this pipeline");
-  std::optional<std::string> path;
+  std::optional<NewestLog> newest;
   {
     std::lock_guard lock(db_mutex_);
     if (auto v = refresh_locked(); !v) return store_error(v.error());
-    auto found = reader_->newest_log_path(task);
+    auto found = reader_->newest_log(task);
     if (!found) return store_error(found.error());
-    path = *found;
+    newest = std::move(*found);
   }
-  if (!path) return web::Answer::error(404, "task '" + task + "' has never run");
+  if (!newest) return web::Answer::error(404, "task '" + task + "' has never run");
+  // An attempt that wrote nothing has no log file (its row says 0 bytes); a running one gets
+  // its file at its first output.
+  if (newest->output_bytes == 0) return web::Answer::text(200, "(no output)\n");
+  const std::string* path = &newest->path;
+  if (newest->running && !std::filesystem::exists(*path)) {
+    return web::Answer::text(200, "(no output yet)\n");
+  }
   std::ifstream in(*path, std::ios::binary | std::ios::ate);
   if (!in) return web::Answer::error(404, "the log of task '" + task + "' is gone: " + *path);
   const auto size = static_cast<std::size_t>(in.tellg());

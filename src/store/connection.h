@@ -38,6 +38,9 @@ class Connection {
   bool batch_requested = false;  // between begin_batch() and end_batch()
   bool batch_open = false;       // ... and its BEGIN IMMEDIATE has run (at the first write)
   bool batch_lost = false;       // SQLite rolled the whole batch back (e.g. disk full)
+  // check_store() just stat-ed the path (after a wake-up, before this turn's batch): the
+  // next transaction's first change need not do it again. Consumed by it, cleared at commit.
+  bool identity_fresh = false;
 
   // The identity (device, inode) of the file opened, taken at open: a path that no longer
   // leads to it means the database was deleted or replaced under us.

@@ -32,17 +32,20 @@ std::optional<std::string> first_recorded_date(SQLite::Database& db) {
 
 // The newest date by a backwards index step, then that date's successes only; and the runs
 // that claim no date (--update-stale), whose data is as of their end.
+// A task's attempts never overlap (one runs at a time, across modes too), so among its
+// successes the largest id is the one that ended last: ordering by id reads the index
+// backwards where ordering by ended_at sorted every success of the date in a temporary b-tree.
 NewestSuccesses::NewestSuccesses(SQLite::Database& db)
     : newest_(db, R"sql(
       SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
       WHERE task_name = :task AND status = 'SUCCESS' AND trading_date = (
           SELECT MAX(trading_date) FROM task_runs
           WHERE task_name = :task AND status = 'SUCCESS' AND trading_date > '')
-      ORDER BY ended_at DESC, id DESC LIMIT 1)sql"),
+      ORDER BY id DESC LIMIT 1)sql"),
       undated_(db, R"sql(
       SELECT trading_date, started_at, ended_at, data_as_of FROM task_runs
       WHERE task_name = :task AND status = 'SUCCESS' AND trading_date IS NULL
-      ORDER BY ended_at DESC, id DESC LIMIT 1)sql") {}
+      ORDER BY id DESC LIMIT 1)sql") {}
 
 std::vector<SuccessRun> NewestSuccesses::of(const std::string& task) {
   std::vector<SuccessRun> out;

@@ -175,7 +175,8 @@ Expected<std::vector<FailedTask>> StatusStore::read_failed_tasks(std::int64_t ru
     std::vector<FailedTask> out;
     Stmt q(*conn_, R"sql(
         SELECT s.task_name, s.status, s.last_error_message,
-               (SELECT log_path FROM task_runs t
+               (SELECT CASE WHEN t.output_bytes = 0 THEN NULL ELSE t.log_path END
+                FROM task_runs t
                 WHERE t.run_id = s.run_id AND t.task_name = s.task_name AND t.attempt > 0
                 ORDER BY t.id DESC LIMIT 1)
         FROM data_pipeline_status s

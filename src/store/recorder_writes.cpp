@@ -215,12 +215,23 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
   const std::string when = format_db_time(end.ended_at);
   Connection& c = *conn_;
   return store_detail::write<Ok>(c, "cannot record the end of " + task_name, [&]() -> Status {
+    // The attempt's run, by its row id (a RETURNING clause would cost a temporary table).
+    std::int64_t run_id = 0;
+    {
+      Stmt run(c, "SELECT run_id FROM task_runs WHERE id = :id AND task_name = :task");
+      run->bind(":id", attempt_id);
+      run->bind(":task", task_name);
+      if (!run->executeStep()) {
+        return make_error(ErrorKind::Store,
+                          "no attempt " + std::to_string(attempt_id) + " of " + task_name, false);
+      }
+      run_id = run->getColumn(0).getInt64();
+    }
     Stmt row(c, R"sql(
         UPDATE task_runs SET ended_at = :ended, duration_seconds = :duration, status = :status,
             exit_code = :exit, signal = :signal, records_processed = :records,
-            data_as_of = :as_of, error_message = :error
-        WHERE id = :id AND task_name = :task
-        RETURNING run_id)sql");
+            data_as_of = :as_of, error_message = :error, output_bytes = :output
+        WHERE id = :id)sql");
     row->bind(":ended", when);
     row->bind(":duration", seconds(end.duration));
     row->bind(":status", std::string(to_string(end.status)));
@@ -228,14 +239,10 @@ Status StatusStore::attempt_finished(std::int64_t attempt_id, const std::string&
     bind_opt(*row, ":signal", end.signal);
     bind_opt(*row, ":records", end.records_processed);
     bind_opt(*row, ":as_of", end.data_as_of);
+    bind_opt(*row, ":output", end.output_bytes);
     bind_text(*row, ":error", end.error);
     row->bind(":id", attempt_id);
-    row->bind(":task", task_name);
-    if (!row->executeStep()) {
-      return make_error(ErrorKind::Store,
-                        "no attempt " + std::to_string(attempt_id) + " of " + task_name, false);
-    }
-    const std::int64_t run_id = row->getColumn(0).getInt64();
+    row->exec();
 
     // One UPDATE of the task's row: the attempt's end and, when final, the outcome.
     auto apply = [&]() -> int {

@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS task_runs (
     command TEXT,
     pgid INTEGER,
     pgid_start INTEGER,
-    slurm_job_id TEXT);
+    slurm_job_id TEXT,
+    output_bytes INTEGER);
 CREATE INDEX IF NOT EXISTS idx_task_runs_task_started ON task_runs (task_name, started_at);
 -- Only the open attempts (crash recovery finds them here). Version 1 indexed status and
 -- run_id over the whole history: two more pages written per state change, for no reader.
@@ -144,6 +145,10 @@ Status create_schema(SQLite::Database& db, const std::filesystem::path& path) {
   // Version 5: the Slurm job id of an attempt that ran as a cluster job.
   if (attempt_columns.count("slurm_job_id") == 0) {
     db.exec("ALTER TABLE task_runs ADD COLUMN slurm_job_id TEXT");
+  }
+  // Version 6: how much the attempt wrote to its log; 0 = nothing, and no log file was made.
+  if (attempt_columns.count("output_bytes") == 0) {
+    db.exec("ALTER TABLE task_runs ADD COLUMN output_bytes INTEGER");
   }
   db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
   return ok();

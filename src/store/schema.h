@@ -18,7 +18,7 @@ namespace orch::store_detail {
 // indexes; 3: source_freshness made by the schema instead of on first use; 4: task_runs.pgid
 // and pgid_start, the process group of an attempt and its leader's start time; 5: the Slurm
 // job id of an attempt (task_runs.slurm_job_id).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 inline constexpr int kBusyTimeoutMs = 10000;
 // The -wal file is truncated to this size when the log restarts (PRAGMA journal_size_limit);
 // about one auto-checkpoint's worth (1000 pages of 4 KiB).

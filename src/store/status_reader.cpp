@@ -202,7 +202,7 @@ Expected<std::map<std::string, std::vector<RuntimePoint>>> StatusReader::recent_
   try {
     // Newest first on idx_task_runs_task_started, then reversed: no scan of the history.
     SQLite::Statement q(*db_->conn, R"sql(
-        SELECT started_at, duration_seconds, status FROM task_runs
+        SELECT started_at, duration_seconds, status, output_bytes FROM task_runs
         WHERE task_name = ? AND attempt > 0 AND duration_seconds IS NOT NULL
         ORDER BY started_at DESC, id DESC LIMIT ?)sql");
     std::map<std::string, std::vector<RuntimePoint>> out;
@@ -213,7 +213,9 @@ Expected<std::map<std::string, std::vector<RuntimePoint>>> StatusReader::recent_
       while (q.executeStep()) {
         auto at = time_col(q.getColumn(0));
         if (!at) continue;
-        points.push_back({*at, q.getColumn(1).getDouble(), status_col(q.getColumn(2))});
+        RuntimePoint p{*at, q.getColumn(1).getDouble(), status_col(q.getColumn(2)), {}};
+        if (!q.getColumn(3).isNull()) p.output_bytes = q.getColumn(3).getInt64();
+        points.push_back(p);
       }
       q.reset();
       std::reverse(points.begin(), points.end());
@@ -253,15 +255,19 @@ Expected<std::map<std::string, std::map<std::string, TaskStatus>>> StatusReader:
   }
 }
 
-Expected<std::optional<std::string>> StatusReader::newest_log_path(const std::string& task) {
+Expected<std::optional<NewestLog>> StatusReader::newest_log(const std::string& task) {
   try {
     SQLite::Statement q(*db_->conn, R"sql(
-        SELECT log_path FROM task_runs
+        SELECT log_path, output_bytes, status = 'RUNNING' FROM task_runs
         WHERE task_name = ? AND attempt > 0 AND log_path IS NOT NULL AND log_path <> ''
         ORDER BY started_at DESC, id DESC LIMIT 1)sql");
     q.bind(1, task);
-    if (!q.executeStep()) return std::optional<std::string>();
-    return std::optional<std::string>(q.getColumn(0).getString());
+    if (!q.executeStep()) return std::optional<NewestLog>();
+    NewestLog log;
+    log.path = q.getColumn(0).getString();
+    if (!q.getColumn(1).isNull()) log.output_bytes = q.getColumn(1).getInt64();
+    log.running = q.getColumn(2).getInt() != 0;
+    return std::optional<NewestLog>(std::move(log));
   } catch (const std::exception& e) {
     return store_detail::db_error(*db_->conn, "cannot read the log of " + task, e);
   }

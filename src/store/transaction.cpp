@@ -72,7 +72,7 @@ Status check_identity(const Connection& c) {
 }
 
 Status begin_change(Connection& c, const std::string& what, bool batched) {
-  if (!c.batch_open) {
+  if (!c.batch_open && !std::exchange(c.identity_fresh, false)) {
     // Once per transaction (a batch checks at its first change).
     if (auto same = check_identity(c); !same) {
       if (batched) c.batch_lost = true;
@@ -151,12 +151,17 @@ namespace orch {
 
 void StatusStore::begin_batch() { conn_->batch_requested = true; }
 
-Status StatusStore::check_store() { return store_detail::check_identity(*conn_); }
+Status StatusStore::check_store() {
+  Status same = store_detail::check_identity(*conn_);
+  conn_->identity_fresh = same.has_value();
+  return same;
+}
 
 Status StatusStore::end_batch() {
   using namespace store_detail;
   Connection& c = *conn_;
   c.batch_requested = false;
+  c.identity_fresh = false;
   if (std::exchange(c.batch_lost, false)) {
     return make_error(ErrorKind::Store, "cannot record the task changes (status database " +
                                             c.db().getFilename() + "): an error rolled them back" +

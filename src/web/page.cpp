@@ -125,9 +125,11 @@ void tasks(std::string& out, const DashboardData& d, bool live) {
   for (const auto& t : d.tasks) {
     const std::string name = escape_html(t.name);
     const std::string cell =
-        live ? fmt::format(
-                   "<a href=\"/api/tasks/{}/log\" title=\"log of the newest attempt\">{}</a>",
-                   url_segment(t.name), name)
+        live ? fmt::format("<a href=\"/api/tasks/{}/log\" title=\"{}\">{}</a>{}",
+                           url_segment(t.name),
+                           t.newest_silent ? "no output: the newest attempt wrote nothing"
+                                           : "log of the newest attempt",
+                           name, t.newest_silent ? " <span class=\"sub\">no output</span>" : "")
              : name;
     out += fmt::format(
         "<tr data-task=\"{}\"><td class=\"name\">{}</td><td class=\"hide-sm\">{}</td><td>{}</td>"

@@ -66,7 +66,8 @@ class StopMessages(PipelineTestCase):
 class TaskNames(PipelineTestCase):
     def test_names_in_any_script_are_accepted_with_distinct_sources(self):
         p = self.p
-        job = p.script("job.sh", 'echo "$ORCHESTRATOR_TASK" >> names.txt\n')
+        # each prints its name: an attempt that writes nothing makes no log folder
+        job = p.script("job.sh", 'echo "$ORCHESTRATOR_TASK" >> names.txt\necho "$ORCHESTRATOR_TASK"\n')
         names = ["価格データ", "Цены акций", "Cafè Prices", "Café Prices"]
         p.write_config([{"name": n, "script": job} for n in names])
         r = p.run("--validate")

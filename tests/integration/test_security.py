@@ -150,6 +150,7 @@ class FileModes(PipelineTestCase):
         job = p.script("job.sh", (
             "umask > task_umask.txt\n"
             "find . -path ./scripts -prune -o -print0 | xargs -0 stat -c '%a %F %n' > modes_during.txt\n"
+            "echo done\n"  # output, so that its log file is made (and its mode checked)
         ))
         bad = p.script("bad.sh", "exit 1\n")
         alert = p.script("alert.sh", "exit 0\n")

@@ -234,20 +234,49 @@ TEST_CASE("a task that cannot start is committed before the next one of its tier
 TEST_CASE("a started process's group is recorded with the next batch, and within 5 ms") {
   Harness h;
   h.procs.report_os_process = true;
-  h.procs.script["A"] = {exits(2ms, 0)};     // ends first: its group goes in with its end
-  h.procs.script["B"] = {exits(1000ms, 0)};  // runs on: its group is committed 5 ms in
+  // A ends first: its end goes in instead of its group (a row that is no longer RUNNING is
+  // never searched for its group). B runs on: its group is committed 5 ms in.
+  h.procs.script["A"] = {exits(2ms, 0)};
+  h.procs.script["B"] = {exits(1000ms, 0)};
   Plan plan({plan_task("A", 0), plan_task("B", 1, {0})}, 1);
   auto r = h.run(plan);
   CHECK(r.summary.succeeded == 2);
-  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "process 1 1001",
-                                                      "end A SUCCESS final", "start B 1",
-                                                      "process 4 1002", "end B SUCCESS final"});
-  // Commits: A's start; A's group, A's end and B's start; B's group; B's end. The group of a
-  // running process never waits for more than kProcessRecordDelay.
-  CHECK(h.recorder.committed_at == std::vector<std::size_t>{1, 4, 5, 6});
+  CHECK(h.recorder.events == std::vector<std::string>{"start A 1", "end A SUCCESS final",
+                                                      "start B 1", "process 3 1002",
+                                                      "end B SUCCESS final"});
+  // Commits: A's start; A's end and B's start; B's group; B's end. The group of a running
+  // process never waits for more than kProcessRecordDelay.
+  CHECK(h.recorder.committed_at == std::vector<std::size_t>{1, 3, 4, 5});
   REQUIRE(h.procs.waits.size() >= 3);
   CHECK(h.procs.waits[0] == Runner::kProcessRecordDelay);
   CHECK(h.procs.waits[1] == Runner::kProcessRecordDelay);
   CHECK(h.procs.waits[2] > Runner::kProcessRecordDelay);
   CHECK(h.clock.now() == T0 + 1002ms);
+}
+
+TEST_CASE("a turn's lines reach the sink after its processes start and before the loop sleeps") {
+  Harness h;
+  h.procs.script["A"] = {exits(10ms, 0)};
+  h.procs.script["B"] = {exits(10ms, 0)};
+  Plan plan({plan_task("A", 0), plan_task("B", 1, {0})}, 1);
+  std::vector<std::vector<std::string>> at_start, at_wait;
+  std::size_t waits_seen = 0;
+  h.procs.before_start_or_wait = [&] {  // wait() counts itself before the hook, start() not
+    if (h.procs.waits.size() != waits_seen) {
+      waits_seen = h.procs.waits.size();
+      at_wait.push_back(h.sink.lines);
+    } else {
+      at_start.push_back(h.sink.lines);
+    }
+  };
+  auto r = h.run(plan);
+  CHECK(r.summary.succeeded == 2);
+  CHECK(h.sink.lines == std::vector<std::string>{"run A 1", "ok A", "run B 1", "ok B"});
+  REQUIRE(at_start.size() == 2);
+  // B starts before "ok A" is written: no terminal or log write between an end and a start.
+  CHECK(at_start[1] == std::vector<std::string>{"run A 1"});
+  // Every sleep comes after the lines of its turn.
+  REQUIRE(at_wait.size() >= 2);
+  CHECK(at_wait[0] == std::vector<std::string>{"run A 1"});
+  CHECK(at_wait[1] == std::vector<std::string>{"run A 1", "ok A", "run B 1"});
 }

@@ -125,9 +125,9 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
   }
   CHECK(columns.size() == 16);
   CHECK(scalar(*s, "PRAGMA journal_mode") == "wal");
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s, "PRAGMA foreign_keys") == "1");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "21");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('task_runs')") == "22");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('runs')") == "7");
   CHECK(scalar(*s,
                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND "
@@ -145,7 +145,7 @@ TEST_CASE("store: schema has the documented columns, the history tables and WAL"
 
   s.reset();
   auto again = open_store(db);  // reopening keeps the file and its schema
-  CHECK(scalar(*again, "PRAGMA user_version") == "5");
+  CHECK(scalar(*again, "PRAGMA user_version") == "6");
 }
 
 TEST_CASE("store: a version 1 database loses its two whole-history indexes on upgrade") {
@@ -161,7 +161,7 @@ TEST_CASE("store: a version 1 database loses its two whole-history indexes on up
     raw.exec("PRAGMA user_version = 1");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s,
                "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE "
                "type = 'index' AND name LIKE 'idx_task_runs%' ORDER BY name)") ==
@@ -181,7 +181,7 @@ TEST_CASE("store: a version 3 database gets task_runs.pgid and pgid_start on upg
     raw.exec("PRAGMA user_version = 3");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   REQUIRE(s->attempt_process(1, 4242, 777));
   CHECK(scalar(*s, "SELECT pgid || ' ' || pgid_start FROM task_runs") == "4242 777");
@@ -198,7 +198,7 @@ TEST_CASE("store: a version 2 database gets source_freshness from the schema on 
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM pragma_table_info('source_freshness')") == "6");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs") == "1");
   // The health monitor reads and writes it without making it.
@@ -222,7 +222,7 @@ TEST_CASE("store: a version 2 database whose source_freshness already exists kee
     raw.exec("PRAGMA user_version = 2");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(*s->stored_source_status("news") == "red");
 }
 
@@ -401,11 +401,35 @@ TEST_CASE("store: a version 4 database gains slurm_job_id and keeps its history"
     raw.exec("PRAGMA user_version = 4");
   }
   auto s = open_store(db);
-  CHECK(scalar(*s, "PRAGMA user_version") == "5");
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s,
                "SELECT COUNT(*) FROM pragma_table_info('task_runs') WHERE name = 'slurm_job_id'") ==
         "1");
   CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices'") == "1");
+}
+
+TEST_CASE("store: a version 5 database gains output_bytes and keeps its history") {
+  TempDir dir;
+  const auto db = dir.path / "status.db";
+  open_store(db).reset();
+  {
+    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE task_runs DROP COLUMN output_bytes");
+    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
+    raw.exec("PRAGMA user_version = 5");
+  }
+  auto s = open_store(db);
+  CHECK(scalar(*s, "PRAGMA user_version") == "6");
+  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices' AND "
+                   "output_bytes IS NULL") == "1");
+  // An attempt's end records what it wrote: 0 is "no output" (no log file was made).
+  auto run = *s->begin_run("daily", "2026-11-20", t0());
+  auto row = *s->attempt_started(start_of(run, "quiet", 1, t0()));
+  orch::AttemptEnd end;
+  end.ended_at = t0(1);
+  end.output_bytes = 0;
+  REQUIRE(s->attempt_finished(row, "quiet", end).has_value());
+  CHECK(scalar(*s, "SELECT output_bytes FROM task_runs WHERE task_name = 'quiet'") == "0");
 }
 
 TEST_CASE(

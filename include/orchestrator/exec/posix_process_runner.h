@@ -1,7 +1,9 @@
 #pragma once
 // The real process set. Each task runs in its own process group with stdin from /dev/null
-// and stdout+stderr written to its log file (emptied per attempt) (no pipe to us, so nothing a
-// grandchild keeps open can hang us). Signals are blocked except inside ppoll/pselect, as in ninja.
+// and stdout+stderr written to a file (no pipe to us, so nothing a grandchild keeps open can
+// hang us): on Linux an unnamed file that gets the attempt's log path once the attempt has
+// written something (checked about once a second and at its end), so an attempt that writes
+// nothing leaves no log file (orchestrator/exec/log_files.h); elsewhere the log file, emptied per attempt. Signals are blocked except inside ppoll/pselect, as in ninja.
 // A task's tree is every process it started, however they regroup: on Linux the runner
 // (a child subreaper) walks /proc for each task's descendants about once a second, at the
 // deadline and when the task's main process exits, and signals them by pid as well as the
@@ -16,6 +18,7 @@
 #include "orchestrator/exec/proc_tree_members.h"
 #include "orchestrator/sched/process_runner.h"
 #include "orchestrator/util/fd.h"
+#include "orchestrator/exec/log_files.h"
 
 namespace orch {
 
@@ -51,7 +54,8 @@ class PosixProcessRunner final : public ProcessRunner {
     bool timed_out = false;
     bool stopping = false;
     std::filesystem::path log_path;
-    Fd log;  // ours, write-only: an empty log needs no scan
+    std::filesystem::path log_root;  // where its unnamed file was made
+    detail::AttemptLog log;          // ours, write-only: an empty log needs no scan
   };
   struct Lingering {  // a task ended, but processes of its tree remain
     pid_t pgid = 0;
@@ -65,12 +69,17 @@ class PosixProcessRunner final : public ProcessRunner {
   bool only_task_children();       // our children are all running tasks' main processes
   void enforce_deadlines(MonoTime now, std::vector<ProcessCompletion>& done);
   std::optional<MonoTime> next_deadline() const;
-  ProcessCompletion complete(const Proc& p, int wait_status, MonoTime now);
+  // The attempt's outcome and output. `tree_gone`: no process of it is left, so an unnamed
+  // log it left empty can serve the next attempt.
+  ProcessCompletion complete(Proc& p, int wait_status, MonoTime now, bool tree_gone);
+  void name_logs_with_output(MonoTime now);  // at most once per kNameEvery
   void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
 
   std::map<pid_t, Proc> procs_;
   std::vector<pid_t> children_;  // only_task_children()'s buffer
   std::vector<Lingering> lingering_;
+  detail::LogFiles logs_;
+  MonoTime next_naming_{};
   ProcessId next_id_ = 1;
   bool armed_ = false;
   MonoTime next_track_{};

@@ -37,6 +37,10 @@ struct ProcessRequest {
   std::vector<std::string> env;   // the whole environment, "KEY=VALUE"
   std::filesystem::path cwd;
   std::filesystem::path log_path;    // stdout and stderr of the attempt (created)
+  // Where a local attempt's output may wait in an unnamed file until there is some, so that
+  // an attempt that writes nothing leaves no log file (same file system as log_path); empty:
+  // the log file is made at log_path at the start.
+  std::filesystem::path log_root;
   Millis timeout{0};                 // SIGTERM to the group after this; 0 = none
   Millis kill_grace{10000};          // SIGKILL this long after SIGTERM
   std::optional<RemoteSpec> remote;  // absent: a local child process
@@ -58,6 +62,7 @@ struct ProcessCompletion {
   std::optional<std::int64_t> records_processed;  // last RECORDS_PROCESSED=<n> line
   std::optional<std::string> data_as_of;          // last DATA_AS_OF=<iso> line, as printed
   std::string last_output_line;                   // last non-empty line, for error messages
+  std::optional<std::int64_t> output_bytes;       // size of the log at the end; 0: no output
   std::optional<std::string> warning;             // about the output, e.g. an ignored DATA_AS_OF
   std::string detail;  // the executor's own words for a failure (e.g. Slurm's job state)
 

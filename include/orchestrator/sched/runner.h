@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "orchestrator/sched/clock.h"
+#include "orchestrator/sched/deferred_sink.h"
 #include "orchestrator/sched/plan.h"
 #include "orchestrator/sched/process_runner.h"
 #include "orchestrator/sched/recorder.h"
@@ -78,7 +79,7 @@ class Runner {
   Plan& plan_;
   ProcessRunner& processes_;
   RunRecorder& recorder_;
-  StatusSink& sink_;
+  DeferredSink sink_;  // the caller's sink; flushed before every sleep and at the end
   const Clock& clock_;
   std::int64_t run_id_;
   LaunchFn launch_;

@@ -50,6 +50,15 @@ struct RuntimePoint {
   WallTime started_at;
   double seconds = 0;
   TaskStatus status = TaskStatus::Pending;
+  std::optional<std::int64_t> output_bytes;  // 0: wrote nothing (no log file)
+};
+
+// The log of a task's newest attempt: where it is (or would be), how much the attempt wrote
+// (0: nothing, and no file was made; none: still running, or recorded by an older version).
+struct NewestLog {
+  std::string path;
+  std::optional<std::int64_t> output_bytes;
+  bool running = false;
 };
 
 class StatusReader {
@@ -86,8 +95,8 @@ class StatusReader {
   Expected<std::map<std::string, std::map<std::string, TaskStatus>>> daily_outcomes(
       const std::vector<std::string>& tasks, const std::string& from, const std::string& to);
 
-  // The log file of the task's newest attempt; nullopt when it never ran.
-  Expected<std::optional<std::string>> newest_log_path(const std::string& task);
+  // The log of the task's newest attempt; nullopt when it never ran.
+  Expected<std::optional<NewestLog>> newest_log(const std::string& task);
 
   // For task rows left RUNNING: the mode of the run that set them ("" when no run owns them).
   Expected<std::map<std::string, std::string>> running_task_modes();

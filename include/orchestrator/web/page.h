@@ -38,6 +38,7 @@ struct TaskView {
   int consecutive_failures = 0;
   std::string last_error;
   std::vector<RuntimeSample> runtimes;  // oldest first, at most 30
+  bool newest_silent = false;           // its newest finished attempt wrote no output
 };
 
 // One attempt on the Gantt chart; times are seconds after the chart's origin.

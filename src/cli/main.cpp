@@ -19,6 +19,7 @@
 #include "orchestrator/app/market_modes.h"
 #include "orchestrator/app/modes.h"
 #include "orchestrator/exec/process_policy.h"
+#include "orchestrator/store/status_store.h"
 #ifdef ORCH_WITH_SERVE
 #include "orchestrator/serve/serve.h"
 #endif
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
   global.verbosity = verbose ? Verbosity::Verbose : quiet ? Verbosity::Quiet : Verbosity::Normal;
   global.color = no_color ? ColorMode::Never : color ? ColorMode::Always : ColorMode::Auto;
   setup_console_logging(global.verbosity, console_style(global.color));
+  orch::StatusStore::set_debug_log([](const std::string& line) { spdlog::debug("{}", line); });
   if (!now_text.empty()) {
     auto now = parse_iso8601(now_text);
     if (!now) {

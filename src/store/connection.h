@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "checkpointer.h"
 #include "orchestrator/store/status_store.h"
 #include "orchestrator/util/expected.h"
 #include "orchestrator/util/time.h"
@@ -26,6 +27,11 @@ namespace orch::store_detail {
 class Connection {
  public:
   explicit Connection(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+  ~Connection() {
+    if (checkpointer) checkpointer->stop();
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
   SQLite::Database& db() { return *db_; }
   SQLite::Statement& statement(std::string_view sql);
 
@@ -41,6 +47,10 @@ class Connection {
   std::filesystem::path path;
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
+
+  // Checkpoints the WAL off the writer's thread (null for a connection not opened through
+  // StatusStore::open). ~Connection stops it before the statements and the connection go.
+  std::unique_ptr<Checkpointer> checkpointer;
 
  private:
   std::unique_ptr<SQLite::Database> db_;

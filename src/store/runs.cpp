@@ -18,6 +18,9 @@ StatusStore::~StatusStore() {
   // A batch left open by an early return is committed, not dropped; a failure to commit has
   // no one left to tell, and the next start recovers what was left RUNNING.
   (void)end_batch();
+  // Joined before the writing connection closes: that close, the last one, checkpoints
+  // what is left and removes the WAL.
+  if (conn_->checkpointer) conn_->checkpointer->stop();
 }
 
 Expected<std::unique_ptr<StatusStore>> StatusStore::open(const std::filesystem::path& path) {
@@ -28,6 +31,9 @@ Expected<std::unique_ptr<StatusStore>> StatusStore::open(const std::filesystem::
   if (!id) return id.error();
   conn->path = path;
   std::tie(conn->device, conn->inode) = *id;
+  conn->checkpointer =
+      std::make_unique<store_detail::Checkpointer>(path, conn->device, conn->inode);
+  conn->checkpointer->attach(conn->db().getHandle());
   return std::unique_ptr<StatusStore>(new StatusStore(std::move(conn)));
 }
 

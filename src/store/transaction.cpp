@@ -111,6 +111,7 @@ void undo_change(Connection& c, bool batched) noexcept {
 
 void commit_change(Connection& c, bool batched) {
   Stmt(c, batched ? "RELEASE change" : "COMMIT")->exec();
+  if (!batched && c.checkpointer) c.checkpointer->after_commit();
 }
 
 void bind_text(SQLite::Statement& st, const char* name, const std::string& s) {
@@ -170,6 +171,7 @@ Status StatusStore::end_batch() {
   c.batch_open = false;
   try {
     Stmt(c, "COMMIT")->exec();
+    if (c.checkpointer) c.checkpointer->after_commit();
     return ok();
   } catch (const std::exception& e) {
     rollback(c);

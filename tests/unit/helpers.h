@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -79,6 +81,27 @@ inline void write_file(const std::filesystem::path& p, const std::string& text,
     out << text;
   }
   ::chmod(p.c_str(), mode);
+}
+
+// Whether another process (a fresh one: SQLite's in-memory lock state must not be inherited)
+// can take the write lock of the SQLite database `db` (BEGIN IMMEDIATE, no busy wait).
+inline bool another_process_can_write(const std::filesystem::path& db) {
+  const std::string probe =
+      "import sqlite3, sys\n"
+      "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
+      "try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError:\n"
+      "    sys.exit(1)\n";
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::execlp("python3", "python3", "-c", probe.c_str(), db.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE_MESSAGE(WEXITSTATUS(status) <= 1, "the probe could not run python3");
+  return WEXITSTATUS(status) == 0;
 }
 
 }  // namespace orch::test

@@ -115,22 +115,8 @@ TEST_CASE("lock: probing and locking keep this process's SQLite write lock") {
     CHECK_FALSE(orch::InstanceLock::is_free(db, "daily"));
   }  // released
   CHECK(orch::InstanceLock::is_free(db, "daily"));
-  // Another process (a fresh one: SQLite's in-memory lock state must not be inherited)
-  // must still find the database write-locked by our transaction.
-  const std::string probe =
-      "import sqlite3, sys\n"
-      "c = sqlite3.connect(sys.argv[1], timeout=0, isolation_level=None)\n"
-      "try:\n    c.execute('BEGIN IMMEDIATE')\nexcept sqlite3.OperationalError:\n"
-      "    sys.exit(1)\n";
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::execlp("python3", "python3", "-c", probe.c_str(), db.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK_MESSAGE(WEXITSTATUS(status) == 1, "another process took the write lock beside ours");
+  // Another process must still find the database write-locked by our transaction.
+  CHECK_MESSAGE(!orch::test::another_process_can_write(db),
+                "another process took the write lock beside ours");
   conn.exec("COMMIT");
 }

@@ -32,6 +32,11 @@ class StatusStore final : public RunRecorder {
   static Expected<std::unique_ptr<StatusStore>> open(const std::filesystem::path& path);
   ~StatusStore() override;
 
+  // Where the stores' debug-level notes go (process-wide; none by default): WAL checkpoints
+  // that failed or work again. Called on the thread that writes through a store, never from
+  // the store's checkpoint thread, so a single-threaded logger is fine. Set it before opening.
+  static void set_debug_log(std::function<void(const std::string&)> log);
+
   // Rows left RUNNING by an orchestrator of `mode` that is gone become INTERRUPTED.
   // `mode_is_dead(mode)` tells whether no live process holds that mode's lock; it is
   // asked once per mode that has RUNNING rows. Returns the number of task rows changed.

@@ -178,8 +178,8 @@ Expected<web::DashboardData> read_dashboard(const Pipeline& pipeline,
     for (const RuntimePoint& p : points) {
       v.runtimes.push_back({zone.local_datetime(p.started_at), p.seconds, p.status});
     }
-    v.newest_silent = !points.empty() && points.back().output_bytes == 0 &&
-                      r.status != TaskStatus::Running;
+    v.newest_silent =
+        !points.empty() && points.back().output_bytes == 0 && r.status != TaskStatus::Running;
     d.tasks.push_back(std::move(v));
   }
 

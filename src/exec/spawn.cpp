@@ -62,7 +62,6 @@ struct ChildPlan {
   mode_t umask = 022;  // the umask the orchestrator was started with (it runs tighter)
 };
 
-
 // ---- the child: async-signal-safe calls only ----
 
 // The child runs on a stack of its own inside our address space (start_child), which

@@ -14,17 +14,14 @@ void DeferredSink::flush() {
 }
 
 void DeferredSink::task_waiting(std::string_view name, WallTime not_before) {
-  held_.emplace_back([n = std::string(name), not_before](StatusSink& s) {
-    s.task_waiting(n, not_before);
-  });
+  held_.emplace_back(
+      [n = std::string(name), not_before](StatusSink& s) { s.task_waiting(n, not_before); });
 }
 
 void DeferredSink::task_started(std::string_view name, int attempt, int max_attempts,
                                 const std::vector<std::string>& argv, std::string_view job_id) {
-  held_.emplace_back([n = std::string(name), attempt, max_attempts, argv,
-                      j = std::string(job_id)](StatusSink& s) {
-    s.task_started(n, attempt, max_attempts, argv, j);
-  });
+  held_.emplace_back([n = std::string(name), attempt, max_attempts, argv, j = std::string(job_id)](
+                         StatusSink& s) { s.task_started(n, attempt, max_attempts, argv, j); });
 }
 
 void DeferredSink::task_succeeded(std::string_view name, Millis duration,
@@ -41,9 +38,8 @@ void DeferredSink::task_failed(std::string_view name, int attempt, std::string_v
 }
 
 void DeferredSink::task_skipped(std::string_view name, std::string_view reason) {
-  held_.emplace_back([n = std::string(name), r = std::string(reason)](StatusSink& s) {
-    s.task_skipped(n, r);
-  });
+  held_.emplace_back(
+      [n = std::string(name), r = std::string(reason)](StatusSink& s) { s.task_skipped(n, r); });
 }
 
 void DeferredSink::task_interrupted(std::string_view name, std::string_view reason) {
@@ -53,9 +49,8 @@ void DeferredSink::task_interrupted(std::string_view name, std::string_view reas
 }
 
 void DeferredSink::task_warning(std::string_view name, std::string_view message) {
-  held_.emplace_back([n = std::string(name), m = std::string(message)](StatusSink& s) {
-    s.task_warning(n, m);
-  });
+  held_.emplace_back(
+      [n = std::string(name), m = std::string(message)](StatusSink& s) { s.task_warning(n, m); });
 }
 
 void DeferredSink::run_finished(const RunSummary& summary) {

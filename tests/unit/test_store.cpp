@@ -420,8 +420,9 @@ TEST_CASE("store: a version 5 database gains output_bytes and keeps its history"
   }
   auto s = open_store(db);
   CHECK(scalar(*s, "PRAGMA user_version") == "6");
-  CHECK(scalar(*s, "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices' AND "
-                   "output_bytes IS NULL") == "1");
+  CHECK(scalar(*s,
+               "SELECT COUNT(*) FROM task_runs WHERE task_name = 'prices' AND "
+               "output_bytes IS NULL") == "1");
   // An attempt's end records what it wrote: 0 is "no output" (no log file was made).
   auto run = *s->begin_run("daily", "2026-11-20", t0());
   auto row = *s->attempt_started(start_of(run, "quiet", 1, t0()));

@@ -1,12 +1,12 @@
 #pragma once
-// The log files of local attempts (used by the POSIX process runner). An attempt's stdout and stderr go to
-// an unnamed file (Linux O_TMPFILE) made in its log root until it has written something:
-// then the file is given the attempt's log path (link_log), so that a log file exists only
-// for an attempt with output. An unnamed file whose attempt ended having written nothing,
-// with no process of it left, is kept and handed to the next attempt: a task that writes
-// nothing costs no file creation at all. Where unnamed files are not supported (another OS,
-// a file system without O_TMPFILE, no root given), the log file is made at its path at the
-// start, as before, and named from the start.
+// The log files of local attempts (used by the POSIX process runner). An attempt's stdout and
+// stderr go to an unnamed file (Linux O_TMPFILE) made in its log root until it has written
+// something: then the file is given the attempt's log path (link_log), so that a log file exists
+// only for an attempt with output. An unnamed file whose attempt ended having written nothing, with
+// no process of it left, is kept and handed to the next attempt: a task that writes nothing costs
+// no file creation at all. Where unnamed files are not supported (another OS, a file system without
+// O_TMPFILE, no root given), the log file is made at its path at the start, as before, and named
+// from the start.
 #include <filesystem>
 #include <string>
 #include <utility>

@@ -3,11 +3,12 @@
 // and stdout+stderr written to a file (no pipe to us, so nothing a grandchild keeps open can
 // hang us): on Linux an unnamed file that gets the attempt's log path once the attempt has
 // written something (checked about once a second and at its end), so an attempt that writes
-// nothing leaves no log file (orchestrator/exec/log_files.h); elsewhere the log file, emptied per attempt. Signals are blocked except inside ppoll/pselect, as in ninja.
-// A task's tree is every process it started, however they regroup: on Linux the runner
-// (a child subreaper) walks /proc for each task's descendants about once a second, at the
-// deadline and when the task's main process exits, and signals them by pid as well as the
-// task's group. An attempt ends at its deadline plus the grace at the latest.
+// nothing leaves no log file (orchestrator/exec/log_files.h); elsewhere the log file, emptied per
+// attempt. Signals are blocked except inside ppoll/pselect, as in ninja. A task's tree is every
+// process it started, however they regroup: on Linux the runner (a child subreaper) walks /proc for
+// each task's descendants about once a second, at the deadline and when the task's main process
+// exits, and signals them by pid as well as the task's group. An attempt ends at its deadline plus
+// the grace at the latest.
 #include <signal.h>
 #include <sys/types.h>
 #include <map>
@@ -15,10 +16,10 @@
 #include <optional>
 #include <vector>
 
+#include "orchestrator/exec/log_files.h"
 #include "orchestrator/exec/proc_tree_members.h"
 #include "orchestrator/sched/process_runner.h"
 #include "orchestrator/util/fd.h"
-#include "orchestrator/exec/log_files.h"
 
 namespace orch {
 
@@ -73,7 +74,7 @@ class PosixProcessRunner final : public ProcessRunner {
   // log it left empty can serve the next attempt.
   ProcessCompletion complete(Proc& p, int wait_status, MonoTime now, bool tree_gone);
   void name_logs_with_output(MonoTime now);  // at most once per kNameEvery
-  void sleep_until(MonoTime wake) const;  // ppoll/pselect: the only place signals arrive
+  void sleep_until(MonoTime wake) const;     // ppoll/pselect: the only place signals arrive
 
   std::map<pid_t, Proc> procs_;
   std::vector<pid_t> children_;  // only_task_children()'s buffer

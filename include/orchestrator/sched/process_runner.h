@@ -36,7 +36,7 @@ struct ProcessRequest {
   std::vector<std::string> argv;  // resolved: argv[0] is the program to execute
   std::vector<std::string> env;   // the whole environment, "KEY=VALUE"
   std::filesystem::path cwd;
-  std::filesystem::path log_path;    // stdout and stderr of the attempt (created)
+  std::filesystem::path log_path;  // stdout and stderr of the attempt (created)
   // Where a local attempt's output may wait in an unnamed file until there is some, so that
   // an attempt that writes nothing leaves no log file (same file system as log_path); empty:
   // the log file is made at log_path at the start.

@@ -39,8 +39,8 @@ struct AttemptEnd {
   std::optional<std::int64_t> records_processed;
   std::optional<std::string> data_as_of;
   std::optional<std::int64_t> output_bytes;  // what it wrote to its log; 0: nothing, no file
-  std::string error;  // empty on success
-  bool final = true;  // false when another attempt follows
+  std::string error;                         // empty on success
+  bool final = true;                         // false when another attempt follows
 };
 
 class RunRecorder {

@@ -4,12 +4,12 @@
 
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <functional>
 #include <system_error>
 #include <utility>
 
+#include "connection.h"
 #include "orchestrator/store/status_store.h"
 
 namespace orch {
@@ -62,9 +62,8 @@ sqlite3* open_own(const std::filesystem::path& path, std::uint64_t device, std::
     sqlite3_close(db);
     return nullptr;
   }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != device ||
-      static_cast<std::uint64_t>(st.st_ino) != inode) {
+  const auto identity = file_identity(path);
+  if (!identity || identity->first != device || identity->second != inode) {
     *why = "the path no longer leads to the file the store opened";
     sqlite3_close(db);
     return nullptr;

@@ -139,20 +139,20 @@ std::vector<std::string> print_outcome(const StaleSelection& sel, const Plan& pl
 
 int run_health(const GlobalOptions& global, bool json) {
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
-  if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
+  auto loaded = load_pipeline_and_calendar(global, system_clock);
+  if (!loaded) return exit_code::kUsage;
+  Pipeline& pipeline = loaded->pipeline;
+  MarketCalendar& calendar = loaded->calendar;
+  const PipelineConfig& cfg = pipeline.config;
 
   wait_until_free(cfg, "health");
-  auto session = open_store(*pipeline, "health");
+  auto session = open_store(pipeline, "health");
   if (!session) return exit_code::for_error(session.error().kind);  // open_store logged why
   StatusStore& store = *session->store;
-  auto report = read_health(*pipeline, *calendar, store, pipeline->clock->now());
+  auto report = read_health(pipeline, calendar, store, pipeline.clock->now());
   if (report) {
     if (auto filled = fill_missed_dates(
-            *pipeline, *calendar, *report, report->checked_at,
+            pipeline, calendar, *report, report->checked_at,
             [&](const std::vector<std::string>& tasks, const std::string& from,
                 const std::string& to) { return read_date_history(store, tasks, from, to); });
         !filled) {
@@ -171,11 +171,11 @@ int run_health(const GlobalOptions& global, bool json) {
   if (json) {
     fmt::print("{}\n", render_health_json(*report));
   } else {
-    fmt::print("{}", render_dashboard(*report, pipeline->zone, stdout_style(global.color)));
+    fmt::print("{}", render_dashboard(*report, pipeline.zone, stdout_style(global.color)));
   }
   std::fflush(stdout);
-  write_metrics(*pipeline, *report);
-  const auto alerts = red_source_alerts(*pipeline, *turned_red, "");
+  write_metrics(pipeline, *report);
+  const auto alerts = red_source_alerts(pipeline, *turned_red, "");
   const int code = any_red(*report) ? exit_code::kFailed : exit_code::kOk;
   if (alerts.empty()) return code;
   // The check does not wait for its alerts: the lock and the database are let go, and a
@@ -184,8 +184,8 @@ int run_health(const GlobalOptions& global, bool json) {
   { OpenStore closing = std::move(*session); }  // the lock released, the database closed
   const Status detached = run_detached([&] {
     PosixProcessRunner engine;
-    BackgroundProcesses runner = alert_runner(engine, *pipeline->clock);
-    submit_alerts(*pipeline, runner, alerts);
+    BackgroundProcesses runner = alert_runner(engine, *pipeline.clock);
+    submit_alerts(pipeline, runner, alerts);
     runner.drain(Millis{24 * 3600 * 1000});
     return 0;
   });

@@ -92,6 +92,15 @@ std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
   return std::move(*calendar);
 }
 
+std::optional<LoadedPipeline> load_pipeline_and_calendar(const GlobalOptions& global,
+                                                         const Clock& clock) {
+  auto pipeline = load_pipeline(global, false, clock);
+  if (!pipeline) return std::nullopt;
+  auto calendar = load_calendar(*pipeline);
+  if (!calendar) return std::nullopt;
+  return LoadedPipeline{std::move(*pipeline), std::move(*calendar)};
+}
+
 std::optional<ScheduleInput> load_schedule(const GlobalOptions& global, const Clock& clock,
                                            Schedule which, const std::vector<std::string>& names) {
   auto pipeline = load_pipeline(global, false, clock);

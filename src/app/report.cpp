@@ -14,22 +14,22 @@ namespace orch {
 
 int run_report(const GlobalOptions& global, const std::string& file) {
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
-  if (!calendar) return exit_code::kUsage;
-  auto reader = StatusReader::open(pipeline->config.database);
+  auto loaded = load_pipeline_and_calendar(global, system_clock);
+  if (!loaded) return exit_code::kUsage;
+  Pipeline& pipeline = loaded->pipeline;
+  MarketCalendar& calendar = loaded->calendar;
+  auto reader = StatusReader::open(pipeline.config.database);
   if (!reader) {
     spdlog::error("{}", reader.error().message);
     return exit_code::kStoreError;
   }
-  Liveness live(pipeline->config.database);
+  Liveness live(pipeline.config.database);
   auto rows = read_rows_view(**reader, live);
   if (!rows) {
     spdlog::error("{}", rows.error().message);
     return exit_code::kStoreError;
   }
-  auto data = read_dashboard(*pipeline, *calendar, **reader, live, *rows, pipeline->clock->now());
+  auto data = read_dashboard(pipeline, calendar, **reader, live, *rows, pipeline.clock->now());
   if (!data) {
     spdlog::error("{}", data.error().message);
     return exit_code::kStoreError;

@@ -57,11 +57,11 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
     return exit_code::kUsage;
   }
   const SystemClock system_clock(global.now);
-  auto pipeline = load_pipeline(global, false, system_clock);
-  if (!pipeline) return exit_code::kUsage;
-  auto calendar = load_calendar(*pipeline);
-  if (!calendar) return exit_code::kUsage;
-  const PipelineConfig& cfg = pipeline->config;
+  auto loaded = load_pipeline_and_calendar(global, system_clock);
+  if (!loaded) return exit_code::kUsage;
+  Pipeline& pipeline = loaded->pipeline;
+  MarketCalendar& calendar = loaded->calendar;
+  const PipelineConfig& cfg = pipeline.config;
   auto token = load_token(cfg);
   if (!token) {
     spdlog::error("{}", token.error().message);
@@ -90,7 +90,7 @@ int run_serve(const GlobalOptions& global, const std::string& listen_text) {
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&signals, sig);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  ServeState state(global, *pipeline, std::move(*calendar));
+  ServeState state(global, pipeline, std::move(calendar));
   web::ServerSettings settings;
   settings.listen = *listen;
   settings.allowed_hosts = cfg.serve_allowed_hosts;

@@ -36,6 +36,15 @@ Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config
 // The pipeline's market calendar; logs why and returns nullopt when market_hours cannot make one.
 std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline);
 
+// The pipeline (scripts need not exist) and its calendar, what the modes that read start
+// from (--health, --report, --serve); errors logged, nullopt when either cannot be made.
+struct LoadedPipeline {
+  Pipeline pipeline;
+  MarketCalendar calendar;
+};
+std::optional<LoadedPipeline> load_pipeline_and_calendar(const GlobalOptions& global,
+                                                         const Clock& clock);
+
 // What --daily, --intraday and --backfill start from: the pipeline, its calendar and the tasks
 // of one schedule that --task names (in file order). `tasks` point into pipeline.config, whose
 // task vectors keep their storage when the struct moves.

@@ -29,13 +29,6 @@ struct DateRow {
   RunSummary summary;
 };
 
-std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
-  std::vector<std::string> out;
-  out.reserve(tasks.size());
-  for (const TaskSpec* t : tasks) out.push_back(t->name);
-  return out;
-}
-
 // The selection kept to the names in `keep`, in tier order (the order they would start in).
 std::vector<const TaskSpec*> in_tier_order(const std::vector<const TaskSpec*>& tasks,
                                            const std::vector<std::string>& keep) {

@@ -21,13 +21,6 @@ namespace orch {
 
 namespace {
 
-std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
-  std::vector<std::string> out;
-  out.reserve(tasks.size());
-  for (const TaskSpec* t : tasks) out.push_back(t->name);
-  return out;
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;

@@ -92,6 +92,13 @@ std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline) {
   return std::move(*calendar);
 }
 
+std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks) {
+  std::vector<std::string> out;
+  out.reserve(tasks.size());
+  for (const TaskSpec* t : tasks) out.push_back(t->name);
+  return out;
+}
+
 std::optional<LoadedPipeline> load_pipeline_and_calendar(const GlobalOptions& global,
                                                          const Clock& clock) {
   auto pipeline = load_pipeline(global, false, clock);

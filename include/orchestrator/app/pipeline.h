@@ -33,6 +33,9 @@ std::optional<Pipeline> load_pipeline(const GlobalOptions& options, bool scripts
 Expected<std::vector<const TaskSpec*>> select_tasks(const PipelineConfig& config, Schedule which,
                                                     const std::vector<std::string>& names);
 
+// The names of `tasks`, in their order.
+std::vector<std::string> names_of(const std::vector<const TaskSpec*>& tasks);
+
 // The pipeline's market calendar; logs why and returns nullopt when market_hours cannot make one.
 std::optional<MarketCalendar> load_calendar(const Pipeline& pipeline);
 

@@ -390,16 +390,27 @@ TEST_CASE("store: succeeded_on lists the tasks that succeeded on a trading date"
   CHECK(s->succeeded_on("2026-11-21")->empty());
 }
 
+namespace {
+
+// A database of schema `version` with one history row: made now, then the task_runs columns
+// later versions added dropped.
+void make_older_version(const std::filesystem::path& db, int version,
+                        std::initializer_list<const char*> later_columns) {
+  open_store(db).reset();
+  SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+  for (const char* column : later_columns) {
+    raw.exec(std::string("ALTER TABLE task_runs DROP COLUMN ") + column);
+  }
+  raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
+  raw.exec("PRAGMA user_version = " + std::to_string(version));
+}
+
+}  // namespace
+
 TEST_CASE("store: a version 4 database gains slurm_job_id and keeps its history") {
   TempDir dir;
   const auto db = dir.path / "status.db";
-  open_store(db).reset();
-  {
-    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
-    raw.exec("ALTER TABLE task_runs DROP COLUMN slurm_job_id");
-    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
-    raw.exec("PRAGMA user_version = 4");
-  }
+  make_older_version(db, 4, {"slurm_job_id", "output_bytes"});
   auto s = open_store(db);
   CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s,
@@ -411,13 +422,7 @@ TEST_CASE("store: a version 4 database gains slurm_job_id and keeps its history"
 TEST_CASE("store: a version 5 database gains output_bytes and keeps its history") {
   TempDir dir;
   const auto db = dir.path / "status.db";
-  open_store(db).reset();
-  {
-    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
-    raw.exec("ALTER TABLE task_runs DROP COLUMN output_bytes");
-    raw.exec("INSERT INTO task_runs (run_id, task_name, status) VALUES (1, 'prices', 'SUCCESS')");
-    raw.exec("PRAGMA user_version = 5");
-  }
+  make_older_version(db, 5, {"output_bytes"});
   auto s = open_store(db);
   CHECK(scalar(*s, "PRAGMA user_version") == "6");
   CHECK(scalar(*s,
